@@ -1,0 +1,156 @@
+/**
+ * The small interfaces the pipeline needs (DESIGN.md section 2). Adapters in shared/adapters/aws
+ * and shared/adapters/local implement them; shared/pipeline is written against them only.
+ */
+import { z } from 'zod';
+import type { Campaign } from './domain/campaign.ts';
+
+/** One SQS message / one unit of work: a campaign's run for one scheduled date. */
+export const RunMessage = z.strictObject({
+  campaignId: z.string().min(1).max(64),
+  runDate: z.iso.date(),
+});
+export type RunMessage = z.infer<typeof RunMessage>;
+
+/** A campaign item as stored. `raw` is unvalidated: a hand-edited item must fail only its own run. */
+export interface StoredCampaign {
+  id: string;
+  raw: unknown;
+}
+
+export interface CampaignStore {
+  get(id: string): Promise<unknown | undefined>;
+  /** Every stored campaign, paging through the store. Validation is the caller's job. */
+  list(): AsyncIterable<StoredCampaign>;
+  put(campaign: Campaign): Promise<void>;
+  /** Returns false when there was nothing to remove. */
+  remove(id: string): Promise<boolean>;
+}
+
+export type RunState = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
+
+/** The run record: one per (campaign, run_date), created by a conditional write. */
+export interface RunRecord {
+  campaignId: string;
+  runDate: string;
+  runId: string;
+  configHash: string;
+  status: RunState;
+  /** How many deliveries have worked on this run. */
+  attempt: number;
+  /** Epoch ms until which the current worker owns the run; another delivery may take over after it. */
+  leaseUntil: number;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt?: string;
+  error?: { kind: string; message: string };
+  /** Filled in at commit, for `linkgap campaign show`. */
+  summary?: RunSummary;
+}
+
+export interface RunSummary {
+  manifestKey: string;
+  truncated: boolean;
+  gapSize: number;
+  newCount: number;
+  closedCount: number;
+  lostCount: number;
+  rowsConsumed: number;
+}
+
+/** Where the campaign's newest committed run lives; moved conditionally at commit. */
+export interface LatestPointer {
+  campaignId: string;
+  runId: string;
+  runDate: string;
+  configHash: string;
+  manifestKey: string;
+  ledgerKey: string;
+}
+
+export type ClaimResult =
+  /** This worker owns the run now. `resumed` is true when it takes over an earlier attempt's checkpoints. */
+  | { outcome: 'claimed'; record: RunRecord; resumed: boolean }
+  /** The run already SUCCEEDED: a duplicate delivery, nothing to do. */
+  | { outcome: 'done'; record: RunRecord }
+  /** Another worker holds a live lease. */
+  | { outcome: 'busy'; record: RunRecord };
+
+export interface ClaimRequest {
+  campaignId: string;
+  runDate: string;
+  /** Used only when a new record is created; a resumed run keeps its id (its checkpoints hang off it). */
+  runId: string;
+  configHash: string;
+  now: Date;
+  leaseMs: number;
+  /** Start over even when the run SUCCEEDED (a new run id). */
+  force?: boolean;
+}
+
+export interface RunStore {
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /** Gives the lease up early (a continuation will pick the run up). Conditional on still owning it. */
+  release(record: RunRecord, now: Date): Promise<void>;
+  fail(record: RunRecord, error: { kind: string; message: string }, now: Date): Promise<void>;
+  /**
+   * Marks the run SUCCEEDED and moves the campaign's latest pointer to it, unless the pointer already
+   * holds a later run date. Conditional on owning the run; idempotent for a run already SUCCEEDED.
+   */
+  commit(record: RunRecord, summary: RunSummary, pointer: LatestPointer, now: Date): Promise<void>;
+  get(campaignId: string, runDate: string): Promise<RunRecord | undefined>;
+  latest(campaignId: string): Promise<LatestPointer | undefined>;
+  /** Newest run date first. */
+  list(campaignId: string, limit?: number): Promise<RunRecord[]>;
+}
+
+/** The lake: S3 in AWS, a folder locally, with the same keys (DESIGN.md section 4). */
+export interface ObjectStore {
+  /**
+   * Writes an object. With `ifNoneMatch`, an existing key is left alone and 'exists' comes back
+   * (S3 `If-None-Match: *`), which keeps snapshot files write-once.
+   */
+  put(key: string, body: Uint8Array, options?: { contentType?: string; ifNoneMatch?: boolean }): Promise<'created' | 'exists'>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Every key under the prefix, sorted. */
+  list(prefix: string): Promise<string[]>;
+  delete(keys: string[]): Promise<void>;
+}
+
+export interface Queue {
+  send(messages: RunMessage[], options?: { delaySeconds?: number }): Promise<void>;
+}
+
+export type Clock = () => Date;
+
+export interface LogFields {
+  campaignId?: string;
+  runId?: string;
+  runDate?: string;
+  [key: string]: unknown;
+}
+
+/** Structured logs; the AWS wiring uses Powertools Logger, locally JSON or quiet. Never pass secrets. */
+export interface Log {
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** Business metrics (EMF in Lambda). */
+export interface Metrics {
+  count(name: string, value: number, unit?: 'Count' | 'Milliseconds' | 'None'): void;
+}
+
+/** Moz credentials: an API token, or a legacy Access ID and Secret Key. Never logged. */
+export type MozCredentials = { kind: 'token'; token: string } | { kind: 'basic'; accessId: string; secretKey: string };
+
+export interface SecretSource {
+  /** Cached per container; cheap to call per request. */
+  read(): Promise<MozCredentials>;
+  /** Bypasses the cache once (after a 401/403, in case the secret was rotated). */
+  refresh(): Promise<MozCredentials>;
+  /** Names where the credentials come from, for error messages (never the values). */
+  readonly description: string;
+}
