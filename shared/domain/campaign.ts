@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { normalizeTarget, rootDomainOf, SourceScope, TargetError, TargetScope } from './targets.ts';
+
+/** Moz allows at most 6 targets in positive_targets and negative_targets combined. */
+export const MAX_TARGETS = 6;
+export const DEFAULT_MAX_ROWS_PER_RUN = 5000;
+
+export const SortOrder = z.enum(['matching_target_count', 'source_spam_score', 'source_domain_authority']);
+export type SortOrder = z.infer<typeof SortOrder>;
+
+const Weekday = z.enum(['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday']);
+
+export const Schedule = z.discriminatedUnion('every', [
+  z.strictObject({
+    every: z.literal('month'),
+    /** Day of the month the run is due; capped at 28 so every month has it. */
+    day: z.number().int().min(1).max(28).default(1),
+  }),
+  z.strictObject({ every: z.literal('week'), weekday: Weekday.default('monday') }),
+]);
+export type Schedule = z.infer<typeof Schedule>;
+
+const TargetInput = z.strictObject({
+  target: z.string().max(2048, 'must be at most 2048 characters'),
+  scope: TargetScope.default('root_domain'),
+});
+
+const NormalizedTarget = TargetInput.transform((value, ctx) => {
+  try {
+    return { target: normalizeTarget(value.target, value.scope), scope: value.scope };
+  } catch (error) {
+    if (!(error instanceof TargetError)) throw error;
+    ctx.addIssue({ code: 'custom', path: ['target'], message: error.message });
+    return z.NEVER;
+  }
+});
+
+const IgnoreEntry = z
+  .string()
+  .max(253, 'must be at most 253 characters')
+  .transform((value, ctx) => {
+    try {
+      return normalizeTarget(value, 'root_domain');
+    } catch (error) {
+      if (!(error instanceof TargetError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message });
+      return z.NEVER;
+    }
+  });
+
+export const CampaignSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .regex(
+        /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+        'must be 1-64 lower-case letters, digits or dashes (it is used in S3 keys and Athena partitions)',
+      ),
+    name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+    site: z.array(NormalizedTarget).min(1, 'needs at least one target (your own site)'),
+    competitors: z.array(NormalizedTarget).min(1, 'needs at least one competitor target'),
+    minMatchingTargets: z.number().int().min(1).default(1),
+    sourceScope: SourceScope.default('root_domain'),
+    sort: SortOrder.default('source_domain_authority'),
+    maxRowsPerRun: z
+      .number()
+      .int()
+      .min(5, 'must be at least 5 (one Link Intersect row costs 5 rows)')
+      .max(100_000_000)
+      .default(DEFAULT_MAX_ROWS_PER_RUN),
+    verifyDepartures: z.boolean().default(true),
+    schedule: Schedule.default({ every: 'month', day: 1 }),
+    ignore: z.array(IgnoreEntry).max(10_000).default([]),
+    enabled: z.boolean().default(true),
+  })
+  .superRefine((campaign, ctx) => {
+    const total = campaign.site.length + campaign.competitors.length;
+    if (total > MAX_TARGETS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['competitors'],
+        message: `site and competitors together have ${total} targets; Moz allows at most ${MAX_TARGETS}`,
+      });
+    }
+    if (campaign.minMatchingTargets > campaign.competitors.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minMatchingTargets'],
+        message: `is ${campaign.minMatchingTargets} but there are only ${campaign.competitors.length} competitors`,
+      });
+    }
+    const siteRoots = new Set(campaign.site.map((site) => rootDomainOf(site.target)));
+    campaign.competitors.forEach((competitor, index) => {
+      const root = rootDomainOf(competitor.target);
+      if (siteRoots.has(root)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['competitors', index, 'target'],
+          message: `${competitor.target} is on the campaign's own site (${root}); a site cannot be its own competitor`,
+        });
+      }
+    });
+    const seen = new Set<string>();
+    campaign.competitors.forEach((competitor, index) => {
+      const key = `${competitor.scope}:${competitor.target}`;
+      if (seen.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['competitors', index, 'target'],
+          message: `${competitor.target} is listed twice`,
+        });
+      }
+      seen.add(key);
+    });
+  });
+
+/** A validated, normalized campaign. */
+export type Campaign = z.infer<typeof CampaignSchema>;
+/** What a person writes: defaults may be left out. */
+export type CampaignInput = z.input<typeof CampaignSchema>;
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** A campaign config that cannot be made valid. The message names every offending field. */
+export class CampaignValidationError extends Error {
+  override name = 'CampaignValidationError';
+  constructor(
+    readonly campaignId: string | undefined,
+    readonly issues: FieldIssue[],
+  ) {
+    const subject = campaignId ? `campaign "${campaignId}"` : 'campaign';
+    super(`Invalid ${subject}: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`);
+  }
+}
+
+/** Validates and normalizes a campaign, throwing {@link CampaignValidationError} naming each bad field. */
+export function parseCampaign(input: unknown): Campaign {
+  const result = CampaignSchema.safeParse(input);
+  if (result.success) return result.data;
+  const id =
+    typeof input === 'object' && input !== null && typeof (input as { id?: unknown }).id === 'string'
+      ? ((input as { id: string }).id.slice(0, 64) as string)
+      : undefined;
+  throw new CampaignValidationError(id, result.error.issues.map(toFieldIssue));
+}
+
+function toFieldIssue(issue: z.core.$ZodIssue): FieldIssue {
+  const field = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.map((key) => (field ? `${field}.${key}` : key));
+    return { field: keys.join(', '), message: 'unknown field (check the spelling against the campaign schema)' };
+  }
+  return { field: field || '(campaign)', message: issue.message };
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((text, key) => {
+    if (typeof key === 'number') return `${text}[${key}]`;
+    return text ? `${text}.${String(key)}` : String(key);
+  }, '');
+}
+
+/**
+ * A stable hash of what defines a gap list: targets, scopes, threshold, source scope and sort.
+ * Target order does not matter. Runs are only diffed against runs with the same hash.
+ */
+export function configHash(campaign: Campaign): string {
+  const byKey = (a: { target: string; scope: string }, b: { target: string; scope: string }) =>
+    `${a.scope}:${a.target}`.localeCompare(`${b.scope}:${b.target}`);
+  const canonical = JSON.stringify({
+    site: [...campaign.site].sort(byKey),
+    competitors: [...campaign.competitors].sort(byKey),
+    minMatchingTargets: campaign.minMatchingTargets,
+    sourceScope: campaign.sourceScope,
+    sort: campaign.sort,
+  });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
