@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { MozCredentials } from './types.ts';
+
+/**
+ * Moz settings read from an env-like record that the composition root passes in
+ * (shared/moz itself never reads process.env). Parse once per cold start.
+ */
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const blankToUndefined = (value: unknown) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+export const MozEnv = z
+  .object({
+    MOZ_API_BASE_URL: z.preprocess(
+      blankToUndefined,
+      z
+        .url({ protocol: /^https?$/, error: 'MOZ_API_BASE_URL must be an http(s) URL' })
+        .default('https://lsapi.seomoz.com'),
+    ),
+    MOZ_TOKEN: z.preprocess(blankToUndefined, z.string().optional()),
+    MOZ_ACCESS_ID: z.preprocess(blankToUndefined, z.string().optional()),
+    MOZ_SECRET_KEY: z.preprocess(blankToUndefined, z.string().optional()),
+    /** Free tier: 1 request per 10 s. */
+    MOZ_REQUESTS_PER_INTERVAL: z.preprocess(blankToUndefined, positiveInt(1)),
+    MOZ_INTERVAL_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(10_000)),
+    MOZ_TIMEOUT_MS: z.preprocess(blankToUndefined, positiveInt(30_000)),
+    MOZ_MAX_ATTEMPTS: z.preprocess(blankToUndefined, positiveInt(6)),
+  })
+  .superRefine((env, ctx) => {
+    // Values are never echoed: the issue only names the variable.
+    if ((env.MOZ_ACCESS_ID === undefined) !== (env.MOZ_SECRET_KEY === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.MOZ_ACCESS_ID === undefined ? 'MOZ_ACCESS_ID' : 'MOZ_SECRET_KEY'],
+        message: 'MOZ_ACCESS_ID and MOZ_SECRET_KEY must be set together',
+      });
+    }
+  });
+
+export interface MozConfig {
+  baseUrl: string;
+  /** Present when the env holds credentials; otherwise they come from elsewhere (Secrets Manager). */
+  credentials: MozCredentials | undefined;
+  rateLimit: { requests: number; intervalMs: number };
+  timeoutMs: number;
+  maxAttempts: number;
+}
+
+export class MozConfigError extends Error {
+  override name = 'MozConfigError';
+}
+
+/** Parses a passed env record. MOZ_TOKEN wins over MOZ_ACCESS_ID + MOZ_SECRET_KEY when both are set. */
+export function mozConfigFromEnv(env: Record<string, string | undefined>): MozConfig {
+  const parsed = MozEnv.safeParse(env);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`).join('; ');
+    throw new MozConfigError(`invalid Moz configuration: ${detail}`);
+  }
+  const e = parsed.data;
+  let credentials: MozCredentials | undefined;
+  if (e.MOZ_TOKEN !== undefined) credentials = { kind: 'token', token: e.MOZ_TOKEN };
+  else if (e.MOZ_ACCESS_ID !== undefined && e.MOZ_SECRET_KEY !== undefined) {
+    credentials = { kind: 'basic', accessId: e.MOZ_ACCESS_ID, secretKey: e.MOZ_SECRET_KEY };
+  }
+  return {
+    baseUrl: e.MOZ_API_BASE_URL,
+    credentials,
+    rateLimit: { requests: e.MOZ_REQUESTS_PER_INTERVAL, intervalMs: e.MOZ_INTERVAL_MS },
+    timeoutMs: e.MOZ_TIMEOUT_MS,
+    maxAttempts: e.MOZ_MAX_ATTEMPTS,
+  };
+}

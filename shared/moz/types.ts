@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { SourceScope, TargetScope } from '#domain/targets.ts';
+
+/*
+ * Two families of schemas live here:
+ * - the client's own vocabulary (camelCase: IntersectQuery, IntersectRow, ...), which callers use;
+ * - the Moz v2 wire format (snake_case, `Raw…`), parsed tolerantly: unknown extra fields are kept out
+ *   of the way (z.looseObject), and every variant that moz-api.md marks UNCONFIRMED is accepted.
+ */
+
+// ---------------------------------------------------------------- client vocabulary
+
+export const MozCredentials = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('token'), token: z.string().min(1) }),
+  z.object({ kind: z.literal('basic'), accessId: z.string().min(1), secretKey: z.string().min(1) }),
+]);
+export type MozCredentials = z.infer<typeof MozCredentials>;
+
+export const TargetSchema = z.object({ target: z.string().min(1), scope: TargetScope });
+
+export const IntersectSort = z.enum([
+  'matching_target_count',
+  'source_spam_score',
+  'source_domain_authority',
+]);
+export type IntersectSort = z.infer<typeof IntersectSort>;
+
+/** Moz allows at most 6 positive + negative targets in one intersect (moz-api.md section 2, CONFIRMED). */
+export const MAX_INTERSECT_TARGETS = 6;
+/** The largest `limit` link_intersect accepts (CONFIRMED). */
+export const MAX_INTERSECT_LIMIT = 50;
+/** The most sources one link_status call accepts (CONFIRMED). */
+export const MAX_LINK_STATUS_SOURCES = 50;
+/** Weighted-endpoint cost per returned row (CONFIRMED). */
+export const INTERSECT_ROW_WEIGHT = 5;
+export const LINK_STATUS_ROW_WEIGHT = 2;
+
+export const IntersectQuery = z
+  .object({
+    positiveTargets: z.array(TargetSchema).min(1, 'at least one positive target is required'),
+    negativeTargets: z.array(TargetSchema),
+    minMatchingTargets: z.number().int().min(1).optional(),
+    sourceScope: SourceScope,
+    sort: IntersectSort.optional(),
+  })
+  .superRefine((query, ctx) => {
+    const total = query.positiveTargets.length + query.negativeTargets.length;
+    if (total > MAX_INTERSECT_TARGETS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['negativeTargets'],
+        message: `Moz accepts at most ${MAX_INTERSECT_TARGETS} positive + negative targets (got ${total})`,
+      });
+    }
+    if (query.minMatchingTargets !== undefined && query.minMatchingTargets > query.positiveTargets.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minMatchingTargets'],
+        message: `must be at most the number of positive targets (${query.positiveTargets.length})`,
+      });
+    }
+  });
+export type IntersectQuery = z.infer<typeof IntersectQuery>;
+
+export const SourcePage = z.object({ page: z.string(), pageAuthority: z.number() });
+export type SourcePage = z.infer<typeof SourcePage>;
+
+export const IntersectRow = z.object({
+  /** Page URL or root domain exactly as Moz returns it (no scheme). */
+  source: z.string().min(1),
+  title: z.string(),
+  domainAuthority: z.number(),
+  /** Moz's -1 ("not scored") becomes null. */
+  spamScore: z.number().nullable(),
+  /** Max of `matching_source_pages[].page_authority` when Moz sends them (root_domain scope). */
+  pageAuthority: z.number().nullable(),
+  matchingTargetIndexes: z.array(z.number().int().min(0)),
+  sourcePages: z.array(SourcePage),
+});
+export type IntersectRow = z.infer<typeof IntersectRow>;
+
+export const LinkStatusRequest = z.object({
+  target: z.string().min(1),
+  targetScope: TargetScope,
+  sourceScope: TargetScope,
+  sources: z.array(z.string().min(1)),
+});
+export type LinkStatusRequest = z.infer<typeof LinkStatusRequest>;
+
+// ---------------------------------------------------------------- Moz v2 wire format
+
+/** The body POSTed to /v2/link_intersect. Absent optional fields are omitted, never sent as null. */
+export interface RawIntersectRequest {
+  positive_targets: { target: string; scope: TargetScope }[];
+  negative_targets?: { target: string; scope: TargetScope }[];
+  min_matching_targets?: number;
+  source_scope: SourceScope;
+  sort?: IntersectSort;
+  limit: number;
+  next_token?: string;
+}
+
+const RawSourcePage = z
+  .looseObject({
+    page: z.string().optional(),
+    url: z.string().optional(),
+    page_authority: z.number(),
+  })
+  .refine((p) => p.page !== undefined || p.url !== undefined, { message: 'needs a "page" (or "url") field' });
+
+/**
+ * One intersect row. The source key is `page` (CONFIRMED for page scope); `root_domain` and `url` are
+ * accepted because the root_domain-scope shape is UNCONFIRMED for v2.
+ */
+export const RawIntersectRow = z
+  .looseObject({
+    page: z.string().optional(),
+    root_domain: z.string().optional(),
+    url: z.string().optional(),
+    title: z.string().nullish(),
+    domain_authority: z.number(),
+    spam_score: z.number().nullish(),
+    matching_target_indexes: z.array(z.number().int().min(0)),
+    matching_source_pages: z.array(RawSourcePage).nullish(),
+    matching_source_urls: z.array(RawSourcePage).nullish(),
+  })
+  .superRefine((row, ctx) => {
+    const source = row.page ?? row.root_domain ?? row.url;
+    if (source === undefined || source.trim() === '') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['page'],
+        message: 'row has no source ("page", "root_domain" or "url")',
+      });
+    }
+  });
+export type RawIntersectRow = z.infer<typeof RawIntersectRow>;
+
+/** `next_token` absent, "" and null all mean "last page" (UNCONFIRMED which one v2 uses). */
+export const RawIntersectResponse = z
+  .looseObject({
+    results: z.array(RawIntersectRow).optional(),
+    link_intersects: z.array(RawIntersectRow).optional(),
+    next_token: z.string().nullish(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.results === undefined && body.link_intersects === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['results'], message: 'missing "results" array' });
+    }
+  });
+export type RawIntersectResponse = z.infer<typeof RawIntersectResponse>;
+
+export const RawLinkStatusResponse = z.looseObject({ exists: z.array(z.boolean()) });
+
+/** `rows_consumed` is a number in the captured response; a numeric string is tolerated. */
+export const RawUsageDataResponse = z.looseObject({
+  rows_consumed: z.union([z.number().int().min(0), z.string().regex(/^\d+$/).transform(Number)]),
+});
+
+/** Error bodies: `{message}` (v2 clients), `{status, error_message}` (v1 style) or `{error: {message}}` (v3 style). */
+export const RawErrorBody = z.looseObject({
+  message: z.unknown().optional(),
+  error_message: z.unknown().optional(),
+  error: z.unknown().optional(),
+});
+
+export function toIntersectRow(raw: RawIntersectRow): IntersectRow {
+  const source = (raw.page ?? raw.root_domain ?? raw.url ?? '').trim();
+  const rawPages = raw.matching_source_pages ?? raw.matching_source_urls ?? [];
+  const sourcePages = rawPages.map((p) => ({ page: p.page ?? p.url ?? '', pageAuthority: p.page_authority }));
+  const spam = raw.spam_score;
+  return {
+    source,
+    title: raw.title ?? '',
+    domainAuthority: raw.domain_authority,
+    spamScore: spam === undefined || spam === null || spam < 0 ? null : spam,
+    pageAuthority: sourcePages.length === 0 ? null : Math.max(...sourcePages.map((p) => p.pageAuthority)),
+    matchingTargetIndexes: [...raw.matching_target_indexes],
+    sourcePages,
+  };
+}

@@ -1,0 +1,640 @@
+import { inspect } from 'node:util';
+import { request } from 'undici';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createMozClient,
+  intersectBody,
+  type MozClient,
+  type MozClientConfig,
+  type MozLogEvent,
+} from '#moz/client.ts';
+import {
+  MozAuthError,
+  MozBadRequestError,
+  MozDeadlineError,
+  type MozError,
+  MozNetworkError,
+  MozQuotaExhaustedError,
+  MozRateLimitedError,
+  MozResponseFormatError,
+  MozServerError,
+  MozTimeoutError,
+} from '#moz/errors.ts';
+import { createIntervalRateGate, type RateGate } from '#moz/rate-gate.ts';
+import { type IntersectQuery, type IntersectRow, RawIntersectResponse, toIntersectRow } from '#moz/types.ts';
+import { type MozSimulator, type SimulatorOptions, startSimulator } from '#simulator/server.ts';
+
+const TOKEN = 'tok-SUPERSECRET-0123456789';
+const ACCESS_ID = 'acc-IDENT-4567';
+const SECRET_KEY = 'key-SUPERSECRET-89abcdef';
+const BASIC_HEADER = Buffer.from(`${ACCESS_ID}:${SECRET_KEY}`).toString('base64');
+const SECRET_SOURCE = 'Secrets Manager secret linkgap/moz';
+
+const competitorsQuery = (overrides: Partial<IntersectQuery> = {}): IntersectQuery => ({
+  positiveTargets: [
+    { target: 'competitor-a.com', scope: 'root_domain' },
+    { target: 'competitor-b.com', scope: 'root_domain' },
+  ],
+  negativeTargets: [{ target: 'mysite.com', scope: 'root_domain' }],
+  sourceScope: 'page',
+  ...overrides,
+});
+
+const simOptions = (extra: SimulatorOptions = {}): SimulatorOptions => ({
+  token: TOKEN,
+  accessId: ACCESS_ID,
+  secretKey: SECRET_KEY,
+  universeSize: 2000,
+  ...extra,
+});
+
+/** Every row the simulator would return for `query`, mapped the way the client maps rows. */
+function truthRows(sim: MozSimulator, query: IntersectQuery): IntersectRow[] {
+  const raw = sim.truth.intersect(intersectBody(query, 50, null));
+  return (RawIntersectResponse.parse({ results: raw }).results ?? []).map(toIntersectRow);
+}
+
+interface Harness {
+  client: MozClient;
+  sleeps: number[];
+  logs: MozLogEvent[];
+}
+
+const openClients: MozClient[] = [];
+
+/** A client whose backoff sleeps return at once (recorded), with jitter fixed at half the ceiling. */
+function clientFor(sim: MozSimulator, overrides: Partial<MozClientConfig> = {}): Harness {
+  const sleeps: number[] = [];
+  const logs: MozLogEvent[] = [];
+  const client = createMozClient({
+    baseUrl: sim.baseUrl,
+    credentials: async () => ({ kind: 'token', token: TOKEN }),
+    credentialSource: SECRET_SOURCE,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    random: () => 0.5,
+    timeoutMs: 2_000,
+    log: (event) => logs.push(event),
+    ...overrides,
+  });
+  openClients.push(client);
+  return { client, sleeps, logs };
+}
+
+afterEach(async () => {
+  await Promise.all(openClients.splice(0).map((c) => c.close()));
+});
+
+async function captureError(promise: Promise<unknown>): Promise<MozError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as MozError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const intersectRequests = (sim: MozSimulator) => sim.log.filter((entry) => entry.route === 'link_intersect');
+
+describe('Moz client against the simulator', () => {
+  let sim: MozSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator(simOptions());
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    sim.faults.clear();
+    sim.setRateLimit(null);
+    sim.setRowQuota(null);
+    sim.resetUsage();
+  });
+
+  describe('pagination', () => {
+    it('pages to completion and returns exactly the simulator truth', async () => {
+      const { client } = clientFor(sim);
+      const query = competitorsQuery();
+      const expected = truthRows(sim, query);
+      expect(expected.length).toBeGreaterThan(60);
+
+      const result = await client.linkIntersect(query, { pageSize: 20 });
+
+      expect(result.rows).toEqual(expected);
+      expect(result.pages).toBe(Math.ceil(expected.length / 20));
+      expect(result).toMatchObject({ truncated: false, nextToken: null, rowsConsumed: expected.length * 5 });
+      expect(intersectRequests(sim)).toHaveLength(result.pages);
+    });
+
+    it('maps root_domain sources with their best page authority', async () => {
+      const { client } = clientFor(sim);
+      const query = competitorsQuery({ sourceScope: 'root_domain', negativeTargets: [] });
+      const result = await client.linkIntersect(query);
+      expect(result.rows).toEqual(truthRows(sim, query));
+      const withPages = result.rows.find((row) => row.sourcePages.length > 0);
+      expect(withPages?.pageAuthority).toBe(
+        Math.max(...(withPages?.sourcePages ?? []).map((p) => p.pageAuthority)),
+      );
+    });
+
+    it('awaits onPage before asking for the next page', async () => {
+      const { client } = clientFor(sim);
+      const seen: { pages: number; requestsSoFar: number }[] = [];
+      await client.linkIntersect(competitorsQuery(), {
+        pageSize: 30,
+        onPage: async (_page, progress) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          seen.push({ pages: progress.pages, requestsSoFar: sim.stats().requests });
+        },
+      });
+      expect(seen.map((s) => s.requestsSoFar)).toEqual(seen.map((s) => s.pages));
+    });
+
+    it('stops at the row budget with a resumable token, and resuming fetches no page twice', async () => {
+      const { client } = clientFor(sim);
+      const query = competitorsQuery();
+      const expected = truthRows(sim, query);
+      // Two full pages of 20 (200 weighted rows) plus 4: not enough for even one more row.
+      const first = await client.linkIntersect(query, { pageSize: 20, maxRows: 2 * 20 * 5 + 4 });
+      expect(first).toMatchObject({ pages: 2, rowsConsumed: 200, truncated: true });
+      expect(first.nextToken).toEqual(expect.any(String));
+      expect(first.rows).toEqual(expected.slice(0, 40));
+
+      const rest = await client.linkIntersect(query, { pageSize: 20, startToken: first.nextToken });
+      expect(rest.truncated).toBe(false);
+      expect([...first.rows, ...rest.rows]).toEqual(expected);
+      expect(intersectRequests(sim)).toHaveLength(Math.ceil(expected.length / 20));
+      expect(sim.stats().rowsConsumed).toBe(expected.length * 5);
+    });
+
+    it('shrinks the last page to what the budget affords', async () => {
+      const { client } = clientFor(sim);
+      const result = await client.linkIntersect(competitorsQuery(), { pageSize: 20, maxRows: 100 + 35 });
+      expect(result).toMatchObject({ pages: 2, rowsConsumed: 135, truncated: true });
+      expect(result.rows).toHaveLength(27);
+    });
+
+    it('reports truncated with no token when the budget affords not even one row', async () => {
+      const { client } = clientFor(sim);
+      const result = await client.linkIntersect(competitorsQuery(), { maxRows: 4 });
+      expect(result).toEqual({ rows: [], pages: 0, rowsConsumed: 0, truncated: true, nextToken: null });
+      expect(sim.log).toHaveLength(0);
+    });
+  });
+
+  describe('retries', () => {
+    it('honours Retry-After on 429 as a floor and pauses the shared gate', async () => {
+      const paused: number[] = [];
+      const gate: RateGate = { acquire: async () => {}, pause: (ms) => paused.push(ms) };
+      const { client, sleeps } = clientFor(sim, { rateGate: gate, baseDelayMs: 100 });
+      sim.faults.set('link_intersect', { burst429: { count: 2, retryAfterSeconds: 3 } });
+
+      const page = await client.intersectPage(competitorsQuery(), { limit: 5 });
+
+      expect(page.rows).toHaveLength(5);
+      expect(page.attempts).toBe(3);
+      expect(sleeps).toEqual([3000, 3000]);
+      expect(paused).toEqual([3000, 3000]);
+      expect(client.stats()).toMatchObject({ requests: 3, retries: 2, rateLimited: 2, rowsConsumed: 25 });
+    });
+
+    it('backs off exponentially with full jitter when 429 has no Retry-After', async () => {
+      const { client, sleeps } = clientFor(sim, { baseDelayMs: 100, random: () => 0.99 });
+      sim.faults.set('link_intersect', { burst429: { count: 3, retryAfterSeconds: null } });
+      await client.intersectPage(competitorsQuery(), { limit: 5 });
+      expect(sleeps).toEqual([99, 198, 396]);
+    });
+
+    it('gives up on 429 after maxAttempts with MozRateLimitedError', async () => {
+      const { client } = clientFor(sim, { maxAttempts: 3, baseDelayMs: 1 });
+      sim.faults.set('link_intersect', { burst429: { count: 10, retryAfterSeconds: 1 } });
+      const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+      expect(error).toBeInstanceOf(MozRateLimitedError);
+      expect(error).toMatchObject({ status: 429, retryable: true, attempts: 3 });
+      expect(intersectRequests(sim)).toHaveLength(3);
+    });
+
+    it.each([
+      {
+        name: '5xx',
+        spec: { error5xxRate: 1, status5xx: 503 },
+        type: MozServerError,
+        message: /HTTP 503.*Service Unavailable/,
+        metered: 0,
+      },
+      {
+        name: 'an HTML error page',
+        spec: { htmlErrorRate: 1 },
+        type: MozServerError,
+        message: /HTTP 502.*502 Bad Gateway/,
+        metered: 0,
+      },
+      {
+        name: 'a malformed 200 body',
+        spec: { malformedRate: 1 },
+        type: MozResponseFormatError,
+        message: /invalid JSON/,
+        metered: 3 * 5 * 5,
+      },
+      {
+        name: 'a dropped connection',
+        spec: { dropRate: 1 },
+        type: MozNetworkError,
+        message: /connection failed/,
+        metered: 3 * 5 * 5,
+      },
+      {
+        name: 'a response slower than timeoutMs',
+        spec: { slowRate: 1, slowMs: 600 },
+        type: MozTimeoutError,
+        message: /within 150 ms/,
+        metered: 3 * 5 * 5,
+      },
+    ])('retries $name, then surfaces it as the typed error', async ({ spec, type, message, metered }) => {
+      const { client, sleeps } = clientFor(sim, { maxAttempts: 3, baseDelayMs: 10, timeoutMs: 150 });
+      sim.faults.set('link_intersect', spec);
+      const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+      expect(error).toBeInstanceOf(type);
+      expect(error.message).toMatch(message);
+      expect(error).toMatchObject({ retryable: true, attempts: 3 });
+      expect(sleeps).toHaveLength(2);
+      expect(client.stats()).toMatchObject({
+        requests: 3,
+        retries: 2,
+        rowsPossiblyMeteredOnFailures: metered,
+      });
+      if (spec.slowMs) await new Promise((resolve) => setTimeout(resolve, spec.slowMs));
+      expect(intersectRequests(sim)).toHaveLength(3);
+    });
+
+    it('recovers when a transient failure clears', async () => {
+      const { client } = clientFor(sim, { baseDelayMs: 1 });
+      sim.faults.set('link_intersect', { burst429: { count: 1, retryAfterSeconds: null } });
+      const result = await client.linkIntersect(competitorsQuery(), { pageSize: 50 });
+      expect(result.rows).toEqual(truthRows(sim, competitorsQuery()));
+    });
+
+    it('returns exactly the fault-free rows with 30% injected transient faults', async () => {
+      const query = competitorsQuery();
+      const clean = await clientFor(sim).client.linkIntersect(query, { pageSize: 10 });
+      sim.resetUsage();
+      sim.faults.set('*', {
+        error5xxRate: 0.1,
+        dropRate: 0.08,
+        malformedRate: 0.07,
+        slowRate: 0.05,
+        slowMs: 300,
+        meterFaulted: true,
+        seed: 42,
+      });
+      const { client } = clientFor(sim, { maxAttempts: 12, baseDelayMs: 1, timeoutMs: 150 });
+
+      const faulty = await client.linkIntersect(query, { pageSize: 10 });
+
+      expect(faulty.rows).toEqual(clean.rows);
+      expect(faulty.rowsConsumed).toBe(clean.rowsConsumed);
+      const faults = sim.log.filter((entry) => entry.fault !== null);
+      expect(faults.length).toBeGreaterThan(3);
+      await new Promise((resolve) => setTimeout(resolve, 350)); // let slow responses finish metering
+      const stats = client.stats();
+      expect(stats.retries).toBeGreaterThan(0);
+      // What Moz metered lies between what we saw and what we may have caused.
+      expect(sim.stats().rowsConsumed).toBeGreaterThanOrEqual(stats.rowsConsumed);
+      expect(sim.stats().rowsConsumed).toBeLessThanOrEqual(
+        stats.rowsConsumed + stats.rowsPossiblyMeteredOnFailures,
+      );
+    });
+
+    it('throws MozDeadlineError instead of sleeping past the deadline, carrying the last cause', async () => {
+      let now = 1_000_000;
+      const { client, sleeps } = clientFor(sim, {
+        now: () => now,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          now += ms;
+        },
+        deadline: () => 1_000_000 + 10_000,
+      });
+      sim.faults.set('link_intersect', { burst429: { count: 5, retryAfterSeconds: 30 } });
+      const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+      expect(error).toBeInstanceOf(MozDeadlineError);
+      expect((error as MozDeadlineError).lastCause).toBeInstanceOf(MozRateLimitedError);
+      expect(sleeps).toEqual([]);
+      expect(intersectRequests(sim)).toHaveLength(1);
+    });
+
+    it('does not start a first attempt once the deadline has passed', async () => {
+      const { client } = clientFor(sim, { deadline: () => Date.now() - 1 });
+      const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+      expect(error).toBeInstanceOf(MozDeadlineError);
+      expect(sim.log).toHaveLength(0);
+    });
+  });
+
+  describe('failing fast', () => {
+    it('fails a 400 after one request with the server message', async () => {
+      const { client, sleeps } = clientFor(sim);
+      const error = await captureError(
+        client.intersectPage(competitorsQuery(), { limit: 5, nextToken: 'not-a-real-token' }),
+      );
+      expect(error).toBeInstanceOf(MozBadRequestError);
+      expect(error).toMatchObject({
+        status: 400,
+        retryable: false,
+        serverMessage: 'next_token: unknown or stale token',
+      });
+      expect(error.message).toContain('next_token: unknown or stale token');
+      expect(sim.log).toHaveLength(1);
+      expect(sleeps).toEqual([]);
+    });
+
+    it('fails a 401 after one request, naming the credential source', async () => {
+      const { client } = clientFor(sim, {
+        credentials: async () => ({ kind: 'token', token: 'wrong-token-value' }),
+      });
+      const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+      expect(error).toBeInstanceOf(MozAuthError);
+      expect(error).toMatchObject({ status: 401, retryable: false, credentialSource: SECRET_SOURCE });
+      expect(error.message).toContain('rejected the credentials');
+      expect(error.message).toContain(SECRET_SOURCE);
+      expect(sim.log).toHaveLength(1);
+    });
+
+    it('refreshes rotated credentials once after a 401 and retries', async () => {
+      let refreshes = 0;
+      const { client } = clientFor(sim, {
+        credentials: async () => ({ kind: 'token', token: 'stale-token-value' }),
+        refreshCredentials: async () => {
+          refreshes += 1;
+          return { kind: 'token', token: TOKEN };
+        },
+      });
+      const page = await client.intersectPage(competitorsQuery(), { limit: 5 });
+      expect(page.rows).toHaveLength(5);
+      expect(refreshes).toBe(1);
+      expect(sim.log.map((entry) => entry.status)).toEqual([401, 200]);
+    });
+
+    it('stops after one refresh when the refreshed secret is still wrong', async () => {
+      let refreshes = 0;
+      const { client } = clientFor(sim, {
+        credentials: async () => ({ kind: 'token', token: 'stale-token-value' }),
+        refreshCredentials: async () => {
+          refreshes += 1;
+          return { kind: 'token', token: 'still-wrong-value' };
+        },
+      });
+      const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+      expect(error).toBeInstanceOf(MozAuthError);
+      expect(refreshes).toBe(1);
+      expect(sim.log).toHaveLength(2);
+    });
+
+    it('authenticates with legacy Basic credentials', async () => {
+      const { client } = clientFor(sim, {
+        credentials: async () => ({ kind: 'basic', accessId: ACCESS_ID, secretKey: SECRET_KEY }),
+      });
+      const page = await client.intersectPage(competitorsQuery(), { limit: 3 });
+      expect(page.rows).toHaveLength(3);
+      expect(sim.log[0]).toMatchObject({ auth: 'basic', status: 200, providedToken: null });
+    });
+
+    it('does not retry when the monthly quota is used up', async () => {
+      sim.setRowQuota(40);
+      const { client } = clientFor(sim);
+      const error = await captureError(client.linkIntersect(competitorsQuery(), { pageSize: 5 }));
+      expect(error).toBeInstanceOf(MozQuotaExhaustedError);
+      expect(error).toMatchObject({ status: 403, retryable: false });
+      expect(sim.log.map((entry) => entry.status)).toEqual([200, 403]);
+    });
+  });
+
+  describe('link_status', () => {
+    it('batches 120 sources into 3 requests and matches the ground truth', async () => {
+      const { client } = clientFor(sim);
+      const linking = truthRows(sim, competitorsQuery({ negativeTargets: [] })).map((row) => row.source);
+      const sources = [
+        ...linking.slice(0, 90),
+        ...Array.from({ length: 30 }, (_, i) => `nobody-${i}.example`),
+      ];
+      expect(sources).toHaveLength(120);
+      const batches: number[] = [];
+
+      const result = await client.linkStatus(
+        { target: 'competitor-a.com', targetScope: 'root_domain', sourceScope: 'page', sources },
+        { onBatch: (batch) => void batches.push(batch.sources.length) },
+      );
+
+      expect(batches).toEqual([50, 50, 20]);
+      expect(sim.log.filter((entry) => entry.route === 'link_status')).toHaveLength(3);
+      const truth = sources.map((source) =>
+        sim.truth.linksTo(source, 'competitor-a.com', { sourceScope: 'page', targetScope: 'root_domain' }),
+      );
+      expect(result).toEqual({ exists: truth, checked: 120, rowsConsumed: 240, truncated: false });
+      expect(truth.some(Boolean)).toBe(true);
+    });
+
+    it('stops at the row budget', async () => {
+      const { client } = clientFor(sim);
+      const sources = Array.from({ length: 120 }, (_, i) => `site-${i}.example`);
+      const result = await client.linkStatus(
+        { target: 'mysite.com', targetScope: 'root_domain', sourceScope: 'root_domain', sources },
+        { maxRows: 141 },
+      );
+      expect(result).toMatchObject({ checked: 70, rowsConsumed: 140, truncated: true });
+      expect(result.exists).toHaveLength(70);
+      expect(sim.log.map((entry) => entry.route)).toEqual(['link_status', 'link_status']);
+    });
+  });
+
+  describe('metering', () => {
+    it('counts exactly what the simulator meters and what usage_data reports', async () => {
+      const { client } = clientFor(sim);
+      await client.linkIntersect(competitorsQuery(), { pageSize: 25, maxRows: 400 });
+      await client.linkStatus({
+        target: 'mysite.com',
+        targetScope: 'root_domain',
+        sourceScope: 'root_domain',
+        sources: ['a.example', 'b.example', 'c.example'],
+      });
+      const usage = await client.usageData({ start: new Date('2026-01-01T00:00:00Z'), end: new Date() });
+      const simulated = sim.stats();
+      expect(client.stats().rowsConsumed).toBe(400 + 6);
+      expect(simulated.rowsConsumed).toBe(406);
+      expect(usage.rowsConsumed).toBe(406);
+    });
+  });
+
+  describe('normalization', () => {
+    it('sends IDN targets as punycode (the simulator refuses non-ASCII)', async () => {
+      const raw = await request(`${sim.baseUrl}/v2/link_intersect`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-moz-token': TOKEN },
+        body: JSON.stringify({
+          positive_targets: [{ target: 'bücher.example', scope: 'root_domain' }],
+          limit: 5,
+        }),
+      });
+      expect(raw.statusCode).toBe(400);
+      expect(await raw.body.text()).toMatch(/ASCII/);
+
+      const { client } = clientFor(sim);
+      const query = competitorsQuery({
+        positiveTargets: [{ target: 'https://www.Bücher.example/', scope: 'root_domain' }],
+        negativeTargets: [{ target: 'shop.example/straße/ä', scope: 'page' }],
+      });
+      const result = await client.linkIntersect(query);
+      const asPunycode = competitorsQuery({
+        positiveTargets: [{ target: 'xn--bcher-kva.example', scope: 'root_domain' }],
+        negativeTargets: [{ target: 'shop.example/stra%C3%9Fe/%C3%A4', scope: 'page' }],
+      });
+      expect(result.rows).toEqual(truthRows(sim, asPunycode));
+      expect(result.rows.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('rate gate', () => {
+    it('spacing requests under the simulated limit never meets a 429', async () => {
+      // The gate spaces sends; the server sees arrivals. A margin absorbs network and scheduling jitter.
+      sim.setRateLimit({ requests: 1, perMs: 50 });
+      const rateGate = createIntervalRateGate({ requests: 1, intervalMs: 100 });
+      const { client } = clientFor(sim, { rateGate });
+      const result = await client.linkIntersect(competitorsQuery(), { pageSize: 20 });
+      expect(result.truncated).toBe(false);
+      expect(sim.stats().rateLimited).toBe(0);
+      expect(client.stats().retries).toBe(0);
+    });
+  });
+
+  describe('secrets', () => {
+    it('never puts the token, secret key or Basic header in errors or logs', async () => {
+      const errors: unknown[] = [];
+      const logs: MozLogEvent[] = [];
+      const tokenClient = clientFor(sim, {
+        maxAttempts: 2,
+        baseDelayMs: 1,
+        timeoutMs: 100,
+        log: (event) => logs.push(event),
+      }).client;
+      const basicClient = clientFor(sim, {
+        maxAttempts: 2,
+        baseDelayMs: 1,
+        timeoutMs: 100,
+        credentials: async () => ({ kind: 'basic', accessId: ACCESS_ID, secretKey: SECRET_KEY }),
+        log: (event) => logs.push(event),
+      }).client;
+      const collect = async (call: () => Promise<unknown>) => {
+        try {
+          await call();
+        } catch (error) {
+          errors.push(error);
+        }
+      };
+      for (const client of [tokenClient, basicClient]) {
+        for (const spec of [
+          { error5xxRate: 1 },
+          { htmlErrorRate: 1 },
+          { malformedRate: 1 },
+          { dropRate: 1 },
+          { slowRate: 1, slowMs: 300 },
+          { burst429: { count: 5, retryAfterSeconds: 0 } },
+        ]) {
+          sim.faults.set('*', spec);
+          await collect(() => client.intersectPage(competitorsQuery(), { limit: 2 }));
+        }
+        sim.faults.clear();
+        await collect(() => client.intersectPage(competitorsQuery(), { limit: 2, nextToken: 'bogus' }));
+        await collect(() => client.linkIntersect(competitorsQuery(), { pageSize: 50 }));
+        sim.setRowQuota(1);
+        await collect(() => client.intersectPage(competitorsQuery(), { limit: 2 }));
+        sim.setRowQuota(null);
+      }
+      const badAuth = clientFor(sim, {
+        credentials: async () => ({ kind: 'basic', accessId: ACCESS_ID, secretKey: `${SECRET_KEY}-old` }),
+        refreshCredentials: async () => ({ kind: 'token', token: `${TOKEN}-old` }),
+        log: (event) => logs.push(event),
+      }).client;
+      await collect(() => badAuth.intersectPage(competitorsQuery(), { limit: 2 }));
+      const deadline = clientFor(sim, { deadline: () => 0, log: (event) => logs.push(event) }).client;
+      await collect(() => deadline.usageData());
+
+      const names = new Set(errors.map((error) => (error as Error).name));
+      expect([...names].sort()).toEqual(
+        [
+          'MozAuthError',
+          'MozBadRequestError',
+          'MozDeadlineError',
+          'MozNetworkError',
+          'MozQuotaExhaustedError',
+          'MozRateLimitedError',
+          'MozResponseFormatError',
+          'MozServerError',
+          'MozTimeoutError',
+        ].sort(),
+      );
+      const dump = [
+        JSON.stringify(errors),
+        JSON.stringify(logs),
+        ...errors.map((error) => inspect(error, { depth: 10, showHidden: true })),
+        ...errors.map((error) => String(error)),
+      ].join('\n');
+      for (const secret of [TOKEN, SECRET_KEY, BASIC_HEADER, `${ACCESS_ID}:${SECRET_KEY}`]) {
+        expect(dump).not.toContain(secret);
+      }
+      expect(dump).not.toMatch(/Basic [A-Za-z0-9+/]{12,}/);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // let slow responses finish
+    });
+  });
+});
+
+describe('Moz client against simulator variants', () => {
+  it.each(['absent', 'empty', 'null'] as const)(
+    'treats a last-page next_token that is %s as the end',
+    async (variant) => {
+      const sim = await startSimulator(simOptions({ lastPageToken: variant }));
+      try {
+        const { client } = clientFor(sim);
+        const query = competitorsQuery();
+        const result = await client.linkIntersect(query, { pageSize: 40 });
+        expect(result.rows).toEqual(truthRows(sim, query));
+        expect(result).toMatchObject({ truncated: false, nextToken: null });
+        expect(intersectRequests(sim)).toHaveLength(result.pages);
+      } finally {
+        await sim.close();
+      }
+    },
+  );
+
+  it.each([403, 429] as const)(
+    'recognises a quota answered with HTTP %s in error_message style',
+    async (status) => {
+      const sim = await startSimulator(
+        simOptions({ rowQuota: 10, quotaStatus: status, errorStyle: 'error_message' }),
+      );
+      try {
+        const { client } = clientFor(sim);
+        const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+        expect(error).toBeInstanceOf(MozQuotaExhaustedError);
+        expect(error.message).toContain('Monthly row quota exhausted');
+        expect(sim.log).toHaveLength(1);
+      } finally {
+        await sim.close();
+      }
+    },
+  );
+
+  it('carries an error_message-style 400 message', async () => {
+    const sim = await startSimulator(simOptions({ errorStyle: 'error_message' }));
+    try {
+      const { client } = clientFor(sim);
+      const error = await captureError(
+        client.intersectPage(competitorsQuery(), { limit: 5, nextToken: 'nope' }),
+      );
+      expect(error).toBeInstanceOf(MozBadRequestError);
+      expect((error as MozBadRequestError).serverMessage).toBe('next_token: unknown or stale token');
+    } finally {
+      await sim.close();
+    }
+  });
+});
