@@ -1,0 +1,93 @@
+/**
+ * Value rules shared by every format: the zod schema of a column, and the conversions between the
+ * contract's string forms (dates 'YYYY-MM-DD', timestamps ISO-8601 UTC) and what the files hold.
+ */
+import { z } from 'zod';
+import type { Column } from './schema.ts';
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const DAY_MS = 86_400_000;
+
+/**
+ * The Glue / Athena (Hive DDL) type of a column: the contract's names are Hive's, so this is the
+ * identity; it exists so infra and docs do not hand-copy type strings.
+ */
+export function athenaTypeOf(column: Column): string {
+  return column.type;
+}
+
+/** The zod schema of one column's value (null allowed when the column is nullable). */
+export function zodForColumn(column: Column): z.ZodType {
+  const value = zodForType(column);
+  return column.nullable === true ? value.nullable() : value;
+}
+
+function zodForType(column: Column): z.ZodType {
+  switch (column.type) {
+    case 'string':
+      return z.string();
+    case 'int':
+      return z.number().int().min(INT32_MIN).max(INT32_MAX);
+    case 'bigint':
+      return z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+    case 'double':
+      return z.number();
+    case 'boolean':
+      return z.boolean();
+    case 'date':
+      return z.iso.date();
+    case 'timestamp':
+      return z.iso.datetime();
+    case 'array<string>':
+      return z.array(z.string());
+  }
+}
+
+/** A strict zod object with exactly the given columns, in their order. */
+export function rowSchemaOf(columns: readonly Column[]) {
+  return z.strictObject(Object.fromEntries(columns.map((column) => [column.name, zodForColumn(column)])));
+}
+
+/** 'YYYY-MM-DD' → days since 1970-01-01 (Parquet DATE). */
+export function dateToEpochDays(date: string): number {
+  return Math.round(Date.parse(`${date}T00:00:00Z`) / DAY_MS);
+}
+
+/** Days since 1970-01-01 → 'YYYY-MM-DD'. */
+export function epochDaysToDate(days: number): string {
+  return new Date(days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** Any JS Date → 'YYYY-MM-DD' of its UTC day. */
+export function utcDate(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/**
+ * ISO-8601 UTC → 'YYYY-MM-DD HH:MM:SS.sss', the one text form both Athena's JSON SerDe (`timestamp`)
+ * and DuckDB's JSON reader parse as a timestamp. ISO 'T'/'Z' forms are not read by the Hive SerDe.
+ */
+export function isoToLakeTimestamp(iso: string): string {
+  const millis = Date.parse(iso);
+  if (Number.isNaN(millis)) throw new RangeError(`not a timestamp: ${iso}`);
+  return new Date(millis).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+const LAKE_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)$/;
+
+/** 'YYYY-MM-DD HH:MM:SS[.fff]' (UTC) or ISO-8601 → canonical ISO 'YYYY-MM-DDTHH:MM:SS.sssZ'; undefined if neither. */
+export function lakeTimestampToIso(text: string): string | undefined {
+  const match = LAKE_TIMESTAMP.exec(text);
+  const millis = match
+    ? Date.parse(`${match[1]}T${match[2]}Z`)
+    : /T.*(Z|[+-]\d{2}:?\d{2})$/.test(text)
+      ? Date.parse(text)
+      : Number.NaN;
+  return Number.isNaN(millis) ? undefined : new Date(millis).toISOString();
+}
+
+/** One line naming every failing field, for error messages. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`).join('; ');
+}

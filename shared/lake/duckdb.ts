@@ -1,0 +1,175 @@
+/**
+ * DuckDB views over a local lake folder, for `linkgap query`, reports and tests. The SQL people run
+ * here is the SQL they run in Athena: views `prospects`, `changes`, `runs` with exactly the contract's
+ * columns, in contract order, and the partition keys as VARCHAR (Athena's are strings too).
+ *
+ * Kept in its own file on purpose: it imports the native @duckdb/node-api, which Lambda bundles
+ * must never pull in. Nothing else in shared/lake imports this file.
+ */
+import {
+  DuckDBArrayValue,
+  type DuckDBConnection,
+  DuckDBDateValue,
+  DuckDBDecimalValue,
+  DuckDBInstance,
+  DuckDBListValue,
+  DuckDBStructValue,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  type DuckDBValue,
+} from '@duckdb/node-api';
+import { type Column, LAKE_TABLES, type LakeTableName } from './schema.ts';
+
+/** The DuckDB type a contract column reads back as. */
+export function duckdbTypeOf(column: Column): string {
+  switch (column.type) {
+    case 'string':
+      return 'VARCHAR';
+    case 'int':
+      return 'INTEGER';
+    case 'bigint':
+      return 'BIGINT';
+    case 'double':
+      return 'DOUBLE';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'date':
+      return 'DATE';
+    case 'timestamp':
+      return 'TIMESTAMP';
+    case 'array<string>':
+      return 'VARCHAR[]';
+  }
+}
+
+export interface Lake {
+  connection: DuckDBConnection;
+  /** Run SQL; values come back as plain JS (see toPlain). */
+  query(sql: string): Promise<Record<string, unknown>[]>;
+  /** Re-create the views, e.g. after the first files of a table were written. */
+  refresh(): Promise<void>;
+  close(): void;
+}
+
+function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function fileGlob(lakeRoot: string, table: LakeTableName): string {
+  const root = lakeRoot.replace(/[\\/]+$/, '');
+  return `${root}/${LAKE_TABLES[table].prefix}/**/*.${LAKE_TABLES[table].format}`;
+}
+
+function readerSql(table: LakeTableName, glob: string): string {
+  const columns: readonly Column[] = LAKE_TABLES[table].columns;
+  // Partition keys stay VARCHAR, as in Athena; DuckDB merges them with the same-named file columns.
+  const hive = 'hive_partitioning = true, hive_types_autocast = false, union_by_name = true';
+  if (LAKE_TABLES[table].format === 'parquet') return `read_parquet(${sqlString(glob)}, ${hive})`;
+  const types = columns
+    .map((column) => `${ident(column.name)}: ${sqlString(duckdbTypeOf(column))}`)
+    .join(', ');
+  return `read_json(${sqlString(glob)}, format = 'newline_delimited', columns = {${types}}, ${hive})`;
+}
+
+/** The view: exactly the contract columns, cast to their contract types; typed and empty without files. */
+function viewSql(table: LakeTableName, glob: string, hasFiles: boolean): string {
+  const columns: readonly Column[] = LAKE_TABLES[table].columns;
+  const select = columns
+    .map(
+      (column) =>
+        `CAST(${hasFiles ? ident(column.name) : 'NULL'} AS ${duckdbTypeOf(column)}) AS ${ident(column.name)}`,
+    )
+    .join(', ');
+  const from = hasFiles ? ` FROM ${readerSql(table, glob)}` : ' WHERE false';
+  return `CREATE OR REPLACE VIEW ${ident(table)} AS SELECT ${select}${from}`;
+}
+
+/**
+ * Open an in-memory DuckDB with views over `<lakeRoot>/{prospects,changes,runs}/`. A table with no
+ * files yet gets an empty view of the right shape; call `refresh()` once files exist.
+ */
+export async function openLake(lakeRoot: string): Promise<Lake> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+
+  async function refresh(): Promise<void> {
+    for (const table of Object.keys(LAKE_TABLES) as LakeTableName[]) {
+      const glob = fileGlob(lakeRoot, table);
+      const found = await connection.runAndReadAll(`SELECT count(*) AS n FROM glob(${sqlString(glob)})`);
+      const hasFiles = Number(found.getRowObjects()[0]?.n ?? 0) > 0;
+      await connection.run(viewSql(table, glob, hasFiles));
+    }
+  }
+
+  try {
+    await refresh();
+  } catch (error) {
+    connection.closeSync();
+    instance.closeSync();
+    throw error;
+  }
+
+  return {
+    connection,
+    async query(sql) {
+      const reader = await connection.runAndReadAll(sql);
+      return reader.getRowObjects().map((row) => {
+        const plain: Record<string, unknown> = {};
+        for (const [name, value] of Object.entries(row)) plain[name] = toPlain(value);
+        return plain;
+      });
+    },
+    refresh,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+function microsToIso(micros: bigint): string {
+  return new Date(Number(micros / 1000n)).toISOString();
+}
+
+/**
+ * DuckDB values → plain JS: BIGINT/HUGEINT → number (a decimal string beyond 2^53), DECIMAL →
+ * number, DATE → 'YYYY-MM-DD', TIMESTAMP (any unit, with or without time zone) → ISO-8601 UTC,
+ * LIST/ARRAY → array, STRUCT → object; anything else exotic → its DuckDB text.
+ */
+export function toPlain(value: DuckDBValue): unknown {
+  if (
+    value === null ||
+    typeof value === 'boolean' ||
+    typeof value === 'number' ||
+    typeof value === 'string'
+  ) {
+    return value;
+  }
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  }
+  if (value instanceof DuckDBDateValue) return value.toString();
+  if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) {
+    return value.isFinite ? microsToIso(value.micros) : value.toString();
+  }
+  if (value instanceof DuckDBTimestampMillisecondsValue) return new Date(Number(value.millis)).toISOString();
+  if (value instanceof DuckDBTimestampSecondsValue)
+    return new Date(Number(value.seconds) * 1000).toISOString();
+  if (value instanceof DuckDBTimestampNanosecondsValue)
+    return new Date(Number(value.nanos / 1_000_000n)).toISOString();
+  if (value instanceof DuckDBDecimalValue) return value.toDouble();
+  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) return value.items.map(toPlain);
+  if (value instanceof DuckDBStructValue) {
+    return Object.fromEntries(Object.entries(value.entries).map(([key, item]) => [key, toPlain(item)]));
+  }
+  return value.toString();
+}
