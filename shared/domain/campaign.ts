@@ -152,7 +152,10 @@ function toFieldIssue(issue: z.core.$ZodIssue): FieldIssue {
   const field = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((key) => (field ? `${field}.${key}` : key));
-    return { field: keys.join(', '), message: 'unknown field (check the spelling against the campaign schema)' };
+    return {
+      field: keys.join(', '),
+      message: 'unknown field (check the spelling against the campaign schema)',
+    };
   }
   return { field: field || '(campaign)', message: issue.message };
 }

@@ -23,7 +23,9 @@ const MAX_TARGET_LENGTH = 2048;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 // Control characters and any kind of white space are never part of a target.
-const FORBIDDEN = /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const FORBIDDEN =
+  /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/u;
 
 /**
  * Normalizes a target the way Moz expects it: no scheme, lower-case host,
@@ -34,7 +36,8 @@ const FORBIDDEN = /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200b\u2028\u2
 export function normalizeTarget(raw: string, scope: TargetScope): string {
   const input = raw.trim();
   if (input.length === 0) throw new TargetError('must not be empty');
-  if (input.length > MAX_TARGET_LENGTH) throw new TargetError(`must be at most ${MAX_TARGET_LENGTH} characters`);
+  if (input.length > MAX_TARGET_LENGTH)
+    throw new TargetError(`must be at most ${MAX_TARGET_LENGTH} characters`);
   if (FORBIDDEN.test(input)) throw new TargetError('must not contain spaces or control characters');
   const schemeMatch = SCHEME.exec(input);
   if (schemeMatch && !/^https?:\/\/$/i.test(schemeMatch[0])) {
@@ -53,7 +56,9 @@ export function normalizeTarget(raw: string, scope: TargetScope): string {
   const path = normalizePath(rest);
 
   if (scope !== 'page' && path !== '') {
-    throw new TargetError(`a ${scope} target must not have a path or query (got "${truncate(rest)}"); use scope "page"`);
+    throw new TargetError(
+      `a ${scope} target must not have a path or query (got "${truncate(rest)}"); use scope "page"`,
+    );
   }
   if (scope === 'root_domain') host = getDomain(host) ?? host.replace(/^www\./, '');
   return host + path;
@@ -81,13 +86,15 @@ function toAsciiHost(authority: string): string {
   } catch {
     throw new TargetError(`"${truncate(authority)}" is not a valid host name`);
   }
-  if (ascii.startsWith('[') || /^[0-9.]+$/.test(ascii)) throw new TargetError('must be a domain name, not an IP address');
+  if (ascii.startsWith('[') || /^[0-9.]+$/.test(ascii))
+    throw new TargetError('must be a domain name, not an IP address');
   const labels = ascii.replace(/\.$/, '').split('.');
   if (labels.length < 2) throw new TargetError(`"${truncate(ascii)}" is not a domain name (it has no dot)`);
   if (ascii.length > 253 || !labels.every((label) => LABEL.test(label))) {
     throw new TargetError(`"${truncate(ascii)}" is not a valid host name`);
   }
-  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? '')) throw new TargetError('must end in a top-level domain');
+  if (/^[0-9]+$/.test(labels[labels.length - 1] ?? ''))
+    throw new TargetError('must end in a top-level domain');
   return labels.join('.');
 }
 

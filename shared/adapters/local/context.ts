@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { createMozClient, type MozClient } from '#moz/client.ts';
+import { mozConfigFromEnv } from '#moz/config.ts';
+import { createIntervalRateGate } from '#moz/rate-gate.ts';
+import { silentLog } from '#shared/observability.ts';
+import type { CampaignStore, Log, ObjectStore, RunStore, SecretSource } from '#shared/ports.ts';
+import { VERSION } from '#shared/version.ts';
+import { type MozSimulator, startSimulator } from '#simulator/server.ts';
+import { staticSecretSource } from './env-secrets.ts';
+import { createFileCampaignStore, createFileRunStore } from './file-stores.ts';
+import { createFsObjectStore } from './fs-object-store.ts';
+
+export interface LocalContext {
+  home: string;
+  lakeRoot: string;
+  campaigns: CampaignStore;
+  runs: RunStore;
+  lake: ObjectStore;
+  secrets: SecretSource;
+  moz: MozClient;
+  mozBaseUrl: string;
+  /** The embedded Moz simulator, when no credentials were configured. */
+  simulator: MozSimulator | undefined;
+  softwareVersion: string;
+  close(): Promise<void>;
+}
+
+export interface LocalContextOptions {
+  env: Record<string, string | undefined>;
+  log?: Log;
+  /** Seed of the embedded simulator's link graph. @default 'linkgap-demo' */
+  simulatorSeed?: string;
+}
+
+/**
+ * The embedded defaults: campaigns, runs and the lake under `LINKGAP_HOME` (default `./.linkgap`),
+ * Moz credentials from `MOZ_TOKEN` or `MOZ_ACCESS_ID` + `MOZ_SECRET_KEY`, and, when none are set,
+ * the bundled Moz simulator started in-process.
+ */
+export async function createLocalContext(options: LocalContextOptions): Promise<LocalContext> {
+  const env = options.env;
+  const home = resolve(env.LINKGAP_HOME || '.linkgap');
+  const lakeRoot = join(home, 'lake');
+  const mozConfig = mozConfigFromEnv(env);
+
+  let simulator: MozSimulator | undefined;
+  let secrets: SecretSource;
+  let mozBaseUrl = mozConfig.baseUrl;
+  if (mozConfig.credentials) {
+    secrets = staticSecretSource(
+      mozConfig.credentials,
+      'the MOZ_TOKEN / MOZ_ACCESS_ID + MOZ_SECRET_KEY environment variables',
+    );
+  } else {
+    if (env.MOZ_API_BASE_URL) {
+      throw new Error(
+        'MOZ_API_BASE_URL is set but no credentials are: set MOZ_TOKEN (or MOZ_ACCESS_ID and MOZ_SECRET_KEY)',
+      );
+    }
+    const token = randomBytes(16).toString('hex');
+    simulator = await startSimulator({
+      token,
+      seed: options.simulatorSeed ?? env.LINKGAP_SIMULATOR_SEED ?? 'linkgap-demo',
+    });
+    mozBaseUrl = simulator.baseUrl;
+    secrets = staticSecretSource({ kind: 'token', token }, 'the embedded Moz simulator');
+  }
+
+  // The embedded simulator has no rate limit; the real API gets the configured one (free tier: 1 per 10 s).
+  const rateGate = simulator ? undefined : createIntervalRateGate(mozConfig.rateLimit);
+  const log = options.log ?? silentLog;
+  const moz = createMozClient({
+    baseUrl: mozBaseUrl,
+    credentials: () => secrets.read(),
+    refreshCredentials: () => secrets.refresh(),
+    credentialSource: secrets.description,
+    rateGate,
+    timeoutMs: mozConfig.timeoutMs,
+    maxAttempts: mozConfig.maxAttempts,
+    log: (event) => log[event.level](event.msg, event),
+  });
+
+  return {
+    home,
+    lakeRoot,
+    campaigns: createFileCampaignStore(home),
+    runs: createFileRunStore(home),
+    lake: createFsObjectStore(lakeRoot),
+    secrets,
+    moz,
+    mozBaseUrl: simulator ? 'embedded-simulator' : mozBaseUrl,
+    simulator,
+    softwareVersion: VERSION,
+    async close() {
+      await moz.close();
+      await simulator?.close();
+    },
+  };
+}

@@ -1,0 +1,191 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Campaign } from '#domain/campaign.ts';
+import type {
+  CampaignStore,
+  ClaimRequest,
+  ClaimResult,
+  LatestPointer,
+  RunRecord,
+  RunStore,
+} from '#shared/ports.ts';
+import { withFileLock } from './file-lock.ts';
+
+async function readJson(path: string): Promise<unknown | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // Hand-edited and broken: hand the text on, so validation fails this campaign only.
+    return text;
+  }
+}
+
+async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(temporary, path);
+}
+
+const safeId = (id: string) => {
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(id) || id.startsWith('.'))
+    throw new Error(`invalid id: ${id.slice(0, 80)}`);
+  return id;
+};
+
+/** Campaigns as one JSON file each under `<home>/campaigns/`, editable by hand. */
+export function createFileCampaignStore(home: string): CampaignStore {
+  const folder = join(home, 'campaigns');
+  const pathOf = (id: string) => join(folder, `${safeId(id)}.json`);
+  return {
+    get: (id) => readJson(pathOf(id)),
+    async *list() {
+      let names: string[];
+      try {
+        names = (await readdir(folder)).filter((name) => name.endsWith('.json')).sort();
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
+      }
+      for (const name of names) {
+        const id = name.slice(0, -'.json'.length);
+        yield { id, raw: await readJson(join(folder, name)) };
+      }
+    },
+    put: (campaign: Campaign) => writeJsonAtomically(pathOf(campaign.id), campaign),
+    async remove(id) {
+      const path = pathOf(id);
+      const existed = (await readJson(path)) !== undefined;
+      await rm(path, { force: true });
+      return existed;
+    },
+  };
+}
+
+/**
+ * Run records as JSON files under `<home>/runs/<campaign>/`, with the same conditional semantics as
+ * the DynamoDB store: every read-modify-write happens under a per-campaign lock file.
+ */
+export function createFileRunStore(home: string): RunStore {
+  const folder = (campaignId: string) => join(home, 'runs', safeId(campaignId));
+  const recordPath = (campaignId: string, runDate: string) => join(folder(campaignId), `${runDate}.json`);
+  const latestPath = (campaignId: string) => join(folder(campaignId), 'LATEST.json');
+  const locked = <T>(campaignId: string, work: () => Promise<T>) =>
+    withFileLock(join(folder(campaignId), '.lock'), work);
+  const read = async (campaignId: string, runDate: string) =>
+    (await readJson(recordPath(campaignId, runDate))) as RunRecord | undefined;
+  const write = (record: RunRecord) =>
+    writeJsonAtomically(recordPath(record.campaignId, record.runDate), record);
+  const owns = (current: RunRecord | undefined, record: RunRecord) =>
+    current !== undefined && current.runId === record.runId && current.attempt === record.attempt;
+
+  return {
+    claim: (request: ClaimRequest) =>
+      locked(request.campaignId, async (): Promise<ClaimResult> => {
+        const existing = await read(request.campaignId, request.runDate);
+        const now = request.now.getTime();
+        const fresh = (runId: string, attempt: number): RunRecord => ({
+          campaignId: request.campaignId,
+          runDate: request.runDate,
+          runId,
+          configHash: request.configHash,
+          status: 'RUNNING',
+          attempt,
+          leaseUntil: now + request.leaseMs,
+          startedAt: request.now.toISOString(),
+          updatedAt: request.now.toISOString(),
+        });
+        if (!existing) {
+          const record = fresh(request.runId, 1);
+          await write(record);
+          return { outcome: 'claimed', record, resumed: false };
+        }
+        if (existing.status === 'SUCCEEDED' && !request.force) return { outcome: 'done', record: existing };
+        if (existing.status === 'RUNNING' && existing.leaseUntil > now)
+          return { outcome: 'busy', record: existing };
+        if (existing.status === 'SUCCEEDED' || existing.configHash !== request.configHash) {
+          const record = fresh(request.runId, existing.attempt + 1);
+          await write(record);
+          return { outcome: 'claimed', record, resumed: false };
+        }
+        const record: RunRecord = {
+          ...existing,
+          status: 'RUNNING',
+          attempt: existing.attempt + 1,
+          leaseUntil: now + request.leaseMs,
+          updatedAt: request.now.toISOString(),
+        };
+        delete record.error;
+        await write(record);
+        return { outcome: 'claimed', record, resumed: true };
+      }),
+
+    release: (record, now) =>
+      locked(record.campaignId, async () => {
+        const current = await read(record.campaignId, record.runDate);
+        if (!owns(current, record) || current?.status !== 'RUNNING') return;
+        await write({ ...current, leaseUntil: now.getTime(), updatedAt: now.toISOString() });
+      }),
+
+    fail: (record, error, now) =>
+      locked(record.campaignId, async () => {
+        const current = await read(record.campaignId, record.runDate);
+        if (!owns(current, record) || current?.status !== 'RUNNING') return;
+        await write({
+          ...current,
+          status: 'FAILED',
+          error,
+          leaseUntil: now.getTime(),
+          updatedAt: now.toISOString(),
+        });
+      }),
+
+    commit: (record, summary, pointer, now) =>
+      locked(record.campaignId, async () => {
+        const current = await read(record.campaignId, record.runDate);
+        if (current?.runId !== record.runId) {
+          throw new Error(`run ${record.runId} no longer owns ${record.campaignId} ${record.runDate}`);
+        }
+        if (current.status !== 'SUCCEEDED') {
+          await write({
+            ...current,
+            status: 'SUCCEEDED',
+            summary,
+            finishedAt: now.toISOString(),
+            updatedAt: now.toISOString(),
+          });
+        }
+        const latest = (await readJson(latestPath(record.campaignId))) as LatestPointer | undefined;
+        if (!latest || latest.runDate <= pointer.runDate)
+          await writeJsonAtomically(latestPath(record.campaignId), pointer);
+      }),
+
+    get: read,
+    latest: async (campaignId) => (await readJson(latestPath(campaignId))) as LatestPointer | undefined,
+    async list(campaignId, limit = 100) {
+      let names: string[];
+      try {
+        names = await readdir(folder(campaignId));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
+      const dates = names
+        .filter((name) => /^\d{4}-\d{2}-\d{2}\.json$/.test(name))
+        .map((name) => name.slice(0, 10))
+        .sort()
+        .reverse()
+        .slice(0, limit);
+      const records = await Promise.all(dates.map((date) => read(campaignId, date)));
+      return records.filter((record): record is RunRecord => record !== undefined);
+    },
+  };
+}

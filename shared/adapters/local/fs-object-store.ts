@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import { link, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
+import type { ObjectStore } from '#shared/ports.ts';
+
+/**
+ * The lake as a folder, with the same keys as S3. Writes go to a temporary file first and are
+ * linked into place, so a reader never sees half a file and a write-once put is atomic.
+ */
+export function createFsObjectStore(root: string): ObjectStore {
+  const pathOf = (key: string) => {
+    if (key.split('/').some((part) => part === '..' || part === ''))
+      throw new Error(`invalid lake key: ${key}`);
+    return join(root, ...key.split('/'));
+  };
+
+  return {
+    async put(key, body, options) {
+      const target = pathOf(key);
+      await mkdir(dirname(target), { recursive: true });
+      const temporary = `${target}.${randomUUID()}.tmp`;
+      await writeFile(temporary, body);
+      try {
+        if (!options?.ifNoneMatch) {
+          await rename(temporary, target);
+          return 'created';
+        }
+        try {
+          await link(temporary, target);
+          return 'created';
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+          throw error;
+        } finally {
+          await unlink(temporary).catch(() => undefined);
+        }
+      } catch (error) {
+        await unlink(temporary).catch(() => undefined);
+        throw error;
+      }
+    },
+
+    async get(key) {
+      try {
+        return new Uint8Array(await readFile(pathOf(key)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+      }
+    },
+
+    async list(prefix) {
+      const keys: string[] = [];
+      const walk = async (directory: string): Promise<void> => {
+        let entries: import('node:fs').Dirent[];
+        try {
+          entries = await readdir(directory, { withFileTypes: true });
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+          throw error;
+        }
+        for (const entry of entries) {
+          const path = join(directory, entry.name);
+          if (entry.isDirectory()) await walk(path);
+          else if (!entry.name.endsWith('.tmp')) keys.push(relative(root, path).split(sep).join('/'));
+        }
+      };
+      // Walk only the deepest folder the prefix names, then filter by the full prefix.
+      const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+      await walk(folder ? pathOf(folder) : root);
+      return keys.filter((key) => key.startsWith(prefix)).sort();
+    },
+
+    async delete(keys) {
+      await Promise.all(keys.map((key) => rm(pathOf(key), { force: true })));
+    },
+  };
+}

@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { decodeJson, encodeJson } from '#lake/json.ts';
+import { pageCheckpointKey, stagingPrefix, verifyCheckpointKey } from '#lake/keys.ts';
+import type { ObjectStore } from '#shared/ports.ts';
+
+/** What one Moz call cost, as the client counted it (retries included). */
+const CallCost = z.object({
+  rowsConsumed: z.number().int().nonnegative(),
+  requests: z.number().int().nonnegative(),
+  retries: z.number().int().nonnegative(),
+  rowsPossiblyMeteredOnFailures: z.number().int().nonnegative(),
+});
+export type CallCost = z.infer<typeof CallCost>;
+
+const CheckpointRow = z.object({
+  source: z.string(),
+  title: z.string(),
+  domainAuthority: z.number(),
+  spamScore: z.number().nullable(),
+  pageAuthority: z.number().nullable(),
+  matchingTargetIndexes: z.array(z.number().int()),
+  sourcePages: z.array(z.object({ page: z.string(), pageAuthority: z.number() })),
+});
+
+/** One fetched Link Intersect page: written before the next page is requested, so it is never paid for twice. */
+export const PageCheckpoint = z.object({
+  page: z.number().int().positive(),
+  requestToken: z.string().nullable(),
+  limit: z.number().int().positive(),
+  rows: z.array(CheckpointRow),
+  nextToken: z.string().nullable(),
+  cost: CallCost,
+});
+export type PageCheckpoint = z.infer<typeof PageCheckpoint>;
+
+/** One Link Status batch for departed prospects against one of the campaign's site targets. */
+export const VerifyCheckpoint = z.object({
+  batch: z.number().int().positive(),
+  siteTarget: z.string(),
+  sources: z.array(z.string()),
+  exists: z.array(z.boolean()),
+  cost: CallCost,
+});
+export type VerifyCheckpoint = z.infer<typeof VerifyCheckpoint>;
+
+export interface RunRef {
+  campaignId: string;
+  runDate: string;
+  runId: string;
+}
+
+export class CheckpointCorruptError extends Error {
+  override name = 'CheckpointCorruptError';
+}
+
+export async function loadPages(lake: ObjectStore, run: RunRef): Promise<PageCheckpoint[]> {
+  const pages = await loadAll(
+    lake,
+    `${stagingPrefix(run.campaignId, run.runDate, run.runId)}pages/`,
+    PageCheckpoint,
+  );
+  pages.forEach((page, index) => {
+    if (page.page !== index + 1)
+      throw new CheckpointCorruptError(`page checkpoints of run ${run.runId} have a gap at ${index + 1}`);
+  });
+  return pages;
+}
+
+export async function loadVerifyBatches(lake: ObjectStore, run: RunRef): Promise<VerifyCheckpoint[]> {
+  return loadAll(lake, `${stagingPrefix(run.campaignId, run.runDate, run.runId)}verify/`, VerifyCheckpoint);
+}
+
+export async function savePage(lake: ObjectStore, run: RunRef, page: PageCheckpoint): Promise<void> {
+  await lake.put(pageCheckpointKey(run.campaignId, run.runDate, run.runId, page.page), encodeJson(page), {
+    contentType: 'application/json',
+  });
+}
+
+export async function saveVerifyBatch(
+  lake: ObjectStore,
+  run: RunRef,
+  batch: VerifyCheckpoint,
+): Promise<void> {
+  await lake.put(
+    verifyCheckpointKey(run.campaignId, run.runDate, run.runId, batch.batch),
+    encodeJson(batch),
+    {
+      contentType: 'application/json',
+    },
+  );
+}
+
+export async function clearStaging(lake: ObjectStore, run: RunRef): Promise<void> {
+  await lake.delete(await lake.list(stagingPrefix(run.campaignId, run.runDate, run.runId)));
+}
+
+async function loadAll<T>(lake: ObjectStore, prefix: string, schema: z.ZodType<T>): Promise<T[]> {
+  const keys = (await lake.list(prefix)).filter((key) => key.endsWith('.json'));
+  return Promise.all(
+    keys.map(async (key) => {
+      const bytes = await lake.get(key);
+      if (!bytes) throw new CheckpointCorruptError(`checkpoint ${key} vanished while reading`);
+      try {
+        return decodeJson(bytes, schema);
+      } catch (error) {
+        throw new CheckpointCorruptError(`checkpoint ${key} is unreadable: ${(error as Error).message}`);
+      }
+    }),
+  );
+}
+
+export const sumCosts = (costs: readonly CallCost[]): CallCost =>
+  costs.reduce(
+    (total, cost) => ({
+      rowsConsumed: total.rowsConsumed + cost.rowsConsumed,
+      requests: total.requests + cost.requests,
+      retries: total.retries + cost.retries,
+      rowsPossiblyMeteredOnFailures: total.rowsPossiblyMeteredOnFailures + cost.rowsPossiblyMeteredOnFailures,
+    }),
+    { rowsConsumed: 0, requests: 0, retries: 0, rowsPossiblyMeteredOnFailures: 0 },
+  );
