@@ -23,8 +23,8 @@ const MAX_TARGET_LENGTH = 2048;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 // Control characters and any kind of white space are never part of a target.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const FORBIDDEN =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
   /[\u0000-\u0020\u007f-\u009f\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/u;
 
 /**
