@@ -25,15 +25,16 @@ export const IntersectSort = z.enum([
 ]);
 export type IntersectSort = z.infer<typeof IntersectSort>;
 
-/** Moz allows at most 6 positive + negative targets in one intersect (moz-api.md section 2, CONFIRMED). */
-export const MAX_INTERSECT_TARGETS = 6;
-/** The largest `limit` link_intersect accepts (CONFIRMED). */
-export const MAX_INTERSECT_LIMIT = 50;
-/** The most sources one link_status call accepts (CONFIRMED). */
-export const MAX_LINK_STATUS_SOURCES = 50;
-/** Weighted-endpoint cost per returned row (CONFIRMED). */
-export const INTERSECT_ROW_WEIGHT = 5;
-export const LINK_STATUS_ROW_WEIGHT = 2;
+import { MAX_TARGETS as MAX_INTERSECT_TARGETS } from '#domain/campaign.ts';
+
+export {
+  INTERSECT_ROW_WEIGHT,
+  LINK_STATUS_ROW_WEIGHT,
+  MAX_INTERSECT_PAGE as MAX_INTERSECT_LIMIT,
+  MAX_LINK_STATUS_BATCH as MAX_LINK_STATUS_SOURCES,
+} from '#domain/budget.ts';
+// Moz's limits and row weights (moz-api.md sections 2 and 4, CONFIRMED) live with the budget arithmetic.
+export { MAX_INTERSECT_TARGETS };
 
 export const IntersectQuery = z
   .object({
