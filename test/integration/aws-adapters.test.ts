@@ -1,0 +1,607 @@
+import { randomUUID } from 'node:crypto';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateSecretCommand, PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type Campaign, type CampaignInput, parseCampaign } from '#domain/campaign.ts';
+import { createDynamoCampaignStore } from '#shared/adapters/aws/campaign-store.ts';
+import { createS3ObjectStore } from '#shared/adapters/aws/object-store.ts';
+import { createSqsQueue } from '#shared/adapters/aws/queue.ts';
+import { createDynamoRateGate } from '#shared/adapters/aws/rate-gate.ts';
+import { createDynamoRunStore, RunOwnershipLostError } from '#shared/adapters/aws/run-store.ts';
+import { createSecretsManagerSource } from '#shared/adapters/aws/secret-source.ts';
+import { campaignKey, rateGateKey } from '#shared/adapters/aws/table.ts';
+import type { ClaimRequest, LatestPointer, RunMessage, RunRecord, RunSummary } from '#shared/ports.ts';
+import { createTestStack, describeAws, type TestStack, useMoto } from '#test/support/moto.ts';
+
+const moto = useMoto();
+const MiB = 1024 * 1024;
+/** How late after its slot the rate gate lets a caller start. */
+const GRACE_MS = 20;
+
+function aCampaign(overrides: Partial<CampaignInput> = {}): Campaign {
+  return parseCampaign({
+    id: `c-${randomUUID().slice(0, 8)}`,
+    name: 'Acme trail shoes',
+    site: [{ target: 'acme.example' }],
+    competitors: [{ target: 'rival-a.example' }, { target: 'rival-b.example' }],
+    ...overrides,
+  });
+}
+
+function aClaim(overrides: Partial<ClaimRequest> = {}): ClaimRequest {
+  return {
+    campaignId: `c-${randomUUID().slice(0, 8)}`,
+    runDate: '2026-03-01',
+    runId: randomUUID(),
+    configHash: 'hash-1',
+    now: new Date('2026-03-01T03:00:00.000Z'),
+    leaseMs: 60_000,
+    ...overrides,
+  };
+}
+
+function aSummary(overrides: Partial<RunSummary> = {}): RunSummary {
+  return {
+    manifestKey: 'runs/x.json',
+    truncated: false,
+    gapSize: 10,
+    newCount: 3,
+    closedCount: 1,
+    lostCount: 0,
+    rowsConsumed: 55,
+    ...overrides,
+  };
+}
+
+function pointerFor(record: RunRecord): LatestPointer {
+  return {
+    campaignId: record.campaignId,
+    runId: record.runId,
+    runDate: record.runDate,
+    configHash: record.configHash,
+    manifestKey: `runs/campaign_id=${record.campaignId}/run_date=${record.runDate}/${record.runId}.json`,
+    ledgerKey: `staging/${record.campaignId}/ledger.json`,
+  };
+}
+
+const later = (date: Date, ms: number) => new Date(date.getTime() + ms);
+
+describeAws('AWS adapters against moto', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await createTestStack(moto);
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+
+  describe('campaign store', () => {
+    it('round-trips a campaign as a DynamoDB map and removes it', async () => {
+      const store = createDynamoCampaignStore({ doc: stack.clients.doc, tableName: stack.names.tableName });
+      const campaign = aCampaign();
+      await store.put(campaign);
+
+      expect(await store.get(campaign.id)).toEqual(campaign);
+      const { Item } = await stack.clients.doc.send(
+        new GetCommand({ TableName: stack.names.tableName, Key: campaignKey(campaign.id) }),
+      );
+      expect(Item).toMatchObject({ gsi1pk: 'CAMPAIGN', gsi1sk: campaign.id, config: { id: campaign.id } });
+      expect(typeof Item?.updatedAt).toBe('string');
+
+      expect(await store.remove(campaign.id)).toBe(true);
+      expect(await store.remove(campaign.id)).toBe(false);
+      expect(await store.get(campaign.id)).toBeUndefined();
+    });
+
+    it('lists every campaign across several pages and hands back a corrupted item as-is', async () => {
+      const store = createDynamoCampaignStore({
+        doc: stack.clients.doc,
+        tableName: stack.names.tableName,
+        pageSize: 2,
+      });
+      const campaigns = Array.from({ length: 5 }, () => aCampaign());
+      for (const campaign of campaigns) await store.put(campaign);
+      const corrupted = { id: 'broken', site: 42, competitors: 'nope' };
+      await stack.clients.doc.send(
+        new PutCommand({
+          TableName: stack.names.tableName,
+          Item: { ...campaignKey('broken'), gsi1pk: 'CAMPAIGN', gsi1sk: 'broken', config: corrupted },
+        }),
+      );
+
+      const send = vi.spyOn(stack.clients.doc, 'send');
+      const listed: { id: string; raw: unknown }[] = [];
+      for await (const stored of store.list()) listed.push(stored);
+      const queries = send.mock.calls.length;
+      send.mockRestore();
+
+      expect(queries).toBeGreaterThanOrEqual(3);
+      expect(listed.map((stored) => stored.id).sort()).toEqual(
+        [...campaigns.map((c) => c.id), 'broken'].sort(),
+      );
+      expect(listed.find((stored) => stored.id === 'broken')?.raw).toEqual(corrupted);
+      expect(await store.get('broken')).toEqual(corrupted);
+      for (const campaign of campaigns) await store.remove(campaign.id);
+      await store.remove('broken');
+    });
+  });
+
+  describe('run store', () => {
+    const store = () => createDynamoRunStore({ doc: stack.clients.doc, tableName: stack.names.tableName });
+
+    it('claims a new run, then answers busy while the lease lives', async () => {
+      const runs = store();
+      const request = aClaim();
+      const first = await runs.claim(request);
+      expect(first).toMatchObject({ outcome: 'claimed', resumed: false });
+      expect(first.record).toMatchObject({
+        runId: request.runId,
+        status: 'RUNNING',
+        attempt: 1,
+        leaseUntil: request.now.getTime() + request.leaseMs,
+        startedAt: request.now.toISOString(),
+      });
+
+      const duplicate = await runs.claim({ ...request, runId: randomUUID(), now: later(request.now, 1_000) });
+      expect(duplicate.outcome).toBe('busy');
+      expect(duplicate.record.runId).toBe(request.runId);
+      expect(await runs.get(request.campaignId, request.runDate)).toEqual(first.record);
+    });
+
+    it('takes over an expired lease, keeping the run id (resumed)', async () => {
+      const runs = store();
+      const request = aClaim();
+      await runs.claim(request);
+      const takeover = await runs.claim({
+        ...request,
+        runId: randomUUID(),
+        now: later(request.now, request.leaseMs + 1),
+      });
+      expect(takeover).toMatchObject({ outcome: 'claimed', resumed: true });
+      expect(takeover.record).toMatchObject({ runId: request.runId, attempt: 2, status: 'RUNNING' });
+    });
+
+    it('takes over a FAILED run at once, and starts a new run id when the config hash changed', async () => {
+      const runs = store();
+      const request = aClaim();
+      const first = await runs.claim(request);
+      await runs.fail(first.record, { kind: 'moz', message: 'HTTP 500' }, later(request.now, 10));
+      expect(await runs.get(request.campaignId, request.runDate)).toMatchObject({
+        status: 'FAILED',
+        error: { kind: 'moz', message: 'HTTP 500' },
+      });
+
+      const resumed = await runs.claim({ ...request, runId: randomUUID(), now: later(request.now, 20) });
+      expect(resumed).toMatchObject({ outcome: 'claimed', resumed: true });
+      expect(resumed.record).toMatchObject({ runId: request.runId, attempt: 2, status: 'RUNNING' });
+      expect(resumed.record.error).toBeUndefined();
+      expect(resumed.record.finishedAt).toBeUndefined();
+
+      await runs.fail(resumed.record, { kind: 'moz', message: 'again' }, later(request.now, 30));
+      const newRunId = randomUUID();
+      const restarted = await runs.claim({
+        ...request,
+        runId: newRunId,
+        configHash: 'hash-2',
+        now: later(request.now, 40),
+      });
+      expect(restarted).toMatchObject({ outcome: 'claimed', resumed: false });
+      expect(restarted.record).toMatchObject({ runId: newRunId, configHash: 'hash-2', attempt: 3 });
+    });
+
+    it('release gives the lease up to the next delivery; a stale owner can no longer release or fail', async () => {
+      const runs = store();
+      const request = aClaim();
+      const first = await runs.claim(request);
+      await runs.release(first.record, later(request.now, 5_000));
+      const next = await runs.claim({ ...request, runId: randomUUID(), now: later(request.now, 5_001) });
+      expect(next).toMatchObject({ outcome: 'claimed', resumed: true, record: { attempt: 2 } });
+
+      await runs.release(first.record, later(request.now, 6_000));
+      await runs.fail(first.record, { kind: 'stale', message: 'late' }, later(request.now, 6_000));
+      expect(await runs.get(request.campaignId, request.runDate)).toEqual(next.record);
+    });
+
+    it('commits: SUCCEEDED + pointer, then duplicates are done; commit is idempotent', async () => {
+      const runs = store();
+      const request = aClaim();
+      const { record } = await runs.claim(request);
+      const committedAt = later(request.now, 30_000);
+      await runs.commit(record, aSummary(), pointerFor(record), committedAt);
+
+      const committed = await runs.get(request.campaignId, request.runDate);
+      expect(committed).toMatchObject({
+        status: 'SUCCEEDED',
+        finishedAt: committedAt.toISOString(),
+        summary: aSummary(),
+      });
+      expect(await runs.latest(request.campaignId)).toEqual(pointerFor(record));
+
+      await runs.commit(record, aSummary({ gapSize: 999 }), pointerFor(record), later(committedAt, 1_000));
+      expect(await runs.get(request.campaignId, request.runDate)).toMatchObject({
+        status: 'SUCCEEDED',
+        finishedAt: committedAt.toISOString(),
+        summary: aSummary(),
+      });
+
+      const duplicate = await runs.claim({
+        ...request,
+        runId: randomUUID(),
+        now: later(request.now, 3_600_000),
+      });
+      expect(duplicate.outcome).toBe('done');
+    });
+
+    it('force starts a SUCCEEDED run over with a new run id; the old owner then cannot commit', async () => {
+      const runs = store();
+      const request = aClaim();
+      const { record } = await runs.claim(request);
+      await runs.commit(record, aSummary(), pointerFor(record), later(request.now, 1_000));
+
+      const forcedId = randomUUID();
+      const forced = await runs.claim({
+        ...request,
+        runId: forcedId,
+        now: later(request.now, 2_000),
+        force: true,
+      });
+      expect(forced).toMatchObject({
+        outcome: 'claimed',
+        resumed: false,
+        record: { runId: forcedId, attempt: 1 },
+      });
+      expect(forced.record.summary).toBeUndefined();
+
+      await expect(
+        runs.commit(record, aSummary(), pointerFor(record), later(request.now, 3_000)),
+      ).rejects.toThrow(RunOwnershipLostError);
+      await runs.commit(forced.record, aSummary(), pointerFor(forced.record), later(request.now, 4_000));
+      expect((await runs.latest(request.campaignId))?.runId).toBe(forcedId);
+    });
+
+    it('never moves the latest pointer backwards, but still commits the older run', async () => {
+      const runs = store();
+      const march = aClaim({ runDate: '2026-03-01' });
+      const february = { ...march, runDate: '2026-02-01', runId: randomUUID() };
+      const marchRun = (await runs.claim(march)).record;
+      const februaryRun = (await runs.claim(february)).record;
+
+      await runs.commit(marchRun, aSummary(), pointerFor(marchRun), later(march.now, 1_000));
+      await runs.commit(februaryRun, aSummary(), pointerFor(februaryRun), later(march.now, 2_000));
+
+      expect(await runs.latest(march.campaignId)).toEqual(pointerFor(marchRun));
+      expect((await runs.get(march.campaignId, '2026-02-01'))?.status).toBe('SUCCEEDED');
+
+      const listed = await runs.list(march.campaignId);
+      expect(listed.map((run) => run.runDate)).toEqual(['2026-03-01', '2026-02-01']);
+      expect((await runs.list(march.campaignId, 1)).map((run) => run.runDate)).toEqual(['2026-03-01']);
+      expect(await runs.latest('no-such-campaign')).toBeUndefined();
+    });
+
+    it('lets exactly one of five concurrent claims win', async () => {
+      const runs = store();
+      const base = aClaim();
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => runs.claim({ ...base, runId: randomUUID() })),
+      );
+      const outcomes = results.map((result) => result.outcome);
+      expect(outcomes.filter((outcome) => outcome === 'claimed')).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === 'busy')).toHaveLength(4);
+      const winner = results.find((result) => result.outcome === 'claimed');
+      expect((await runs.get(base.campaignId, base.runDate))?.runId).toBe(winner?.record.runId);
+    });
+  });
+
+  describe('S3 object store', () => {
+    const bytes = (text: string) => new TextEncoder().encode(text);
+
+    it('writes once with ifNoneMatch: a second write answers exists and leaves the bytes alone', async () => {
+      const lake = createS3ObjectStore({ s3: stack.clients.s3, bucket: stack.names.bucket });
+      const key = `runs/campaign_id=a/run_date=2026-03-01/${randomUUID()}.json`;
+      expect(
+        await lake.put(key, bytes('first'), { ifNoneMatch: true, contentType: 'application/json' }),
+      ).toBe('created');
+      expect(await lake.put(key, bytes('second'), { ifNoneMatch: true })).toBe('exists');
+      expect(new TextDecoder().decode(await lake.get(key))).toBe('first');
+
+      expect(await lake.put(key, bytes('overwritten'))).toBe('created');
+      expect(new TextDecoder().decode(await lake.get(key))).toBe('overwritten');
+      expect(await lake.get(`${key}.missing`)).toBeUndefined();
+    });
+
+    it('uploads a 9 MiB body as a multipart upload, byte for byte', async () => {
+      const lake = createS3ObjectStore({ s3: stack.clients.s3, bucket: stack.names.bucket });
+      const key = `prospects/big-${randomUUID()}.parquet`;
+      const body = new Uint8Array(9 * MiB);
+      for (let i = 0; i < body.length; i += 4096) body[i] = (i / 4096) % 251;
+
+      expect(await lake.put(key, body, { ifNoneMatch: true })).toBe('created');
+      const head = await stack.clients.s3.send(
+        new HeadObjectCommand({ Bucket: stack.names.bucket, Key: key }),
+      );
+      expect(head.ETag).toMatch(/-2"$/);
+      expect(Buffer.from((await lake.get(key)) ?? []).equals(Buffer.from(body))).toBe(true);
+
+      // The write-once guard holds for multipart too (If-None-Match on CompleteMultipartUpload).
+      expect(await lake.put(key, new Uint8Array(9 * MiB).fill(7), { ifNoneMatch: true })).toBe('exists');
+      expect(Buffer.from((await lake.get(key)) ?? []).equals(Buffer.from(body))).toBe(true);
+    });
+
+    // moto takes ~10 ms per PutObject, so 1,000+ objects would cost 10 s: small pages exercise the same paths.
+    it('lists keys under a prefix across pages, sorted, and deletes them in batches', async () => {
+      const lake = createS3ObjectStore({
+        s3: stack.clients.s3,
+        bucket: stack.names.bucket,
+        listPageSize: 10,
+        deleteBatchSize: 10,
+      });
+      const prefix = `staging/${randomUUID()}/`;
+      const keys = Array.from({ length: 25 }, (_, i) => `${prefix}${String(i).padStart(4, '0')}`);
+      await Promise.all(
+        [...keys]
+          .reverse()
+          .map((key) =>
+            stack.clients.s3.send(new PutObjectCommand({ Bucket: stack.names.bucket, Key: key, Body: 'x' })),
+          ),
+      );
+      await lake.put(`${prefix.slice(0, -1)}-sibling`, bytes('not under the prefix'));
+
+      const send = vi.spyOn(stack.clients.s3, 'send');
+      expect(await lake.list(prefix)).toEqual(keys);
+      expect(send).toHaveBeenCalledTimes(3);
+      send.mockClear();
+
+      await lake.delete(keys);
+      expect(send).toHaveBeenCalledTimes(3);
+      send.mockRestore();
+      expect(await lake.list(prefix)).toEqual([]);
+      expect(await lake.list(`${prefix.slice(0, -1)}-`)).toHaveLength(1);
+    });
+
+    it('lists with the default page size', async () => {
+      const lake = createS3ObjectStore({ s3: stack.clients.s3, bucket: stack.names.bucket });
+      const prefix = `changes/${randomUUID()}/`;
+      for (const name of ['c', 'a', 'e', 'b', 'd']) await lake.put(`${prefix}${name}`, bytes(name));
+      expect(await lake.list(prefix)).toEqual(['a', 'b', 'c', 'd', 'e'].map((name) => `${prefix}${name}`));
+      await lake.delete([]);
+    });
+  });
+
+  describe('Secrets Manager source', () => {
+    async function secretWith(value: string | undefined): Promise<string> {
+      const secretId = `moz-${randomUUID()}`;
+      await stack.clients.secrets.send(
+        new CreateSecretCommand({ Name: secretId, ...(value === undefined ? {} : { SecretString: value }) }),
+      );
+      return secretId;
+    }
+
+    it('reads a token secret and a legacy accessId/secretKey secret', async () => {
+      const tokenSource = createSecretsManagerSource({
+        client: stack.clients.secrets,
+        secretId: await secretWith('{"token":"tok-123"}'),
+      });
+      expect(await tokenSource.read()).toEqual({ kind: 'token', token: 'tok-123' });
+      expect(tokenSource.description).toMatch(/^Secrets Manager secret moz-/);
+
+      const basicSource = createSecretsManagerSource({
+        client: stack.clients.secrets,
+        secretId: await secretWith('{"accessId":"mozscape-abc","secretKey":"s3cr3t"}'),
+      });
+      expect(await basicSource.read()).toEqual({
+        kind: 'basic',
+        accessId: 'mozscape-abc',
+        secretKey: 's3cr3t',
+      });
+    });
+
+    it('caches for the TTL, and refresh() re-reads at once', async () => {
+      const secretId = await secretWith('{"token":"v1"}');
+      let time = 0;
+      const source = createSecretsManagerSource({
+        client: stack.clients.secrets,
+        secretId,
+        ttlMs: 60_000,
+        now: () => time,
+      });
+      const send = vi.spyOn(stack.clients.secrets, 'send');
+      expect(await source.read()).toEqual({ kind: 'token', token: 'v1' });
+      await stack.clients.secrets.send(
+        new PutSecretValueCommand({ SecretId: secretId, SecretString: '{"token":"v2"}' }),
+      );
+
+      time = 59_999;
+      expect(await source.read()).toEqual({ kind: 'token', token: 'v1' });
+      time = 60_000;
+      expect(await source.read()).toEqual({ kind: 'token', token: 'v2' });
+
+      await stack.clients.secrets.send(
+        new PutSecretValueCommand({ SecretId: secretId, SecretString: '{"token":"v3"}' }),
+      );
+      expect(await source.refresh()).toEqual({ kind: 'token', token: 'v3' });
+      expect(await source.read()).toEqual({ kind: 'token', token: 'v3' });
+      // 3 reads of the secret + 2 puts by the test.
+      expect(send.mock.calls.length).toBe(5);
+      send.mockRestore();
+    });
+
+    it.each([
+      ['not JSON', 'tok-SECRET-VALUE', /is not valid JSON/],
+      ['half a key pair', '{"accessId":"SECRET-VALUE"}', /"accessId" and "secretKey" must be set together/],
+      ['an empty token', '{"token":"  "}', /token: "token" must not be empty/],
+      ['a JSON string', '"SECRET-VALUE"', /must be a JSON object/],
+    ])('rejects %s, naming the secret but never the value', async (_label, value, problem) => {
+      const secretId = await secretWith(value);
+      const source = createSecretsManagerSource({ client: stack.clients.secrets, secretId });
+      const error = await source.read().then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(error).toBeInstanceOf(Error);
+      const message = (error as Error).message;
+      expect(message).toContain(secretId);
+      expect(message).toMatch(problem);
+      expect(message).not.toContain('SECRET-VALUE');
+    });
+
+    it('explains how to fill a secret that has no value yet', async () => {
+      const source = createSecretsManagerSource({
+        client: stack.clients.secrets,
+        secretId: await secretWith(undefined),
+      });
+      await expect(source.read()).rejects.toThrow(
+        /^Moz secret moz-[\w-]+ has no value yet: put \{"token":"\.\.\."\} in it \(see README: Set the Moz secret\)$/,
+      );
+    });
+
+    it('names a secret that does not exist', async () => {
+      const source = createSecretsManagerSource({
+        client: stack.clients.secrets,
+        secretId: 'moz-does-not-exist',
+      });
+      await expect(source.read()).rejects.toThrow(/moz-does-not-exist/);
+    });
+  });
+
+  describe('SQS queue', () => {
+    it('sends 23 run messages in batches of 10 and they all arrive', async () => {
+      const queue = createSqsQueue({ sqs: stack.clients.sqs, queueUrl: stack.queueUrl });
+      const messages: RunMessage[] = Array.from({ length: 23 }, (_, i) => ({
+        campaignId: `campaign-${i}`,
+        runDate: '2026-03-01',
+      }));
+      const send = vi.spyOn(stack.clients.sqs, 'send');
+      await queue.send(messages);
+      expect(send.mock.calls.length).toBe(3);
+      send.mockRestore();
+
+      const received: unknown[] = [];
+      for (let round = 0; round < 20 && received.length < messages.length; round++) {
+        const { Messages = [] } = await stack.clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: stack.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
+        );
+        received.push(...Messages.map((message) => JSON.parse(message.Body ?? 'null')));
+        if (Messages.length > 0) {
+          await stack.clients.sqs.send(
+            new DeleteMessageBatchCommand({
+              QueueUrl: stack.queueUrl,
+              Entries: Messages.map((message, i) => ({
+                Id: String(i),
+                ReceiptHandle: message.ReceiptHandle,
+              })),
+            }),
+          );
+        }
+      }
+      const byId = (a: unknown, b: unknown) =>
+        String((a as RunMessage).campaignId).localeCompare(String((b as RunMessage).campaignId));
+      expect(received.sort(byId)).toEqual([...messages].sort(byId));
+    });
+
+    it('refuses a malformed message before sending anything', async () => {
+      const queue = createSqsQueue({ sqs: stack.clients.sqs, queueUrl: stack.queueUrl });
+      await expect(queue.send([{ campaignId: 'x', runDate: 'March' }])).rejects.toThrow();
+    });
+  });
+
+  describe('DynamoDB rate gate', () => {
+    it('keeps two gates sharing one schedule at the combined rate', async () => {
+      const options = {
+        doc: stack.clients.doc,
+        tableName: stack.names.tableName,
+        name: `gate-${randomUUID()}`,
+        requests: 10,
+        intervalMs: 1_000,
+        graceMs: GRACE_MS,
+      };
+      const gates = [createDynamoRateGate(options), createDynamoRateGate(options)];
+      const startedAt = performance.now();
+      const grants: number[] = [];
+      await Promise.all(
+        gates.map(async (gate) => {
+          for (let i = 0; i < 10; i++) {
+            await gate.acquire();
+            grants.push(performance.now());
+          }
+        }),
+      );
+      grants.sort((a, b) => a - b);
+      const gaps = grants.slice(1).map((at, i) => at - (grants[i] ?? at));
+      expect(grants).toHaveLength(20);
+      // Slots are exactly 100 ms apart, nobody starts before its slot, and nobody starts more than
+      // GRACE_MS after it (a late caller books another slot instead).
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(100 - GRACE_MS - 1);
+      expect((grants.at(-1) ?? 0) - (grants[0] ?? 0)).toBeGreaterThanOrEqual(1_900 - GRACE_MS - 1);
+      // 2 s of slots; a loaded machine misses a few and books later ones.
+      expect(performance.now() - startedAt).toBeLessThan(6_000);
+    });
+
+    it('gives up a slot it woke too late for and books the next one', async () => {
+      let time = 1_000_000;
+      const lateness = [60];
+      const name = `gate-${randomUUID()}`;
+      const gate = createDynamoRateGate({
+        doc: stack.clients.doc,
+        tableName: stack.names.tableName,
+        name,
+        requests: 10,
+        intervalMs: 1_000,
+        graceMs: 50,
+        now: () => time,
+        sleep: async (ms) => {
+          time += ms + (lateness.shift() ?? 0);
+        },
+      });
+      const grants: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        await gate.acquire();
+        grants.push(time);
+      }
+      // The second caller woke at +160 for its +100 slot: it took +200 instead, and the next +300.
+      expect(grants.map((at) => at - 1_000_000)).toEqual([0, 200, 300]);
+      const { Item } = await stack.clients.doc.send(
+        new GetCommand({ TableName: stack.names.tableName, Key: rateGateKey(name) }),
+      );
+      expect(Item?.nextSlot).toBe(1_000_400);
+    });
+
+    it('a pause on one gate holds back every gate sharing the schedule', async () => {
+      const options = {
+        doc: stack.clients.doc,
+        tableName: stack.names.tableName,
+        name: `gate-${randomUUID()}`,
+        requests: 10,
+        intervalMs: 1_000,
+      };
+      const [a, b] = [createDynamoRateGate(options), createDynamoRateGate(options)];
+      const startedAt = performance.now();
+      a.pause(400);
+      await a.acquire();
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(400 - 1);
+      await b.acquire();
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(500 - 1);
+    });
+
+    it('rejects with the abort reason while waiting for a slot', async () => {
+      const gate = createDynamoRateGate({
+        doc: stack.clients.doc,
+        tableName: stack.names.tableName,
+        name: `gate-${randomUUID()}`,
+        requests: 1,
+        intervalMs: 10_000,
+      });
+      await gate.acquire();
+      const controller = new AbortController();
+      const waiting = gate.acquire(controller.signal);
+      setTimeout(() => controller.abort(new Error('deadline')), 100);
+      await expect(waiting).rejects.toThrow('deadline');
+    });
+  });
+});
