@@ -1,0 +1,76 @@
+/**
+ * The stores a management command works on: the embedded defaults under LINKGAP_HOME, or the deployed
+ * stack with `--aws` (DynamoDB table, S3 lake). One place decides, so every command reads the same.
+ */
+import { join, resolve } from 'node:path';
+import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
+import { createS3ObjectStore } from '#adapters/aws/object-store.ts';
+import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
+import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
+import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
+import type { CampaignStore, ObjectStore, RunStore } from '#shared/ports.ts';
+import { awsSetting, openAwsClients } from './aws.ts';
+
+/** The flags every `--aws`-capable command accepts. */
+export interface AwsOptions {
+  aws?: boolean;
+  table?: string;
+  bucket?: string;
+}
+
+export interface Backend {
+  /** For messages: "local (/path/.linkgap)" or "DynamoDB table X". */
+  where: string;
+  campaigns(): CampaignStore;
+  runs(): RunStore;
+  lake(): ObjectStore;
+  /** Where the lake lives, for messages. */
+  lakeWhere(): string;
+  /** The local lake folder; undefined with --aws. */
+  localLakeRoot: string | undefined;
+  close(): void;
+}
+
+export function localHome(env: Record<string, string | undefined>): string {
+  return resolve(env.LINKGAP_HOME || '.linkgap');
+}
+
+/**
+ * Local by default; with `--aws`, the table and bucket are read only when a command needs them, so
+ * `campaign list --aws` needs no bucket and `download --aws` needs no table.
+ */
+export function openBackend(options: AwsOptions, env: Record<string, string | undefined>): Backend {
+  if (!options.aws) {
+    const home = localHome(env);
+    const lakeRoot = join(home, 'lake');
+    return {
+      where: `local (${home})`,
+      campaigns: () => createFileCampaignStore(home),
+      runs: () => createFileRunStore(home),
+      lake: () => createFsObjectStore(lakeRoot),
+      lakeWhere: () => lakeRoot,
+      localLakeRoot: lakeRoot,
+      close() {},
+    };
+  }
+  let clients: ReturnType<typeof openAwsClients> | undefined;
+  const sdk = () => {
+    clients ??= openAwsClients();
+    return clients;
+  };
+  const table = () => awsSetting('table', options.table, env);
+  const bucket = () => awsSetting('bucket', options.bucket, env);
+  return {
+    get where() {
+      return `DynamoDB table ${table()}`;
+    },
+    campaigns: () => createDynamoCampaignStore({ doc: sdk().doc, tableName: table() }),
+    runs: () => createDynamoRunStore({ doc: sdk().doc, tableName: table() }),
+    lake: () => createS3ObjectStore({ s3: sdk().s3, bucket: bucket() }),
+    lakeWhere: () => `s3://${bucket()}`,
+    localLakeRoot: undefined,
+    close() {
+      clients?.close();
+    },
+  };
+}

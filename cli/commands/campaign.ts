@@ -1,0 +1,253 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { type Campaign, CampaignValidationError, parseCampaign } from '#domain/campaign.ts';
+import type { RunRecord } from '#shared/ports.ts';
+import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
+import { UsageError } from '../errors.ts';
+import type { CommandContext } from '../main.ts';
+import { formatTable } from '../output.ts';
+
+export { localHome } from '../backend.ts';
+
+export async function readCampaignFile(path: string): Promise<Campaign> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  try {
+    return parseCampaign(json);
+  } catch (error) {
+    if (error instanceof CampaignValidationError) throw new UsageError(`${path}: ${error.message}`);
+    throw error;
+  }
+}
+
+/** The stored campaign, validated; a UsageError when it does not exist or no longer parses. */
+export async function loadCampaign(backend: Backend, id: string): Promise<Campaign> {
+  const raw = await backend.campaigns().get(id);
+  if (raw === undefined)
+    throw new UsageError(`no campaign "${id}" in ${backend.where} (linkgap campaign list)`);
+  try {
+    return parseCampaign(raw);
+  } catch (error) {
+    if (error instanceof CampaignValidationError) {
+      throw new UsageError(`stored ${error.message} (fix it with linkgap campaign update <file>)`);
+    }
+    throw error;
+  }
+}
+
+const scheduleText = (campaign: Campaign) =>
+  campaign.schedule.every === 'month'
+    ? `monthly, day ${campaign.schedule.day}`
+    : `weekly, ${campaign.schedule.weekday}`;
+
+/** One `campaign show` runs-table row: status, date, cost, and why it failed. */
+export function runRow(record: RunRecord): Record<string, unknown> {
+  const summary = record.summary;
+  return {
+    run_date: record.runDate,
+    status: record.status,
+    gap: summary?.gapSize ?? null,
+    new: summary?.newCount ?? null,
+    closed: summary?.closedCount ?? null,
+    lost: summary?.lostCount ?? null,
+    moz_rows: summary?.rowsConsumed ?? null,
+    truncated: summary === undefined ? '' : summary.truncated ? 'yes' : 'no',
+    attempts: record.attempt,
+    finished: record.finishedAt?.slice(0, 16).replace('T', ' ') ?? '',
+    error: record.status === 'FAILED' && record.error ? `${record.error.kind}: ${record.error.message}` : '',
+  };
+}
+
+function withAwsOptions(command: Command): Command {
+  return command
+    .option('--aws', 'work on the deployed DynamoDB table instead of the local store')
+    .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)');
+}
+
+export function registerCampaignCommands(program: Command, context: CommandContext): void {
+  const campaign = program
+    .command('campaign')
+    .description('add, update, list, show, enable, disable and remove campaigns (local, or --aws)');
+  const out = (text: string) => context.output.out(text);
+
+  /** Runs `work` against the backend the options choose, and closes it. */
+  async function using(options: AwsOptions, work: (backend: Backend) => Promise<void>): Promise<void> {
+    const backend = openBackend(options, context.env);
+    try {
+      await work(backend);
+    } finally {
+      backend.close();
+    }
+  }
+
+  withAwsOptions(
+    campaign
+      .command('add')
+      .description('validate a campaign JSON file and store it (refuses an id that exists: use update)')
+      .argument('<file>', 'campaign JSON (see README: Configure a campaign)'),
+  ).action((file: string, options: AwsOptions) =>
+    using(options, async (backend) => {
+      const parsed = await readCampaignFile(file);
+      const store = backend.campaigns();
+      if ((await store.get(parsed.id)) !== undefined) {
+        throw new UsageError(
+          `campaign "${parsed.id}" already exists in ${backend.where}: use linkgap campaign update ${file}`,
+        );
+      }
+      await store.put(parsed);
+      out(
+        `campaign ${parsed.id} added to ${backend.where} (${parsed.competitors.length} competitors, ${scheduleText(parsed)})`,
+      );
+    }),
+  );
+
+  withAwsOptions(
+    campaign
+      .command('update')
+      .description('validate a campaign JSON file and replace the stored campaign with the same id')
+      .argument('<file>', 'campaign JSON'),
+  ).action((file: string, options: AwsOptions) =>
+    using(options, async (backend) => {
+      const parsed = await readCampaignFile(file);
+      const store = backend.campaigns();
+      if ((await store.get(parsed.id)) === undefined) {
+        throw new UsageError(
+          `no campaign "${parsed.id}" in ${backend.where} to update: use linkgap campaign add ${file}`,
+        );
+      }
+      await store.put(parsed);
+      out(
+        `campaign ${parsed.id} updated in ${backend.where} (${parsed.competitors.length} competitors, ${scheduleText(parsed)})`,
+      );
+    }),
+  );
+
+  withAwsOptions(campaign.command('list').description('list stored campaigns')).action(
+    (options: AwsOptions) =>
+      using(options, async (backend) => {
+        const rows: Record<string, unknown>[] = [];
+        for await (const stored of backend.campaigns().list()) {
+          try {
+            const parsed = parseCampaign(stored.raw);
+            rows.push({
+              id: parsed.id,
+              name: parsed.name ?? '',
+              site: parsed.site.map((site) => site.target).join(', '),
+              competitors: parsed.competitors.length,
+              schedule: scheduleText(parsed),
+              max_rows: parsed.maxRowsPerRun,
+              enabled: parsed.enabled ? 'yes' : 'no',
+            });
+          } catch (error) {
+            rows.push({ id: stored.id, name: `INVALID: ${(error as Error).message}` });
+          }
+        }
+        out(
+          rows.length === 0
+            ? `no campaigns in ${backend.where} yet: linkgap campaign add <file.json>`
+            : formatTable(rows),
+        );
+      }),
+  );
+
+  withAwsOptions(
+    campaign
+      .command('show')
+      .description('print a campaign and its last runs (status, gap, changes, Moz rows spent)')
+      .argument('<id>', 'campaign id')
+      .option('--runs <n>', 'how many recent runs to list', '12')
+      .option('--json', 'print the config and run records as JSON'),
+  ).action((id: string, options: AwsOptions & { runs: string; json?: boolean }) =>
+    using(options, async (backend) => {
+      const limit = Number(options.runs);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+        throw new UsageError('--runs must be 1-1000');
+      const config = await loadCampaign(backend, id);
+      const runs = await backend.runs().list(id, limit);
+      if (options.json) {
+        out(JSON.stringify({ campaign: config, runs }, null, 2));
+        return;
+      }
+      out(showText(config, runs, backend.where));
+    }),
+  );
+
+  for (const [name, enabled] of [
+    ['disable', false],
+    ['enable', true],
+  ] as const) {
+    withAwsOptions(
+      campaign
+        .command(name)
+        .description(
+          enabled ? 'schedule a disabled campaign again' : 'stop scheduling a campaign (its history stays)',
+        )
+        .argument('<id>', 'campaign id'),
+    ).action((id: string, options: AwsOptions) =>
+      using(options, async (backend) => {
+        const current = await loadCampaign(backend, id);
+        if (current.enabled === enabled) {
+          out(`campaign ${id} is already ${enabled ? 'enabled' : 'disabled'}`);
+          return;
+        }
+        await backend.campaigns().put({ ...current, enabled });
+        out(`campaign ${id} ${enabled ? 'enabled' : 'disabled'} in ${backend.where}`);
+      }),
+    );
+  }
+
+  withAwsOptions(
+    campaign
+      .command('remove')
+      .description('delete a campaign config (asks nothing); its run records and lake files are kept')
+      .argument('<id>', 'campaign id'),
+  ).action((id: string, options: AwsOptions) =>
+    using(options, async (backend) => {
+      const store = backend.campaigns();
+      const raw = await store.get(id);
+      if (raw === undefined)
+        throw new UsageError(`no campaign "${id}" in ${backend.where} (linkgap campaign list)`);
+      await store.remove(id);
+      const name = typeof raw === 'object' && raw !== null && 'name' in raw ? ` "${String(raw.name)}"` : '';
+      out(`removed campaign ${id}${name} from ${backend.where}; it will not be scheduled again.`);
+      out(
+        `Kept: its run records and the lake history (prospects/, changes/, runs/ under campaign_id=${id}/); ` +
+          `add the same id again to continue the series.`,
+      );
+    }),
+  );
+}
+
+/** The human text of `campaign show`: what it tracks, how, and its last runs. */
+export function showText(config: Campaign, runs: readonly RunRecord[], where: string): string {
+  const targets = (list: Campaign['site']) => list.map((t) => `${t.target} (${t.scope})`).join(', ');
+  const lines = [
+    `campaign ${config.id}${config.name ? ` "${config.name}"` : ''} in ${where}`,
+    `  enabled:        ${config.enabled ? 'yes' : 'no'}`,
+    `  site:           ${targets(config.site)}`,
+    `  competitors:    ${targets(config.competitors)}`,
+    `  matching:       at least ${config.minMatchingTargets} competitor(s), sources at ${config.sourceScope} scope, sorted by ${config.sort}`,
+    `  schedule:       ${scheduleText(config)}`,
+    `  budget:         ${config.maxRowsPerRun} Moz rows per run; verify departures: ${config.verifyDepartures ? 'yes' : 'no'}`,
+    `  ignore:         ${config.ignore.length === 0 ? '(none)' : config.ignore.join(', ')}`,
+    '',
+  ];
+  if (runs.length === 0) {
+    lines.push('no runs yet (linkgap run --campaign <id>, or wait for the schedule)');
+  } else {
+    lines.push(`last ${runs.length} run(s), newest first:`, formatTable(runs.map(runRow)));
+  }
+  return lines.join('\n');
+}

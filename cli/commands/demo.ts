@@ -1,0 +1,127 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import type { Command } from 'commander';
+import { createLocalContext, type LocalContext } from '#adapters/local/context.ts';
+import { parseCampaign } from '#domain/campaign.ts';
+import { monthlyRunDates } from '#domain/schedule.ts';
+import { decodeManifest } from '#lake/manifest.ts';
+import type { RunManifest } from '#lake/schema.ts';
+import { silentLog } from '#shared/observability.ts';
+import { runLocally } from '../local-runner.ts';
+import { type CommandContext, ExitCodeError } from '../main.ts';
+import { formatTable } from '../output.ts';
+import { parseDateOption, todayUtc } from './run.ts';
+
+export const DEMO_CAMPAIGN_FILE = new URL('../../examples/acme-trail-shoes.json', import.meta.url);
+
+/** Athena-compatible on purpose (campaign_id pinned on each table, explicit GROUP BY): see docs/cookbook.md. */
+export const DEMO_QUERY = `SELECT r.run_date, r.gap_size, r.closed_count, round(r.closure_rate, 3) AS closure_rate,
+       sum(CASE WHEN p.runs_seen >= 3 THEN 1 ELSE 0 END) AS open_3_runs_or_more
+FROM runs r JOIN prospects p ON p.run_id = r.run_id AND p.run_date = r.run_date
+WHERE r.campaign_id = 'acme-trail-shoes' AND p.campaign_id = 'acme-trail-shoes'
+GROUP BY r.run_date, r.gap_size, r.closed_count, r.closure_rate
+ORDER BY r.run_date`;
+
+/** The monthly run dates the demo replays: the first of each of the last `months` months up to `end`. */
+export function demoRunDates(end: string, months: number): string[] {
+  const [year, month] = end.split('-').map(Number) as [number, number];
+  const first = new Date(Date.UTC(year, month - 1 - (months - 1), 1)).toISOString().slice(0, 10);
+  return monthlyRunDates(first, months, 1);
+}
+
+export function registerDemoCommand(program: Command, context: CommandContext): void {
+  program
+    .command('demo')
+    .description('replay months of gap tracking for an example campaign against the embedded Moz simulator')
+    .option('--months <n>', 'how many monthly periods to replay', '6')
+    .option('--as-of <date>', 'the last period is the month of this date (YYYY-MM-DD)')
+    .action(async (options: { months: string; asOf?: string }) => {
+      const months = Number(options.months);
+      if (!Number.isInteger(months) || months < 1 || months > 36) throw new Error('--months must be 1-36');
+      const end = options.asOf ? parseDateOption(options.asOf, '--as-of') : todayUtc();
+      // The demo never spends real quota: credentials in the environment are ignored here.
+      const env = {
+        ...context.env,
+        MOZ_TOKEN: '',
+        MOZ_ACCESS_ID: '',
+        MOZ_SECRET_KEY: '',
+        MOZ_API_BASE_URL: '',
+      };
+      const local = await createLocalContext({ env, log: silentLog });
+      try {
+        await runDemo(local, context, demoRunDates(end, months));
+      } finally {
+        await local.close();
+      }
+    });
+}
+
+async function runDemo(local: LocalContext, context: CommandContext, runDates: string[]): Promise<void> {
+  const { output } = context;
+  const campaign = parseCampaign(JSON.parse(await readFile(DEMO_CAMPAIGN_FILE, 'utf8')));
+  if ((await local.campaigns.get(campaign.id)) === undefined) await local.campaigns.put(campaign);
+  output.out(
+    `linkgap demo: campaign ${campaign.id}, site ${campaign.site[0]?.target}, ${campaign.competitors.length} competitors`,
+  );
+  output.out(`Moz: embedded simulator at ${local.simulator?.baseUrl}; home: ${local.home}\n`);
+
+  const results = await runLocally(
+    local,
+    runDates.map((runDate) => ({ campaignId: campaign.id, runDate })),
+    { log: silentLog },
+  );
+  const rows: Record<string, unknown>[] = [];
+  for (const result of results) {
+    const manifest = await manifestOf(local, result.message.campaignId, result.message.runDate);
+    if (result.outcome.outcome === 'failed' || !manifest) {
+      rows.push({ month: result.message.runDate.slice(0, 7), run: result.outcome.outcome });
+      continue;
+    }
+    rows.push({
+      month: manifest.run_date.slice(0, 7),
+      run: result.outcome.outcome === 'committed' ? 'ran' : 'already done',
+      gap: manifest.gap_size,
+      new: manifest.new_count,
+      closed: manifest.closed_count,
+      lost: manifest.lost_count,
+      unverified: manifest.unverified_count,
+      reopened: manifest.reopened_count,
+      moz_rows: manifest.rows_consumed,
+      closure_rate: manifest.closure_rate === null ? '-' : `${(manifest.closure_rate * 100).toFixed(1)}%`,
+    });
+  }
+  output.out(formatTable(rows));
+  const failed = results.filter((result) => result.outcome.outcome === 'failed');
+  if (failed.length > 0) {
+    throw new ExitCodeError(
+      `${failed.length} month(s) failed: ${failed.map((f) => f.message.runDate).join(', ')}`,
+      1,
+    );
+  }
+
+  const relativeRoot = relative(process.cwd(), local.lakeRoot);
+  const where = relativeRoot && !relativeRoot.startsWith('..') ? relativeRoot : local.lakeRoot;
+  output.out(`\nSnapshots (Parquet + JSON manifests, Athena layout) are in ${where}/:`);
+  output.out(`  ${where}/prospects/campaign_id=${campaign.id}/run_date=YYYY-MM-DD/<run_id>.parquet`);
+  output.out(`  ${where}/changes/...   ${where}/runs/...`);
+  output.out('\nExample query (linkgap query "<sql>"; the same SQL runs in Athena):');
+  output.out(DEMO_QUERY);
+  const { openLake } = await import('#lake/duckdb.ts');
+  const lake = await openLake(local.lakeRoot);
+  try {
+    output.out(formatTable(await lake.query(DEMO_QUERY)));
+  } finally {
+    lake.close();
+  }
+}
+
+async function manifestOf(
+  local: LocalContext,
+  campaignId: string,
+  runDate: string,
+): Promise<RunManifest | undefined> {
+  const record = await local.runs.get(campaignId, runDate);
+  if (!record?.summary) return undefined;
+  const bytes = await local.lake.get(record.summary.manifestKey);
+  return bytes ? decodeManifest(bytes) : undefined;
+}

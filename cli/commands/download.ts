@@ -1,0 +1,224 @@
+import { access, constants, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { toCsv, toJsonLines } from '#lake/csv.ts';
+import { decodeParquet } from '#lake/parquet.ts';
+import { LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
+import type { ObjectStore } from '#shared/ports.ts';
+import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
+import { type CommittedRun, committedRuns, copyKeys, tableKeyOf } from '../committed-runs.ts';
+import { UsageError } from '../errors.ts';
+import type { CommandContext } from '../main.ts';
+import { processOutput } from '../output.ts';
+import { parseDateOption } from './run.ts';
+
+export type DownloadFormat = 'parquet' | 'csv' | 'jsonl';
+const FORMATS: readonly DownloadFormat[] = ['parquet', 'csv', 'jsonl'];
+const TABLES: readonly LakeTableName[] = ['prospects', 'changes', 'runs'];
+/** Fewer files than this finish before a progress bar would be worth drawing. */
+const PROGRESS_MIN_FILES = 6;
+
+interface DownloadOptions extends AwsOptions {
+  campaign: string;
+  runDate?: string;
+  latest?: boolean;
+  all?: boolean;
+  what: string;
+  format: string;
+  out: string;
+}
+
+export function registerDownloadCommand(program: Command, context: CommandContext): void {
+  program
+    .command('download')
+    .description('copy committed snapshots of a campaign out of the lake (local, or S3 with --aws)')
+    .requiredOption('--campaign <id>', 'campaign id')
+    .option('--run-date <date>', 'the run of this scheduled date (YYYY-MM-DD)')
+    .option('--latest', 'the newest committed run (the default)')
+    .option('--all', 'every committed run')
+    .option('--what <tables>', 'prospects, changes, runs, a comma list, or all', 'prospects')
+    .option(
+      '--format <format>',
+      'parquet (files as-is, Athena layout), csv (spreadsheets) or jsonl',
+      'parquet',
+    )
+    .requiredOption('--out <dir>', 'folder to write into (created if missing)')
+    .option('--aws', 'read the deployed S3 lake instead of $LINKGAP_HOME/lake')
+    .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
+    .action(async (options: DownloadOptions) => {
+      const backend = openBackend(options, context.env);
+      try {
+        await download(options, backend, context);
+      } finally {
+        backend.close();
+      }
+    });
+}
+
+function parseTables(text: string): LakeTableName[] {
+  if (text.trim() === 'all') return [...TABLES];
+  const names = text.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!(TABLES as readonly string[]).includes(name)) {
+      throw new UsageError(
+        `--what must be prospects, changes, runs, a comma list of them, or all; got "${name}"`,
+      );
+    }
+  }
+  return [...new Set(names)] as LakeTableName[];
+}
+
+async function writableFolder(out: string): Promise<string> {
+  const folder = resolve(out);
+  try {
+    await mkdir(folder, { recursive: true });
+    await access(folder, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(
+      `cannot write to --out ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  return folder;
+}
+
+/** Which committed runs the flags select; a UsageError that says what exists when nothing matches. */
+export function selectRuns(
+  runs: readonly CommittedRun[],
+  options: Pick<DownloadOptions, 'runDate' | 'latest' | 'all'>,
+): CommittedRun[] {
+  const chosen = [options.runDate !== undefined, options.latest === true, options.all === true].filter(
+    Boolean,
+  ).length;
+  if (chosen > 1) throw new UsageError('choose one of --run-date, --latest and --all');
+  if (options.all) return [...runs];
+  if (options.runDate !== undefined) {
+    const date = parseDateOption(options.runDate, '--run-date');
+    const matching = runs.filter((run) => run.runDate === date);
+    if (matching.length === 0) {
+      const dates = [...new Set(runs.map((run) => run.runDate))];
+      const shown = dates.slice(-6).join(', ');
+      throw new UsageError(
+        `no committed run on ${date}; committed run dates: ${shown}${dates.length > 6 ? ' (and older)' : ''}`,
+      );
+    }
+    return matching;
+  }
+  const newest = runs[runs.length - 1];
+  return newest ? [newest] : [];
+}
+
+async function download(options: DownloadOptions, backend: Backend, context: CommandContext): Promise<void> {
+  const format = options.format as DownloadFormat;
+  if (!FORMATS.includes(format))
+    throw new UsageError(`--format must be parquet, csv or jsonl; got "${options.format}"`);
+  const tables = parseTables(options.what);
+  if (options.runDate !== undefined) parseDateOption(options.runDate, '--run-date');
+  const lake = backend.lake();
+  const runs = await committedRuns(lake, options.campaign);
+  if (runs.length === 0) {
+    const known = options.aws ? undefined : await backend.campaigns().get(options.campaign);
+    throw new UsageError(
+      known === undefined && !options.aws
+        ? `no campaign "${options.campaign}" and no runs of it in ${backend.lakeWhere()} (linkgap campaign list)`
+        : `campaign "${options.campaign}" has no committed runs in ${backend.lakeWhere()} yet (linkgap run --campaign ${options.campaign})`,
+    );
+  }
+  const selected = selectRuns(runs, options);
+  const folder = await writableFolder(options.out);
+
+  // Parquet keeps the lake's layout; the manifests come along as the commit markers, so the folder is
+  // itself a lake (linkgap query --lake <out>) and prefixes match `aws s3 cp --recursive`.
+  const parquetTables =
+    format === 'parquet' && !tables.includes('runs') ? [...tables, 'runs' as const] : tables;
+  const keys = selected.flatMap((run) => parquetTables.map((table) => tableKeyOf(run, table)));
+  const progress = startProgress(context, keys.length);
+  let written: string[];
+  try {
+    written =
+      format === 'parquet'
+        ? await copyKeys(lake, keys, folder, () => progress?.increment())
+        : await exportRows(lake, selected, tables, format, folder, options, () => progress?.increment());
+  } finally {
+    progress?.stop();
+  }
+  const first = selected[0]?.runDate;
+  const last = selected.at(-1)?.runDate;
+  const runText = selected.length === 1 ? `run ${first}` : `${selected.length} runs (${first} to ${last})`;
+  const out = (text: string) => context.output.out(text);
+  out(
+    `downloaded ${options.campaign} ${runText} from ${backend.lakeWhere()}: ${written.length} ${format} file(s) in ${folder}`,
+  );
+  for (const file of written.slice(0, 12)) out(`  ${file}`);
+  if (written.length > 12) out(`  ... and ${written.length - 12} more`);
+}
+
+/** CSV / JSON Lines: one file per run and table, plus one combined file per table with --all. */
+async function exportRows(
+  lake: ObjectStore,
+  runs: readonly CommittedRun[],
+  tables: readonly LakeTableName[],
+  format: Exclude<DownloadFormat, 'parquet'>,
+  folder: string,
+  options: DownloadOptions,
+  tick: () => void,
+): Promise<string[]> {
+  const written: string[] = [];
+  const extension = format === 'csv' ? 'csv' : 'jsonl';
+  const encode = (table: LakeTableName, rows: Record<string, unknown>[]) =>
+    format === 'csv' ? toCsv(LAKE_TABLES[table].columns, rows) : toJsonLines(rows);
+  const sameDate = (run: CommittedRun) => runs.filter((other) => other.runDate === run.runDate).length > 1;
+  for (const table of tables) {
+    const combined: Record<string, unknown>[] = [];
+    for (const run of runs) {
+      const rows = await readRows(lake, run, table);
+      combined.push(...rows);
+      const suffix = sameDate(run) ? `-${run.runId}` : '';
+      const path = join(folder, `${run.campaignId}-${table}-${run.runDate}${suffix}.${extension}`);
+      await writeFile(path, encode(table, rows));
+      written.push(path);
+      tick();
+    }
+    if (options.all && runs.length > 1) {
+      const path = join(folder, `${options.campaign}-${table}-all.${extension}`);
+      await writeFile(path, encode(table, combined));
+      written.push(path);
+    }
+  }
+  return written;
+}
+
+async function readRows(
+  lake: ObjectStore,
+  run: CommittedRun,
+  table: LakeTableName,
+): Promise<Record<string, unknown>[]> {
+  if (table === 'runs') return [run.manifest];
+  const key = tableKeyOf(run, table);
+  const bytes = await lake.get(key);
+  if (bytes === undefined)
+    throw new Error(`run ${run.runId} is committed but ${key} is missing from the lake`);
+  const rows =
+    table === 'prospects' ? await decodeParquet('prospects', bytes) : await decodeParquet('changes', bytes);
+  return rows as unknown as Record<string, unknown>[];
+}
+
+/** A progress bar on stderr, only for a person watching a terminal and a download that takes a while. */
+function startProgress(context: CommandContext, total: number): SingleBar | undefined {
+  if (
+    total < PROGRESS_MIN_FILES ||
+    context.output !== processOutput ||
+    !process.stderr.isTTY ||
+    context.env.CI
+  ) {
+    return undefined;
+  }
+  const bar = new SingleBar({
+    format: 'downloading [{bar}] {value}/{total} files',
+    stream: process.stderr,
+    clearOnComplete: true,
+    hideCursor: true,
+  });
+  bar.start(total, 0);
+  return bar;
+}

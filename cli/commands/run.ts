@@ -1,0 +1,90 @@
+import type { Command } from 'commander';
+import { createLocalContext } from '#adapters/local/context.ts';
+import { createMemoryQueue } from '#adapters/local/memory-queue.ts';
+import { parseCampaign } from '#domain/campaign.ts';
+import { scheduledDateOnOrBefore } from '#domain/schedule.ts';
+import { dispatchDue } from '#pipeline/dispatch.ts';
+import { createJsonLog, silentLog } from '#shared/observability.ts';
+import type { RunMessage } from '#shared/ports.ts';
+import { UsageError } from '../errors.ts';
+import { type LocalRunResult, runLocally } from '../local-runner.ts';
+import { type CommandContext, ExitCodeError } from '../main.ts';
+import { formatTable } from '../output.ts';
+
+export const todayUtc = (now: Date = new Date()) => now.toISOString().slice(0, 10);
+
+export function parseDateOption(value: string, name: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new UsageError(`${name} must be a date like 2026-11-01, got "${value}"`);
+  }
+  return value;
+}
+
+export function outcomeRow(result: LocalRunResult): Record<string, unknown> {
+  const { message, outcome } = result;
+  const base = { campaign: message.campaignId, run_date: message.runDate, outcome: outcome.outcome };
+  if (outcome.outcome === 'committed') {
+    const m = outcome.manifest;
+    return {
+      ...base,
+      gap: m.gap_size,
+      new: m.new_count,
+      closed: m.closed_count,
+      lost: m.lost_count,
+      unverified: m.unverified_count,
+      reopened: m.reopened_count,
+      rows: m.rows_consumed,
+      truncated: m.truncated ? 'yes' : 'no',
+    };
+  }
+  if (outcome.outcome === 'failed') return { ...base, error: outcome.message };
+  return base;
+}
+
+export function registerRunCommand(program: Command, context: CommandContext): void {
+  program
+    .command('run')
+    .description('run the campaigns that are due (or one campaign) against Moz or the embedded simulator')
+    .option('--campaign <id>', 'run only this campaign, for its latest scheduled date')
+    .option('--as-of <date>', 'pretend today is this date (YYYY-MM-DD)')
+    .option('--force', 'run again even if that date already succeeded')
+    .option('--verbose', 'print JSON logs to stderr')
+    .action(async (options: { campaign?: string; asOf?: string; force?: boolean; verbose?: boolean }) => {
+      const today = options.asOf ? parseDateOption(options.asOf, '--as-of') : todayUtc();
+      const log = options.verbose
+        ? createJsonLog({ level: 'debug', write: (line) => context.output.err(line) })
+        : silentLog;
+      const local = await createLocalContext({ env: context.env, log });
+      try {
+        let messages: RunMessage[];
+        if (options.campaign) {
+          const raw = await local.campaigns.get(options.campaign);
+          if (raw === undefined)
+            throw new UsageError(`no campaign "${options.campaign}" (linkgap campaign list)`);
+          const campaign = parseCampaign(raw);
+          messages = [
+            { campaignId: campaign.id, runDate: scheduledDateOnOrBefore(campaign.schedule, today) },
+          ];
+        } else {
+          const queue = createMemoryQueue();
+          const dispatched = await dispatchDue(
+            { today },
+            { campaigns: local.campaigns, runs: local.runs, queue, log },
+          );
+          for (const invalid of dispatched.invalid)
+            context.output.err(`skipped ${invalid.campaignId}: ${invalid.message}`);
+          messages = queue.drain();
+        }
+        if (messages.length === 0) {
+          context.output.out(`nothing is due on ${today}`);
+          return;
+        }
+        const results = await runLocally(local, messages, { force: options.force, log });
+        context.output.out(formatTable(results.map(outcomeRow)));
+        const failed = results.filter((result) => result.outcome.outcome === 'failed').length;
+        if (failed > 0) throw new ExitCodeError(`${failed} run(s) failed`, 1);
+      } finally {
+        await local.close();
+      }
+    });
+}

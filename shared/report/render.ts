@@ -1,0 +1,264 @@
+/**
+ * The campaign report: one self-contained HTML page (inline CSS and SVG, no script, no network) that
+ * a stakeholder can open from a mail attachment. Pure: the model in, the page out.
+ */
+import { barChart, escapeHtml, lineChart } from './svg.ts';
+
+export interface ReportRun {
+  runDate: string;
+  gapSize: number;
+  newCount: number;
+  closedCount: number;
+  lostCount: number;
+  reopenedCount: number;
+  unverifiedCount: number;
+  /** null for a baseline run (nothing to compare with). */
+  closureRate: number | null;
+  /** The gap closure is measured against; null for a baseline. */
+  previousGapSize: number | null;
+  rowsConsumed: number;
+  truncated: boolean;
+}
+
+export interface ReportProspect {
+  source: string;
+  title: string;
+  domainAuthority: number;
+  matchedCount: number;
+  score: number;
+  firstSeenDate: string;
+  runsSeen: number;
+  daysOpen: number;
+}
+
+export interface ReportCampaign {
+  id: string;
+  name?: string;
+  site: string[];
+  competitors: string[];
+  schedule: string;
+  maxRowsPerRun: number;
+  enabled: boolean;
+}
+
+export interface ReportModel {
+  campaignId: string;
+  /** The stored config, when it still exists (a removed campaign keeps its history). */
+  campaign: ReportCampaign | undefined;
+  /** ISO timestamp. */
+  generatedAt: string;
+  /** Where the data came from, e.g. the lake folder or s3://bucket. */
+  source: string;
+  /** Committed runs, oldest first. */
+  runs: ReportRun[];
+  topByScore: ReportProspect[];
+  longestOpen: ReportProspect[];
+}
+
+const COLORS = {
+  gap: '#2563eb',
+  new: '#f59e0b',
+  closed: '#16a34a',
+  lost: '#dc2626',
+  rate: '#7c3aed',
+  rows: '#0891b2',
+};
+const percent = (value: number) => `${(value * 100).toFixed(value < 0.1 && value > 0 ? 1 : 0)}%`;
+const integer = (value: number) => Math.round(value).toLocaleString('en-US');
+
+function prospectTable(id: string, caption: string, prospects: readonly ReportProspect[]): string {
+  if (prospects.length === 0) return `<p class="empty" id="${id}">No open prospects in the latest run.</p>`;
+  const rows = prospects
+    .map(
+      (p, index) =>
+        `<tr><td class="num">${index + 1}</td><td><span class="source">${escapeHtml(p.source)}</span>${p.title ? `<br><span class="title">${escapeHtml(p.title)}</span>` : ''}</td>` +
+        `<td class="num">${p.score.toFixed(1)}</td><td class="num">${p.domainAuthority}</td><td class="num">${p.matchedCount}</td>` +
+        `<td>${escapeHtml(p.firstSeenDate)}</td><td class="num">${p.runsSeen}</td><td class="num">${p.daysOpen}</td></tr>`,
+    )
+    .join('');
+  return (
+    `<table id="${id}"><caption>${escapeHtml(caption)}</caption><thead><tr><th class="num">#</th><th>source</th><th class="num">score</th><th class="num">DA</th>` +
+    `<th class="num">competitors</th><th>first seen</th><th class="num">runs</th><th class="num">days open</th></tr></thead><tbody>${rows}</tbody></table>`
+  );
+}
+
+function summaryTiles(model: ReportModel): string {
+  const latest = model.runs.at(-1);
+  const first = model.runs[0];
+  const closed = model.runs.reduce((sum, run) => sum + run.closedCount, 0);
+  const compared = model.runs.filter((run) => run.previousGapSize !== null);
+  const exposed = compared.reduce((sum, run) => sum + (run.previousGapSize ?? 0), 0);
+  const closedCompared = compared.reduce((sum, run) => sum + run.closedCount, 0);
+  const tiles: [string, string][] = [
+    ['gap now', latest ? integer(latest.gapSize) : '-'],
+    [
+      'change since first run',
+      latest && first
+        ? `${latest.gapSize - first.gapSize >= 0 ? '+' : ''}${integer(latest.gapSize - first.gapSize)}`
+        : '-',
+    ],
+    ['closed in total', integer(closed)],
+    ['closure rate overall', exposed > 0 ? percent(closedCompared / exposed) : '-'],
+    ['Moz rows spent', integer(model.runs.reduce((sum, run) => sum + run.rowsConsumed, 0))],
+  ];
+  return `<div class="tiles">${tiles.map(([label, value]) => `<div class="tile"><div class="value">${escapeHtml(value)}</div><div class="label">${escapeHtml(label)}</div></div>`).join('')}</div>`;
+}
+
+function configSummary(model: ReportModel): string {
+  const c = model.campaign;
+  if (!c) return `<p class="meta">The campaign config no longer exists; its history is shown.</p>`;
+  const items: [string, string][] = [
+    ['site', c.site.join(', ')],
+    ['competitors', c.competitors.join(', ')],
+    ['schedule', c.schedule],
+    ['budget', `${integer(c.maxRowsPerRun)} Moz rows per run`],
+    ['status', c.enabled ? 'enabled' : 'disabled'],
+  ];
+  return `<dl class="config">${items.map(([term, text]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(text)}</dd>`).join('')}</dl>`;
+}
+
+export function renderReport(model: ReportModel): string {
+  const title = `Link gap report: ${model.campaign?.name ?? model.campaignId}`;
+  const labels = model.runs.map((run) => run.runDate.slice(0, 7));
+  const truncated = model.runs.filter((run) => run.truncated).map((run) => run.runDate);
+  const charts =
+    model.runs.length === 0
+      ? '<p class="empty">No committed runs yet.</p>'
+      : [
+          section(
+            'Gap size over time',
+            'Prospects that link to competitors but not to you, per run.',
+            lineChart({
+              title: 'Gap size per run',
+              labels,
+              series: [{ name: 'gap size', values: model.runs.map((r) => r.gapSize), color: COLORS.gap }],
+            }),
+            'chart-gap',
+          ),
+          section(
+            'New, closed and lost per month',
+            `closed: now links to you (verified with Moz link_status); lost: left the gap without linking to you.${baselineNote(model.runs)}`,
+            barChart({
+              title: 'New, closed and lost prospects per run',
+              labels,
+              series: [
+                // A baseline's "new" is the whole first gap list: it would flatten every other bar.
+                {
+                  name: 'new',
+                  values: model.runs.map((r) => (r.previousGapSize === null ? null : r.newCount)),
+                  color: COLORS.new,
+                },
+                { name: 'closed', values: model.runs.map((r) => r.closedCount), color: COLORS.closed },
+                { name: 'lost', values: model.runs.map((r) => r.lostCount), color: COLORS.lost },
+              ],
+            }),
+            'chart-changes',
+          ),
+          section(
+            'Closure rate',
+            'Closed gaps over the previous run\u2019s gap size. The first run of a baseline has none.',
+            lineChart({
+              title: 'Closure rate per run',
+              labels,
+              series: [
+                { name: 'closure rate', values: model.runs.map((r) => r.closureRate), color: COLORS.rate },
+              ],
+              format: percent,
+              yMax: niceRateMax(model.runs),
+            }),
+            'chart-closure',
+          ),
+          section(
+            'Moz rows spent',
+            `Weighted rows per run (5 per Link Intersect row, 2 per Link Status source).${truncated.length > 0 ? ` Truncated by the budget: ${truncated.join(', ')}.` : ''}`,
+            barChart({
+              title: 'Moz rows spent per run',
+              labels,
+              series: [
+                { name: 'Moz rows', values: model.runs.map((r) => r.rowsConsumed), color: COLORS.rows },
+              ],
+            }),
+            'chart-rows',
+          ),
+        ].join('');
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${escapeHtml(title)}</h1>
+<p class="meta">Campaign <code>${escapeHtml(model.campaignId)}</code> · ${model.runs.length} committed run(s)${model.runs.length > 0 ? ` from ${escapeHtml(model.runs[0]?.runDate ?? '')} to ${escapeHtml(model.runs.at(-1)?.runDate ?? '')}` : ''} · generated ${escapeHtml(model.generatedAt.slice(0, 16).replace('T', ' '))} UTC from ${escapeHtml(model.source)}</p>
+${configSummary(model)}
+</header>
+<main>
+${summaryTiles(model)}
+${charts}
+<section><h2>Top open prospects by score</h2><p class="note">From the latest run. Score 0-100: Domain Authority 60%, share of competitors linked 30%, low Spam Score 10%.</p>
+${prospectTable('top-by-score', 'Top open prospects by score', model.topByScore)}</section>
+<section><h2>Longest open prospects</h2><p class="note">Still in the gap in the latest run, open the longest.</p>
+${prospectTable('longest-open', 'Longest open prospects', model.longestOpen)}</section>
+</main>
+<footer>linkgap · Moz Links API V2 Link Intersect · data as of the latest committed run</footer>
+</body>
+</html>
+`;
+}
+
+function baselineNote(runs: readonly ReportRun[]): string {
+  const baselines = runs.filter((run) => run.previousGapSize === null);
+  if (baselines.length === 0) return '';
+  return ` New is not drawn for baseline runs (${baselines.map((run) => `${run.runDate}: ${integer(run.newCount)} prospects`).join(', ')}), where every prospect is new.`;
+}
+
+function section(heading: string, note: string, chart: string, id: string): string {
+  return `<section id="${id}"><h2>${escapeHtml(heading)}</h2><p class="note">${escapeHtml(note)}</p>${chart}</section>`;
+}
+
+/** Rates are small numbers: scale to the data, but never past 100%. */
+function niceRateMax(runs: readonly ReportRun[]): number {
+  const max = Math.max(0, ...runs.map((run) => run.closureRate ?? 0));
+  if (max <= 0) return 0.1;
+  const steps = [0.05, 0.1, 0.2, 0.25, 0.5, 1];
+  return steps.find((step) => step >= max) ?? 1;
+}
+
+const STYLE = `
+:root { color-scheme: light; --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0 auto; max-width: 980px; padding: 24px; background: #fff; }
+h1 { font-size: 26px; margin: 0 0 4px; }
+h2 { font-size: 18px; margin: 28px 0 2px; }
+.meta, .note, footer { color: var(--muted); font-size: 13px; }
+.note { margin: 0 0 8px; }
+code { font-size: 13px; background: #f3f4f6; padding: 1px 4px; border-radius: 3px; }
+dl.config { display: grid; grid-template-columns: max-content 1fr; gap: 2px 14px; font-size: 14px; margin: 12px 0; }
+dl.config dt { color: var(--muted); }
+dl.config dd { margin: 0; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; margin: 18px 0; }
+.tile { border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+.tile .value { font-size: 24px; font-weight: 650; }
+.tile .label { color: var(--muted); font-size: 13px; }
+svg.chart { width: 100%; height: auto; display: block; }
+svg .grid { stroke: var(--line); stroke-width: 1; }
+svg .axis { stroke: #9ca3af; stroke-width: 1; }
+svg .tick, svg .legend { font-size: 12px; fill: var(--muted); font-family: inherit; }
+svg .legend { fill: var(--ink); }
+svg .line { fill: none; stroke-width: 2.5; stroke-linejoin: round; }
+table { border-collapse: collapse; width: 100%; font-size: 14px; }
+caption { text-align: left; color: var(--muted); font-size: 13px; padding-bottom: 4px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-weight: 600; background: #f9fafb; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.source { font-weight: 600; word-break: break-all; }
+.title { color: var(--muted); font-size: 13px; }
+footer { margin-top: 32px; border-top: 1px solid var(--line); padding-top: 8px; }
+@media print { body { padding: 0; } section { break-inside: avoid; } }
+`;

@@ -1,0 +1,233 @@
+import { join } from 'node:path';
+import type { AthenaClient, GetQueryResultsCommandOutput } from '@aws-sdk/client-athena';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AthenaQueryError, rowsFromResultPages, runAthenaQuery } from '../../cli/athena.ts';
+import { duckdbErrorLine, formatRows } from '../../cli/commands/query.ts';
+import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from './cli-support.ts';
+
+describe('linkgap query (DuckDB)', () => {
+  let demo: Awaited<ReturnType<typeof demoHome>>;
+  beforeAll(async () => {
+    demo = await demoHome(2);
+  });
+  afterAll(() => demo?.remove());
+
+  const sql = `SELECT run_date, gap_size, baseline FROM runs WHERE campaign_id = '${DEMO_CAMPAIGN}' ORDER BY run_date`;
+
+  it('prints a table, CSV or JSON', async () => {
+    const table = await linkgap(['query', sql], demo.env);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n')[0]).toMatch(/^run_date\s+gap_size\s+baseline$/);
+    expect(table.stdout.split('\n')).toHaveLength(4);
+
+    const json = JSON.parse((await linkgap(['query', sql, '--format', 'json'], demo.env)).stdout);
+    expect(json).toEqual([
+      { run_date: '2026-06-01', gap_size: expect.any(Number), baseline: true },
+      { run_date: '2026-07-01', gap_size: expect.any(Number), baseline: false },
+    ]);
+
+    const csv = (await linkgap(['query', sql, '--format', 'csv'], demo.env)).stdout.split('\r\n');
+    expect(csv[0]).toBe('run_date,gap_size,baseline');
+    expect(csv[1]).toBe(`2026-06-01,${json[0].gap_size},true`);
+  });
+
+  it('reads arrays and dates from the views, and shows the columns of an empty answer', async () => {
+    const rows = JSON.parse(
+      (
+        await linkgap(
+          [
+            'query',
+            '--format',
+            'json',
+            `SELECT matched_targets, first_seen_date FROM prospects WHERE campaign_id = '${DEMO_CAMPAIGN}' LIMIT 1`,
+          ],
+          demo.env,
+        )
+      ).stdout,
+    );
+    expect(rows[0]).toEqual({
+      matched_targets: expect.arrayContaining([expect.stringMatching(/\.example$/)]),
+      first_seen_date: expect.stringMatching(/^2026-0[67]-01$/),
+    });
+    const empty = await linkgap(
+      ['query', `SELECT source, score FROM prospects WHERE campaign_id = 'nobody'`],
+      demo.env,
+    );
+    expect(empty.stdout).toBe('(no rows; columns: source, score)');
+  });
+
+  it('runs a cookbook query for a campaign, and lists them', async () => {
+    const result = await linkgap(
+      ['query', '--cookbook', 'moz-rows-by-month', '--campaign', DEMO_CAMPAIGN, '--format', 'json'],
+      demo.env,
+    );
+    expect(JSON.parse(result.stdout).map((row: { month: string }) => row.month)).toEqual([
+      '2026-06',
+      '2026-07',
+    ]);
+    expect((await linkgap(['query', '--cookbook', 'list'], demo.env)).stdout).toContain(
+      'closure-rate-by-quarter',
+    );
+  });
+
+  it.each([
+    [['query', 'SELEC 1'], 'linkgap: query failed: Parser Error: syntax error at or near "SELEC"'],
+    [
+      ['query', 'SELECT nope FROM runs'],
+      'linkgap: query failed: Binder Error: Referenced column "nope" not found',
+    ],
+    [['query'], 'linkgap: give the SQL to run'],
+    [['query', 'SELECT 1', '--format', 'xml'], '--format must be table, csv or json; got "xml"'],
+    [['query', '--cookbook', 'nope', '--campaign', 'x'], 'no cookbook query "nope"; one of: gap-trend,'],
+    [['query', '--cookbook', 'gap-trend'], '--cookbook needs --campaign <id>'],
+    [['query', '--athena', 'SELECT 1'], '--athena runs in the deployed stack: add --aws'],
+    [['query', '--aws', 'SELECT 1'], 'query --aws needs --athena'],
+    [
+      ['query', '--aws', '--athena', 'SELECT 1'],
+      "--aws needs the stack's AthenaWorkGroupName: pass --workgroup <name> or set LINKGAP_WORKGROUP",
+    ],
+  ])('%j fails with one clear line and exit 2', async (argv, message) => {
+    const result = await linkgap(argv, demo.env);
+    expect(result.code).toBe(2);
+    expect(result.stderr.startsWith('linkgap: ')).toBe(true);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr.split('\n')).toHaveLength(1);
+  });
+
+  it('says where the lake is missing', async () => {
+    const empty = tempDir('nolake');
+    try {
+      const local = await linkgap(['query', 'SELECT 1'], { LINKGAP_HOME: empty.path });
+      expect(local).toMatchObject({
+        code: 2,
+        stderr: `linkgap: no local lake at ${join(empty.path, 'lake')} yet (linkgap demo, or linkgap run, writes one; or pass --lake <dir>)`,
+      });
+      const folder = await linkgap(['query', '--lake', join(empty.path, 'x'), 'SELECT 1'], {});
+      expect(folder.stderr).toContain('is not a folder');
+    } finally {
+      empty.remove();
+    }
+  });
+
+  it('keeps the useful lines of a DuckDB error', () => {
+    expect(duckdbErrorLine('Parser Error: syntax error at or near "x"\n\nLINE 1: x\n        ^')).toBe(
+      'Parser Error: syntax error at or near "x"',
+    );
+  });
+});
+
+describe('Athena results', () => {
+  /** A page as GetQueryResults returns it for a SELECT: column names repeated as the first row. */
+  const page = (
+    rows: (string | undefined)[][],
+    withMetadata = true,
+  ): Pick<GetQueryResultsCommandOutput, 'ResultSet'> => ({
+    ResultSet: {
+      Rows: rows.map((cells) => ({
+        Data: cells.map((value) => (value === undefined ? {} : { VarCharValue: value })),
+      })),
+      ...(withMetadata
+        ? {
+            ResultSetMetadata: {
+              ColumnInfo: [
+                { Name: 'run_date', Type: 'varchar' },
+                { Name: 'gap_size', Type: 'integer' },
+                { Name: 'closure_rate', Type: 'double' },
+                { Name: 'truncated', Type: 'boolean' },
+                { Name: 'rows', Type: 'bigint' },
+              ],
+            },
+          }
+        : {}),
+    },
+  });
+
+  it('turns the header row into columns and types the values, across pages', () => {
+    const result = rowsFromResultPages([
+      page([
+        ['run_date', 'gap_size', 'closure_rate', 'truncated', 'rows'],
+        ['2026-01-01', '830', undefined, 'false', '4150'],
+      ]),
+      page([['2026-02-01', '836', '0.0036', 'true', '9007199254740993']]),
+    ]);
+    expect(result.columns).toEqual(['run_date', 'gap_size', 'closure_rate', 'truncated', 'rows']);
+    expect(result.rows).toEqual([
+      { run_date: '2026-01-01', gap_size: 830, closure_rate: null, truncated: false, rows: 4150 },
+      {
+        run_date: '2026-02-01',
+        gap_size: 836,
+        closure_rate: 0.0036,
+        truncated: true,
+        rows: '9007199254740993',
+      },
+    ]);
+  });
+
+  it('handles an empty result and a result without metadata', () => {
+    expect(
+      rowsFromResultPages([page([['run_date', 'gap_size', 'closure_rate', 'truncated', 'rows']])]).rows,
+    ).toEqual([]);
+    expect(rowsFromResultPages([page([['a'], ['1']], false)])).toEqual({
+      columns: ['a'],
+      rows: [{ a: '1' }],
+    });
+    expect(rowsFromResultPages([])).toEqual({ columns: [], rows: [] });
+  });
+
+  it('prints Athena rows like local ones', () => {
+    expect(formatRows(['a', 'b'], [{ a: 'x,y', b: 2 }], 'csv')).toBe('a,b\r\n"x,y",2');
+  });
+
+  it("polls with growing delays and reports a failure in one line with Athena's reason", async () => {
+    const states = ['QUEUED', 'RUNNING', 'RUNNING', 'FAILED'];
+    const sent: string[] = [];
+    const fake = {
+      send: async (command: { constructor: { name: string }; input: unknown }) => {
+        sent.push(command.constructor.name);
+        if (command.constructor.name === 'StartQueryExecutionCommand') return { QueryExecutionId: 'q-1' };
+        const state = states.shift();
+        return {
+          QueryExecution: {
+            Status: {
+              State: state,
+              StateChangeReason: "COLUMN_NOT_FOUND: line 1:8:\n Column 'nope' cannot be resolved",
+            },
+          },
+        };
+      },
+    } as unknown as AthenaClient;
+    const delays: number[] = [];
+    const failure = runAthenaQuery(fake, 'SELECT nope', {
+      workgroup: 'wg',
+      database: 'db',
+      sleep: async (ms) => void delays.push(ms),
+    });
+    await expect(failure).rejects.toThrow(AthenaQueryError);
+    await expect(failure).rejects.toThrow(
+      "Athena query q-1 FAILED: COLUMN_NOT_FOUND: line 1:8: Column 'nope' cannot be resolved",
+    );
+    expect(delays).toEqual([250, 375, 563]);
+    expect(sent[0]).toBe('StartQueryExecutionCommand');
+  });
+
+  it('gives up after the timeout, saying the query is still running', async () => {
+    let clock = 0;
+    const fake = {
+      send: async (command: { constructor: { name: string } }) =>
+        command.constructor.name === 'StartQueryExecutionCommand'
+          ? { QueryExecutionId: 'q-2' }
+          : { QueryExecution: { Status: { State: 'RUNNING' } } },
+    } as unknown as AthenaClient;
+    await expect(
+      runAthenaQuery(fake, 'SELECT 1', {
+        workgroup: 'wg',
+        database: 'db',
+        timeoutMs: 10_000,
+        now: () => clock,
+        sleep: async (ms) => {
+          clock += ms;
+        },
+      }),
+    ).rejects.toThrow('Athena query q-2 still RUNNING after 10 s');
+  });
+});
