@@ -522,7 +522,6 @@ describeAws('AWS adapters against moto', () => {
         graceMs: GRACE_MS,
       };
       const gates = [createDynamoRateGate(options), createDynamoRateGate(options)];
-      const startedAt = performance.now();
       const grants: number[] = [];
       await Promise.all(
         gates.map(async (gate) => {
@@ -539,8 +538,7 @@ describeAws('AWS adapters against moto', () => {
       // GRACE_MS after it (a late caller books another slot instead).
       expect(Math.min(...gaps)).toBeGreaterThanOrEqual(100 - GRACE_MS - 1);
       expect((grants.at(-1) ?? 0) - (grants[0] ?? 0)).toBeGreaterThanOrEqual(1_900 - GRACE_MS - 1);
-      // 2 s of slots; a loaded machine misses a few and books later ones.
-      expect(performance.now() - startedAt).toBeLessThan(6_000);
+      // How close the gate gets to the bound is measured in bench/rate-limit.ts, not asserted in a test.
     });
 
     it('gives up a slot it woke too late for and books the next one', async () => {
