@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../infra/paths.ts';
+import { removeSynthOutputs, tempOutdir } from './synth.ts';
+
+afterAll(removeSynthOutputs);
+
+const run = promisify(execFile);
+
+/**
+ * The one test that bundles for real: `npm run synth` as a newcomer runs it, so the functions are
+ * built by the local esbuild (never Docker), the built-in CloudFormation validation and cdk-nag run,
+ * and nothing may need an AWS account.
+ */
+it('synthesizes through the real CLI with no AWS account, bundling ESM functions locally', async () => {
+  const outdir = tempOutdir();
+  const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' };
+  for (const key of [
+    'AWS_PROFILE',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'AWS_SESSION_TOKEN',
+    'AWS_REGION',
+  ]) {
+    delete env[key];
+  }
+  const { stdout } = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', outdir], {
+    cwd: REPO_ROOT,
+    env,
+    timeout: 120_000,
+  });
+  expect(stdout).toBe('');
+
+  const template = JSON.parse(readFileSync(join(outdir, 'Linkgap.template.json'), 'utf8'));
+  const functions = Object.values<{ Type: string; Properties: { Code: { S3Key: string } } }>(
+    template.Resources,
+  ).filter((resource) => resource.Type === 'AWS::Lambda::Function');
+  expect(functions).toHaveLength(2);
+  for (const fn of functions) {
+    const assetDir = join(outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
+    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
+    // The createRequire banner, then a minified body that never pulls in DuckDB's native bindings.
+    expect(code.startsWith("import { createRequire as __linkgapCreateRequire } from 'node:module';")).toBe(
+      true,
+    );
+    expect(code).not.toContain('@duckdb/node-bindings');
+  }
+}, 120_000);
