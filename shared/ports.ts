@@ -110,7 +110,11 @@ export interface ObjectStore {
    * Writes an object. With `ifNoneMatch`, an existing key is left alone and 'exists' comes back
    * (S3 `If-None-Match: *`), which keeps snapshot files write-once.
    */
-  put(key: string, body: Uint8Array, options?: { contentType?: string; ifNoneMatch?: boolean }): Promise<'created' | 'exists'>;
+  put(
+    key: string,
+    body: Uint8Array,
+    options?: { contentType?: string; ifNoneMatch?: boolean },
+  ): Promise<'created' | 'exists'>;
   get(key: string): Promise<Uint8Array | undefined>;
   /** Every key under the prefix, sorted. */
   list(prefix: string): Promise<string[]>;
@@ -144,7 +148,9 @@ export interface Metrics {
 }
 
 /** Moz credentials: an API token, or a legacy Access ID and Secret Key. Never logged. */
-export type MozCredentials = { kind: 'token'; token: string } | { kind: 'basic'; accessId: string; secretKey: string };
+export type MozCredentials =
+  | { kind: 'token'; token: string }
+  | { kind: 'basic'; accessId: string; secretKey: string };
 
 export interface SecretSource {
   /** Cached per container; cheap to call per request. */

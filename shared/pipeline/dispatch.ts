@@ -1,6 +1,7 @@
-import { CampaignValidationError, parseCampaign } from '#domain/campaign.ts';
+import { type Campaign, CampaignValidationError } from '#domain/campaign.ts';
 import { dueRunDate } from '#domain/schedule.ts';
 import type { CampaignStore, Log, Queue, RunMessage, RunStore } from '#shared/ports.ts';
+import { parseStoredCampaign } from './stored-campaign.ts';
 
 export interface DispatchDeps {
   campaigns: CampaignStore;
@@ -35,9 +36,9 @@ export async function dispatchDue(input: { today: string }, deps: DispatchDeps):
   };
 
   for await (const stored of deps.campaigns.list()) {
-    let campaign: ReturnType<typeof parseCampaign>;
+    let campaign: Campaign;
     try {
-      campaign = parseCampaign(stored.raw);
+      campaign = parseStoredCampaign(stored.id, stored.raw);
     } catch (error) {
       if (!(error instanceof CampaignValidationError)) throw error;
       result.invalid.push({ campaignId: stored.id, message: error.message });

@@ -1,5 +1,5 @@
 import { affordableLinkStatusSources, intersectPageLimit, MAX_LINK_STATUS_BATCH } from '#domain/budget.ts';
-import { type Campaign, CampaignValidationError, configHash, parseCampaign } from '#domain/campaign.ts';
+import { type Campaign, CampaignValidationError, configHash } from '#domain/campaign.ts';
 import { type DiffResult, departedSources, diffRun } from '#domain/diff.ts';
 import { type Ledger, LedgerSchema } from '#domain/ledger.ts';
 import { toCurrentProspects } from '#domain/prospects.ts';
@@ -34,6 +34,7 @@ import {
   sumCosts,
   type VerifyCheckpoint,
 } from './checkpoints.ts';
+import { parseStoredCampaign } from './stored-campaign.ts';
 
 /** Points where a run can be interrupted; tests throw from `afterStep` to prove a crash there loses nothing. */
 export type RunStep =
@@ -119,7 +120,7 @@ export async function runCampaign(request: RunRequest, deps: RunDeps): Promise<R
   let campaign: Campaign | undefined;
   let invalid: CampaignValidationError | undefined;
   try {
-    campaign = parseCampaign(raw);
+    campaign = parseStoredCampaign(request.campaignId, raw);
   } catch (error) {
     if (!(error instanceof CampaignValidationError)) throw error;
     invalid = error;
