@@ -150,8 +150,9 @@ export class LakeStorage extends Construct {
 
   /**
    * What the runner needs and nothing more: read and write objects under the prefixes the pipeline
-   * owns (no delete: snapshots are immutable and staging/ expires by lifecycle), and list only
-   * those prefixes. Written out instead of `grantReadWrite`, which would cover the whole bucket.
+   * owns, delete only its own checkpoints under staging/ (snapshots are immutable; lifecycle expires
+   * whatever staging/ a crashed run leaves), and list the bucket. Written out instead of
+   * `grantReadWrite`, which would allow deleting snapshots.
    */
   public grantPipelineReadWrite(grantee: iam.IGrantable): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
@@ -163,10 +164,19 @@ export class LakeStorage extends Construct {
     );
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'LakeListingOfOwnedPrefixes',
+        sid: 'LakeCheckpointCleanup',
+        actions: ['s3:DeleteObject'],
+        resources: [this.bucket.arnForObjects('staging/*')],
+      }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      // Unconditional on purpose: without s3:ListBucket on the bucket, S3 answers a GetObject of a
+      // missing key with 403 AccessDenied instead of 404 NoSuchKey, and the pipeline reads "not there
+      // yet" (checkpoints, a previous ledger) from that 404. The bucket holds only lake data.
+      new iam.PolicyStatement({
+        sid: 'LakeListing',
         actions: ['s3:ListBucket'],
         resources: [this.bucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': PIPELINE_PREFIXES.map((prefix) => `${prefix}/*`) } },
       }),
     );
   }
