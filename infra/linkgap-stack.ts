@@ -201,6 +201,8 @@ export class LinkgapStack extends Stack {
       environment: {
         LINKGAP_TABLE: table.tableName,
         LINKGAP_QUEUE_URL: runQueue.queueUrl,
+        // "Today" for schedules is the calendar date in the schedule's own time zone.
+        LINKGAP_TIME_ZONE: props.scheduleTimeZone ?? 'UTC',
         POWERTOOLS_SERVICE_NAME: names.dispatcherService,
         POWERTOOLS_METRICS_NAMESPACE: names.metricsNamespace,
       },

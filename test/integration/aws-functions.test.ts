@@ -10,6 +10,8 @@ import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
 import { CAMPAIGNS_GSI1PK, campaignKey } from '#adapters/aws/table.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import { openLake } from '#lake/duckdb.ts';
+import type { DispatchDeps } from '#pipeline/dispatch.ts';
+import { silentLog } from '#shared/observability.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
 import { aCampaign } from '#test/support/builders.ts';
 import { createTestStack, describeAws, type TestStack, useMoto } from '#test/support/moto.ts';
@@ -265,5 +267,44 @@ describeAws('Lambda handlers against moto_server', () => {
 describe('runner configuration', () => {
   it('names the missing environment variable at cold start', () => {
     expect(() => runnerDeps({ LINKGAP_TABLE: 't' })).toThrow(/LINKGAP_BUCKET/);
+  });
+});
+
+describe('dispatcher dates', () => {
+  const monthly = campaign('tz-monthly');
+  const fakeDeps = (timeZone: string, sent: unknown[]) => ({
+    timeZone,
+    campaigns: {
+      get: async () => monthly,
+      async *list() {
+        yield { id: monthly.id, raw: monthly };
+      },
+      put: async () => {},
+      remove: async () => false,
+    },
+    runs: { list: async () => [] } as unknown as DispatchDeps['runs'],
+    queue: { send: async (messages: unknown[]) => void sent.push(...messages) },
+    log: silentLog,
+  });
+
+  it.each([
+    // 06:00 in Tokyo on 1 June is still 31 May in UTC: the June run is due in Tokyo.
+    ['Asia/Tokyo', '2026-05-31T21:00:00Z', '2026-06-01'],
+    ['UTC', '2026-05-31T21:00:00Z', '2026-05-01'],
+    ['America/Los_Angeles', '2026-06-01T03:00:00Z', '2026-05-01'],
+  ])('in %s, a schedule fired at %s dispatches the run of %s', async (timeZone, scheduledTime, runDate) => {
+    const sent: unknown[] = [];
+    await dispatch({ source: 'linkgap.schedule', scheduledTime }, fakeDeps(timeZone, sent));
+    expect(sent).toEqual([{ campaignId: monthly.id, runDate }]);
+  });
+
+  it('refuses an unknown time zone at cold start, naming the variable', () => {
+    expect(() =>
+      dispatcherDeps({
+        LINKGAP_TABLE: 't',
+        LINKGAP_QUEUE_URL: 'http://q',
+        LINKGAP_TIME_ZONE: 'Mars/Olympus',
+      }),
+    ).toThrow(/LINKGAP_TIME_ZONE/);
   });
 });
