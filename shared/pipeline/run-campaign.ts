@@ -209,12 +209,12 @@ async function execute(
   };
   let nextToken = pages.at(-1)?.nextToken ?? null;
   let finished = pages.length > 0 && nextToken === null;
-  let truncated = false;
+  let gapListTruncated = false;
   while (!finished) {
     const spent = sumCosts(pages.map((page) => page.cost)).rowsConsumed;
     const limit = intersectPageLimit(campaign.maxRowsPerRun - spent, INTERSECT_PAGE_SIZE);
     if (limit === 0) {
-      truncated = true;
+      gapListTruncated = true;
       break;
     }
     if (outOfTime()) return continued(run, pages);
@@ -247,6 +247,7 @@ async function execute(
   const comparable = previous && previous.configHash === record.configHash ? previous : undefined;
 
   // 3. Verify departed prospects: closed needs link_status evidence.
+  let budgetStopped = gapListTruncated;
   const verifyBatches = await loadVerifyBatches(deps.lake, run);
   const departed = departedSources(comparable, current);
   if (campaign.verifyDepartures && departed.length > 0) {
@@ -261,6 +262,8 @@ async function execute(
       outOfTime,
     );
     if (verified === 'out-of-time') return continued(run, pages);
+    // The budget ran out before every departure was checked: the run is not complete.
+    if (verified === 'over-budget') budgetStopped = true;
   }
   const verification = evidence(
     verifyBatches,
@@ -275,7 +278,7 @@ async function execute(
     configHash: record.configHash,
     previous: comparable,
     current,
-    truncated,
+    truncated: gapListTruncated,
     verification,
   });
   await deps.afterStep?.('diffed');
@@ -300,7 +303,7 @@ async function execute(
   const key = manifestKey(run.campaignId, run.runDate, run.runId);
   const manifest = await writeManifest(
     key,
-    buildManifest(record, campaign, diff, pages, verifyBatches, truncated, deps, comparable),
+    buildManifest(record, campaign, diff, pages, verifyBatches, budgetStopped, deps, comparable),
     deps,
   );
   await deps.afterStep?.('manifest-written');
@@ -351,7 +354,7 @@ async function verifyDepartures(
   intersectCost: number,
   deps: RunDeps,
   outOfTime: () => boolean,
-): Promise<'done' | 'out-of-time'> {
+): Promise<'done' | 'over-budget' | 'out-of-time'> {
   // A source is closed as soon as any of the site's targets shows a link; only the rest are checked
   // against the next site target.
   for (const site of campaign.site) {
@@ -367,7 +370,7 @@ async function verifyDepartures(
         MAX_LINK_STATUS_BATCH,
       );
       // Out of budget: what is left stays unverified, never lost.
-      if (affordable === 0) return 'done';
+      if (affordable === 0) return 'over-budget';
       if (outOfTime()) return 'out-of-time';
       const before = deps.moz.stats();
       const result = await deps.moz.linkStatus({
