@@ -94,7 +94,11 @@ export const RUN_COLUMNS = [
   { name: 'previous_run_id', type: 'string', nullable: true, comment: 'Run this one was diffed against' },
   { name: 'baseline', type: 'boolean', comment: 'True when no comparable previous run existed' },
   { name: 'status', type: 'string', comment: 'SUCCEEDED (a manifest is only written for committed runs)' },
-  { name: 'truncated', type: 'boolean', comment: 'True when maxRowsPerRun stopped the run early (gap list or verification)' },
+  {
+    name: 'truncated',
+    type: 'boolean',
+    comment: 'True when maxRowsPerRun stopped the run early (gap list or verification)',
+  },
   { name: 'pages', type: 'int', comment: 'Link Intersect pages fetched' },
   { name: 'requests', type: 'int', comment: 'HTTP requests sent to Moz, retries included' },
   { name: 'retries', type: 'int', comment: 'Requests that were retries' },
