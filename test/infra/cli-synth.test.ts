@@ -32,7 +32,9 @@ it('synthesizes through the real CLI with no AWS account, bundling ESM functions
     env,
     timeout: 120_000,
   });
-  expect(stdout).toBe('');
+  // execFile rejects on a non-zero exit. Under CI=true the CDK CLI prints informational notices
+  // (such as unconfigured feature flags) on stdout, so only errors and nag findings are refused.
+  expect(stdout).not.toMatch(/error|AwsSolutions-|Synthesis finished with/i);
 
   const template = JSON.parse(readFileSync(join(outdir, 'Linkgap.template.json'), 'utf8'));
   const functions = Object.values<{ Type: string; Properties: { Code: { S3Key: string } } }>(
