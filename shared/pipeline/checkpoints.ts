@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { decodeJson, encodeJson } from '#lake/json.ts';
 import { pageCheckpointKey, stagingPrefix, verifyCheckpointKey } from '#lake/keys.ts';
+import type { MozClientStats } from '#moz/client.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 
 /** What one Moz call cost, as the client counted it (retries included). */
@@ -119,3 +120,20 @@ export const sumCosts = (costs: readonly CallCost[]): CallCost =>
     }),
     { rowsConsumed: 0, requests: 0, retries: 0, rowsPossiblyMeteredOnFailures: 0 },
   );
+
+/** The client's running counters, before and after one call. */
+type ClientStats = Pick<MozClientStats, 'requests' | 'retries' | 'rowsPossiblyMeteredOnFailures'>;
+
+/** What one Moz call cost: its metered rows and the requests and retries the client counted for it. */
+export function costSince(before: ClientStats, after: ClientStats, rowsConsumed: number): CallCost {
+  const requests = Math.max(1, after.requests - before.requests);
+  return {
+    rowsConsumed,
+    requests,
+    retries: Math.max(0, after.retries - before.retries),
+    rowsPossiblyMeteredOnFailures: Math.max(
+      0,
+      after.rowsPossiblyMeteredOnFailures - before.rowsPossiblyMeteredOnFailures,
+    ),
+  };
+}

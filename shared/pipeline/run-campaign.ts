@@ -1,11 +1,10 @@
-import { affordableLinkStatusSources, intersectPageLimit, MAX_LINK_STATUS_BATCH } from '#domain/budget.ts';
+import { intersectPageLimit } from '#domain/budget.ts';
 import { type Campaign, CampaignValidationError, configHash } from '#domain/campaign.ts';
-import { type DiffResult, departedSources, diffRun } from '#domain/diff.ts';
+import { departedSources, diffRun } from '#domain/diff.ts';
 import { type Ledger, LedgerSchema } from '#domain/ledger.ts';
 import { toCurrentProspects } from '#domain/prospects.ts';
 import { decodeGzipJson, encodeGzipJson } from '#lake/json.ts';
 import { changesKey, ledgerKey, manifestKey, prospectsKey } from '#lake/keys.ts';
-import { decodeManifest, encodeManifest } from '#lake/manifest.ts';
 import { encodeParquet } from '#lake/parquet.ts';
 import type { RunManifest } from '#lake/schema.ts';
 import type { MozClient } from '#moz/client.ts';
@@ -23,18 +22,20 @@ import type {
   RunSummary,
 } from '#shared/ports.ts';
 import {
-  type CallCost,
   clearStaging,
+  costSince,
   loadPages,
   loadVerifyBatches,
   type PageCheckpoint,
   type RunRef,
   savePage,
-  saveVerifyBatch,
   sumCosts,
-  type VerifyCheckpoint,
 } from './checkpoints.ts';
+import { buildManifest, LakeConflictError, writeManifest, writeOnce } from './snapshot.ts';
 import { parseStoredCampaign } from './stored-campaign.ts';
+import { evidence, verifyDepartures } from './verify.ts';
+
+export { LakeConflictError } from './snapshot.ts';
 
 /** Points where a run can be interrupted; tests throw from `afterStep` to prove a crash there loses nothing. */
 export type RunStep =
@@ -84,10 +85,6 @@ export type RunOutcome =
 
 export class CampaignNotFoundError extends Error {
   override name = 'CampaignNotFoundError';
-}
-
-export class LakeConflictError extends Error {
-  override name = 'LakeConflictError';
 }
 
 /** Raised for a failed run after its record says FAILED; `retryable` tells a queue whether another delivery can help. */
@@ -346,89 +343,6 @@ async function execute(
   return { outcome: 'committed', manifest, manifestKey: key };
 }
 
-async function verifyDepartures(
-  campaign: Campaign,
-  run: RunRef,
-  departed: string[],
-  batches: VerifyCheckpoint[],
-  intersectCost: number,
-  deps: RunDeps,
-  outOfTime: () => boolean,
-): Promise<'done' | 'over-budget' | 'out-of-time'> {
-  // A source is closed as soon as any of the site's targets shows a link; only the rest are checked
-  // against the next site target.
-  for (const site of campaign.site) {
-    const closed = evidenceTrue(batches);
-    const checked = new Set(
-      batches.filter((batch) => batch.siteTarget === site.target).flatMap((batch) => batch.sources),
-    );
-    let pending = departed.filter((source) => !closed.has(source) && !checked.has(source));
-    while (pending.length > 0) {
-      const spent = intersectCost + sumCosts(batches.map((batch) => batch.cost)).rowsConsumed;
-      const affordable = Math.min(
-        affordableLinkStatusSources(campaign.maxRowsPerRun - spent),
-        MAX_LINK_STATUS_BATCH,
-      );
-      // Out of budget: what is left stays unverified, never lost.
-      if (affordable === 0) return 'over-budget';
-      if (outOfTime()) return 'out-of-time';
-      const before = deps.moz.stats();
-      const result = await deps.moz.linkStatus({
-        target: site.target,
-        targetScope: site.scope,
-        sourceScope: campaign.sourceScope,
-        sources: pending.slice(0, affordable),
-      });
-      const sources = pending.slice(0, result.exists.length);
-      if (sources.length === 0) return 'done';
-      const batch: VerifyCheckpoint = {
-        batch: batches.length + 1,
-        siteTarget: site.target,
-        sources,
-        exists: result.exists,
-        cost: costSince(before, deps.moz.stats(), result.rowsConsumed),
-      };
-      await saveVerifyBatch(deps.lake, run, batch);
-      batches.push(batch);
-      await deps.afterStep?.('verify-batch', String(batch.batch));
-      pending = pending.slice(sources.length);
-    }
-  }
-  return 'done';
-}
-
-/**
- * source → true when some site target is linked from it; false only when every site target was
- * checked and said no. Sources missing here are unverified.
- */
-function evidence(
-  batches: readonly VerifyCheckpoint[],
-  siteTargets: readonly string[],
-): Map<string, boolean> {
-  const answers = new Map<string, Map<string, boolean>>();
-  for (const batch of batches) {
-    batch.sources.forEach((source, index) => {
-      const exists = batch.exists[index];
-      if (exists === undefined) return;
-      const bySite = answers.get(source) ?? new Map<string, boolean>();
-      bySite.set(batch.siteTarget, exists);
-      answers.set(source, bySite);
-    });
-  }
-  const result = new Map<string, boolean>();
-  for (const [source, bySite] of answers) {
-    if ([...bySite.values()].some(Boolean)) result.set(source, true);
-    else if (siteTargets.every((target) => bySite.has(target))) result.set(source, false);
-  }
-  return result;
-}
-
-function evidenceTrue(batches: readonly VerifyCheckpoint[]): Set<string> {
-  return new Set(
-    batches.flatMap((batch) => batch.sources.filter((_, index) => batch.exists[index] === true)),
-  );
-}
-
 async function previousLedger(
   campaign: Campaign,
   run: RunRef,
@@ -453,95 +367,12 @@ async function previousLedger(
   return decodeGzipJson(bytes, LedgerSchema);
 }
 
-async function writeOnce(deps: RunDeps, key: string, body: Uint8Array): Promise<void> {
-  const outcome = await deps.lake.put(key, body, { ifNoneMatch: true });
-  if (outcome === 'created') return;
-  // A resumed run rewrites the same bytes: the inputs (checkpoints) are the same.
-  const existing = await deps.lake.get(key);
-  if (!existing || Buffer.compare(Buffer.from(existing), Buffer.from(body)) !== 0) {
-    throw new LakeConflictError(`${key} already exists with different content; snapshot files are immutable`);
-  }
-}
-
-async function writeManifest(key: string, manifest: RunManifest, deps: RunDeps): Promise<RunManifest> {
-  const outcome = await deps.lake.put(key, encodeManifest(manifest), {
-    ifNoneMatch: true,
-    contentType: 'application/json',
-  });
-  if (outcome === 'created') return manifest;
-  // Written by an attempt that crashed before committing: that manifest stands.
-  const existing = await deps.lake.get(key);
-  if (!existing) throw new LakeConflictError(`${key} vanished while reading it back`);
-  return decodeManifest(existing);
-}
-
-function buildManifest(
-  record: RunRecord,
-  campaign: Campaign,
-  diff: DiffResult,
-  pages: readonly PageCheckpoint[],
-  batches: readonly VerifyCheckpoint[],
-  truncated: boolean,
-  deps: RunDeps,
-  previous: Ledger | undefined,
-): RunManifest {
-  const intersect = sumCosts(pages.map((page) => page.cost));
-  const linkStatus = sumCosts(batches.map((batch) => batch.cost));
-  const total = sumCosts([intersect, linkStatus]);
-  return {
-    run_id: record.runId,
-    campaign_id: record.campaignId,
-    run_date: record.runDate,
-    config_hash: record.configHash,
-    previous_run_id: previous?.runId ?? null,
-    baseline: diff.baseline,
-    status: 'SUCCEEDED',
-    truncated,
-    pages: pages.length,
-    requests: total.requests,
-    retries: total.retries,
-    rows_consumed: total.rowsConsumed,
-    rows_consumed_intersect: intersect.rowsConsumed,
-    rows_consumed_link_status: linkStatus.rowsConsumed,
-    rows_possibly_metered_on_failures: total.rowsPossiblyMeteredOnFailures,
-    max_rows_per_run: campaign.maxRowsPerRun,
-    gap_size: diff.counts.gapSize,
-    new_count: diff.counts.new,
-    persisting_count: diff.counts.persisting,
-    reopened_count: diff.counts.reopened,
-    closed_count: diff.counts.closed,
-    lost_count: diff.counts.lost,
-    unverified_count: diff.counts.unverified,
-    previous_gap_size: diff.counts.previousGapSize,
-    closure_rate: diff.closureRate,
-    started_at: record.startedAt,
-    finished_at: deps.clock().toISOString(),
-    moz_base_url: deps.mozBaseUrl,
-    software_version: deps.softwareVersion,
-  };
-}
-
 function continued(run: RunRef, pages: readonly PageCheckpoint[]): RunOutcome {
   return {
     outcome: 'continued',
     runId: run.runId,
     pages: pages.length,
     rowsConsumed: sumCosts(pages.map((page) => page.cost)).rowsConsumed,
-  };
-}
-
-type ClientStats = ReturnType<MozClient['stats']>;
-
-function costSince(before: ClientStats, after: ClientStats, rowsConsumed: number): CallCost {
-  const requests = Math.max(1, after.requests - before.requests);
-  return {
-    rowsConsumed,
-    requests,
-    retries: Math.max(0, after.retries - before.retries),
-    rowsPossiblyMeteredOnFailures: Math.max(
-      0,
-      after.rowsPossiblyMeteredOnFailures - before.rowsPossiblyMeteredOnFailures,
-    ),
   };
 }
 
