@@ -207,8 +207,9 @@ async function execute(
   let nextToken = pages.at(-1)?.nextToken ?? null;
   let finished = pages.length > 0 && nextToken === null;
   let gapListTruncated = false;
+  // A running total: re-adding every page's cost before each page would be quadratic in pages.
+  let spent = sumCosts(pages.map((page) => page.cost)).rowsConsumed;
   while (!finished) {
-    const spent = sumCosts(pages.map((page) => page.cost)).rowsConsumed;
     const limit = intersectPageLimit(campaign.maxRowsPerRun - spent, INTERSECT_PAGE_SIZE);
     if (limit === 0) {
       gapListTruncated = true;
@@ -227,6 +228,7 @@ async function execute(
     };
     await savePage(deps.lake, run, page);
     pages.push(page);
+    spent += page.cost.rowsConsumed;
     log.debug('page fetched', { page: page.page, rows: page.rows.length });
     await deps.afterStep?.('page', String(page.page));
     nextToken = result.nextToken;
@@ -248,16 +250,7 @@ async function execute(
   const verifyBatches = await loadVerifyBatches(deps.lake, run);
   const departed = departedSources(comparable, current);
   if (campaign.verifyDepartures && departed.length > 0) {
-    const intersectCost = sumCosts(pages.map((page) => page.cost)).rowsConsumed;
-    const verified = await verifyDepartures(
-      campaign,
-      run,
-      departed,
-      verifyBatches,
-      intersectCost,
-      deps,
-      outOfTime,
-    );
+    const verified = await verifyDepartures(campaign, run, departed, verifyBatches, spent, deps, outOfTime);
     if (verified === 'out-of-time') return continued(run, pages);
     // The budget ran out before every departure was checked: the run is not complete.
     if (verified === 'over-budget') budgetStopped = true;

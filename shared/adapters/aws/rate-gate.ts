@@ -41,7 +41,7 @@ export interface DynamoRateGateOptions {
   /**
    * How late after its slot a caller may still start. A caller that wakes later (slow write, busy
    * event loop) gives the slot up and books another, so consecutive starts are never closer than
-   * `intervalMs / requests - graceMs`. @default 50
+   * `intervalMs / requests - graceMs`. @default min(50 ms, a tenth of the spacing)
    */
   graceMs?: number;
   /** Optimistic-concurrency rounds (and missed slots) before giving up. @default 50 */
@@ -65,7 +65,8 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? realSleep;
   const maxRounds = options.maxRounds ?? 50;
-  const graceMs = options.graceMs ?? 50;
+  // A tenth of the spacing at most: at fast rates a fixed 50 ms would allow two starts back to back.
+  const graceMs = options.graceMs ?? Math.min(50, spacingMs / 10);
   /** This container's own pause, honoured even when writing it to the table failed. */
   let pausedUntil = Number.NEGATIVE_INFINITY;
   /** A pause being written; acquire waits for it so a 429 is seen before the next slot is handed out. */

@@ -1,0 +1,53 @@
+/**
+ * `npm run bench`: every benchmark in sequence, one table each, then bench/results.json.
+ * Run one alone with `npx tsx bench/<name>.ts`. BENCH_FULL=1 adds the 1M-prospect pipeline run.
+ */
+import { writeFile } from 'node:fs/promises';
+import { run as coldStart } from './cold-start.ts';
+import { run as diffVsDuckdb } from './diff-vs-duckdb.ts';
+import { run as quota } from './quota.ts';
+import { run as rateLimit } from './rate-limit.ts';
+import { run as scale } from './scale.ts';
+import { run as scan } from './scan.ts';
+import { type BenchResult, formatResult, machineInfo } from './support/result.ts';
+
+const BENCHMARKS: [string, () => Promise<BenchResult>][] = [
+  ['quota', quota],
+  ['rate-limit', rateLimit],
+  ['scale', scale],
+  ['diff-vs-duckdb', diffVsDuckdb],
+  ['cold-start', coldStart],
+  ['scan', scan],
+];
+
+const only = process.argv.slice(2);
+const machine = machineInfo();
+console.log(
+  `linkgap benchmarks on ${machine.cpus} × ${machine.cpuModel}, node ${machine.node}, ${machine.date}`,
+);
+const started = performance.now();
+const results: (BenchResult | { name: string; error: string })[] = [];
+for (const [name, run] of BENCHMARKS) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  try {
+    const result = await run();
+    results.push(result);
+    console.log(formatResult(result));
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    results.push({ name, error: message });
+    console.log(`\n== ${name}: FAILED ==\n${message}`);
+  }
+}
+const totalMs = performance.now() - started;
+const summary = results.flatMap((result) =>
+  'checks' in result ? result.checks.map((check) => ({ benchmark: result.name, ...check })) : [],
+);
+const output = new URL('./results.json', import.meta.url);
+await writeFile(output, `${JSON.stringify({ machine, totalMs, results, summary }, null, 2)}\n`);
+const misses = summary.filter((check) => !check.pass);
+console.log(
+  `\nall benchmarks: ${(totalMs / 1000).toFixed(0)} s; ${summary.length - misses.length}/${summary.length} targets met; wrote bench/results.json`,
+);
+for (const miss of misses)
+  console.log(`  MISS ${miss.benchmark}: ${miss.figure} = ${miss.value} (target ${miss.target})`);

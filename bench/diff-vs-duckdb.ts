@@ -1,0 +1,105 @@
+/**
+ * Diff + snapshot write, linkgap vs DuckDB: month 2 of `size` prospects against month 1's ledger (90%
+ * overlap). linkgap = diffRun + encodeParquet(prospects, changes); DuckDB = append the same two lists,
+ * anti-join for new and departed, COPY … TO (FORMAT parquet). Each engine × size in a fresh process.
+ */
+import { runWorker } from './support/child.ts';
+import { type BenchCheck, type BenchResult, type BenchTable, runIfMain } from './support/result.ts';
+
+const WORKER = new URL('./workers/diff-engine.ts', import.meta.url).href;
+const SIZES = [100_000, 1_000_000];
+
+interface EngineFigures {
+  loadMs: number;
+  diffMs: number;
+  writeMs: number;
+  totalMs: number;
+  newCount: number;
+  departed: number;
+  bytes: number;
+}
+
+export async function run(): Promise<BenchResult> {
+  const started = performance.now();
+  const table: BenchTable = {
+    title: 'month-2 diff + Parquet write (prospects, changes)',
+    columns: [
+      'prospects',
+      'engine',
+      'load ms',
+      'diff/query ms',
+      'write ms',
+      'total ms',
+      'peak RSS MB',
+      'new',
+      'departed',
+      'MB written',
+    ],
+    rows: [],
+  };
+  const ratios: BenchTable = {
+    title: 'linkgap ÷ DuckDB',
+    columns: ['prospects', 'time ratio (total)', 'time ratio (vs DuckDB query only)', 'RSS ratio'],
+    rows: [],
+  };
+  const checks: BenchCheck[] = [];
+  for (const size of SIZES) {
+    const results: Record<string, EngineFigures & { maxRssMb: number }> = {};
+    for (const engine of ['linkgap', 'duckdb']) {
+      const m = await runWorker<EngineFigures & Record<string, unknown>>(WORKER, [engine, String(size)], {
+        timeoutMs: 240_000,
+        maxOldSpaceMb: 8192,
+      });
+      results[engine] = m;
+      table.rows.push([
+        size,
+        engine,
+        Math.round(m.loadMs),
+        Math.round(m.diffMs),
+        Math.round(m.writeMs),
+        Math.round(m.totalMs),
+        m.maxRssMb,
+        m.newCount,
+        m.departed,
+        (m.bytes / 1024 / 1024).toFixed(1),
+      ]);
+    }
+    const ours = results.linkgap;
+    const duck = results.duckdb;
+    if (!ours || !duck) continue;
+    const ratio = ours.totalMs / duck.totalMs;
+    ratios.rows.push([
+      size,
+      ratio.toFixed(2),
+      (ours.totalMs / duck.diffMs).toFixed(2),
+      (ours.maxRssMb / duck.maxRssMb).toFixed(2),
+    ]);
+    checks.push({
+      figure: `time ratio linkgap/DuckDB at ${size}`,
+      value: Number(ratio.toFixed(2)),
+      target: '≤ 2 (strong peer)',
+      pass: ratio <= 2,
+    });
+    checks.push({
+      figure: `same answer at ${size} (new, departed)`,
+      value: ours.newCount + ours.departed,
+      target: `= ${duck.newCount + duck.departed}`,
+      pass: ours.newCount === duck.newCount && ours.departed === duck.departed,
+    });
+  }
+  return {
+    name: 'diff-vs-duckdb',
+    summary:
+      '100k and 1M prospects, 90% overlap; each engine × size in a fresh process (peak RSS includes generating the input).',
+    tables: [table, ratios],
+    checks,
+    notes: [
+      'DuckDB "load" = appending the two JS lists into tables (the data starts in JS in both cases); "diff/query" = the two anti-join COPY statements.',
+      'linkgap writes the full contract (15 prospect columns, 10 change columns, zod-validated per row); the DuckDB SQL writes the same prospect columns and 4 change columns.',
+      'the "target" ≤ 2 is ours, not the issue\'s: the issue asks for the ratio; DuckDB is native, multi-threaded C++.',
+    ],
+    durationMs: performance.now() - started,
+  };
+}
+
+await runIfMain(import.meta.url, run);
