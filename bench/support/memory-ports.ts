@@ -2,6 +2,7 @@
  * In-memory implementations of the ports, with the same conditional semantics as the file and
  * DynamoDB stores, so a benchmark measures the pipeline and not a disk or a network.
  */
+import { claimRun, commitRun, failRun, pointerMoves, releaseRun } from '#adapters/run-record-transitions.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import type {
   CampaignStore,
@@ -43,72 +44,25 @@ export function createMemoryRunStore(): RunStore {
     }
     return runs;
   };
-  const owns = (current: RunRecord | undefined, record: RunRecord) =>
-    current !== undefined && current.runId === record.runId && current.attempt === record.attempt;
+  const store = (next: RunRecord | undefined) => {
+    if (next) byCampaign(next.campaignId).set(next.runDate, next);
+  };
 
   return {
     async claim(request): Promise<ClaimResult> {
-      const runs = byCampaign(request.campaignId);
-      const existing = runs.get(request.runDate);
-      const now = request.now.getTime();
-      const fresh = (runId: string, attempt: number): RunRecord => ({
-        campaignId: request.campaignId,
-        runDate: request.runDate,
-        runId,
-        configHash: request.configHash,
-        status: 'RUNNING',
-        attempt,
-        leaseUntil: now + request.leaseMs,
-        startedAt: request.now.toISOString(),
-        updatedAt: request.now.toISOString(),
-      });
-      if (!existing) {
-        const record = fresh(request.runId, 1);
-        runs.set(request.runDate, record);
-        return { outcome: 'claimed', record: { ...record }, resumed: false };
-      }
-      if (existing.status === 'SUCCEEDED' && !request.force) return { outcome: 'done', record: existing };
-      if (existing.status === 'RUNNING' && existing.leaseUntil > now)
-        return { outcome: 'busy', record: existing };
-      if (existing.status === 'SUCCEEDED' || existing.configHash !== request.configHash) {
-        const record = fresh(request.runId, existing.attempt + 1);
-        runs.set(request.runDate, record);
-        return { outcome: 'claimed', record: { ...record }, resumed: false };
-      }
-      const record: RunRecord = {
-        ...existing,
-        status: 'RUNNING',
-        attempt: existing.attempt + 1,
-        leaseUntil: now + request.leaseMs,
-        updatedAt: request.now.toISOString(),
-      };
-      delete record.error;
-      runs.set(request.runDate, record);
-      return { outcome: 'claimed', record: { ...record }, resumed: true };
+      const { result, write } = claimRun(byCampaign(request.campaignId).get(request.runDate), request);
+      store(write);
+      return result;
     },
     async release(record, now) {
-      const current = byCampaign(record.campaignId).get(record.runDate);
-      if (!owns(current, record) || current?.status !== 'RUNNING') return;
-      current.leaseUntil = now.getTime();
+      store(releaseRun(byCampaign(record.campaignId).get(record.runDate), record, now));
     },
     async fail(record, error, now) {
-      const current = byCampaign(record.campaignId).get(record.runDate);
-      if (!owns(current, record) || current?.status !== 'RUNNING') return;
-      Object.assign(current, {
-        status: 'FAILED',
-        error,
-        leaseUntil: now.getTime(),
-        updatedAt: now.toISOString(),
-      });
+      store(failRun(byCampaign(record.campaignId).get(record.runDate), record, error, now));
     },
     async commit(record, summary, pointer, now) {
-      const current = byCampaign(record.campaignId).get(record.runDate);
-      if (current?.runId !== record.runId) throw new Error(`run ${record.runId} no longer owns its record`);
-      if (current.status !== 'SUCCEEDED') {
-        Object.assign(current, { status: 'SUCCEEDED', summary, finishedAt: now.toISOString() });
-      }
-      const before = latest.get(record.campaignId);
-      if (!before || before.runDate <= pointer.runDate) latest.set(record.campaignId, pointer);
+      store(commitRun(byCampaign(record.campaignId).get(record.runDate), record, summary, now));
+      if (pointerMoves(latest.get(record.campaignId), pointer)) latest.set(record.campaignId, pointer);
     },
     get: async (campaignId, runDate) => byCampaign(campaignId).get(runDate),
     latest: async (campaignId) => latest.get(campaignId),

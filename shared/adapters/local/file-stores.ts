@@ -10,6 +10,7 @@ import type {
   RunRecord,
   RunStore,
 } from '#shared/ports.ts';
+import { claimRun, commitRun, failRun, pointerMoves, releaseRun } from '../run-record-transitions.ts';
 import { withFileLock } from './file-lock.ts';
 
 async function readJson(path: string): Promise<unknown | undefined> {
@@ -84,88 +85,33 @@ export function createFileRunStore(home: string): RunStore {
     (await readJson(recordPath(campaignId, runDate))) as RunRecord | undefined;
   const write = (record: RunRecord) =>
     writeJsonAtomically(recordPath(record.campaignId, record.runDate), record);
-  const owns = (current: RunRecord | undefined, record: RunRecord) =>
-    current !== undefined && current.runId === record.runId && current.attempt === record.attempt;
 
   return {
     claim: (request: ClaimRequest) =>
       locked(request.campaignId, async (): Promise<ClaimResult> => {
-        const existing = await read(request.campaignId, request.runDate);
-        const now = request.now.getTime();
-        const fresh = (runId: string, attempt: number): RunRecord => ({
-          campaignId: request.campaignId,
-          runDate: request.runDate,
-          runId,
-          configHash: request.configHash,
-          status: 'RUNNING',
-          attempt,
-          leaseUntil: now + request.leaseMs,
-          startedAt: request.now.toISOString(),
-          updatedAt: request.now.toISOString(),
-        });
-        if (!existing) {
-          const record = fresh(request.runId, 1);
-          await write(record);
-          return { outcome: 'claimed', record, resumed: false };
-        }
-        if (existing.status === 'SUCCEEDED' && !request.force) return { outcome: 'done', record: existing };
-        if (existing.status === 'RUNNING' && existing.leaseUntil > now)
-          return { outcome: 'busy', record: existing };
-        if (existing.status === 'SUCCEEDED' || existing.configHash !== request.configHash) {
-          const record = fresh(request.runId, existing.attempt + 1);
-          await write(record);
-          return { outcome: 'claimed', record, resumed: false };
-        }
-        const record: RunRecord = {
-          ...existing,
-          status: 'RUNNING',
-          attempt: existing.attempt + 1,
-          leaseUntil: now + request.leaseMs,
-          updatedAt: request.now.toISOString(),
-        };
-        delete record.error;
-        await write(record);
-        return { outcome: 'claimed', record, resumed: true };
+        const { result, write: next } = claimRun(await read(request.campaignId, request.runDate), request);
+        if (next) await write(next);
+        return result;
       }),
 
     release: (record, now) =>
       locked(record.campaignId, async () => {
-        const current = await read(record.campaignId, record.runDate);
-        if (!owns(current, record) || current?.status !== 'RUNNING') return;
-        await write({ ...current, leaseUntil: now.getTime(), updatedAt: now.toISOString() });
+        const next = releaseRun(await read(record.campaignId, record.runDate), record, now);
+        if (next) await write(next);
       }),
 
     fail: (record, error, now) =>
       locked(record.campaignId, async () => {
-        const current = await read(record.campaignId, record.runDate);
-        if (!owns(current, record) || current?.status !== 'RUNNING') return;
-        await write({
-          ...current,
-          status: 'FAILED',
-          error,
-          leaseUntil: now.getTime(),
-          updatedAt: now.toISOString(),
-        });
+        const next = failRun(await read(record.campaignId, record.runDate), record, error, now);
+        if (next) await write(next);
       }),
 
     commit: (record, summary, pointer, now) =>
       locked(record.campaignId, async () => {
-        const current = await read(record.campaignId, record.runDate);
-        if (current?.runId !== record.runId) {
-          throw new Error(`run ${record.runId} no longer owns ${record.campaignId} ${record.runDate}`);
-        }
-        if (current.status !== 'SUCCEEDED') {
-          await write({
-            ...current,
-            status: 'SUCCEEDED',
-            summary,
-            finishedAt: now.toISOString(),
-            updatedAt: now.toISOString(),
-          });
-        }
+        const next = commitRun(await read(record.campaignId, record.runDate), record, summary, now);
+        if (next) await write(next);
         const latest = (await readJson(latestPath(record.campaignId))) as LatestPointer | undefined;
-        if (!latest || latest.runDate <= pointer.runDate)
-          await writeJsonAtomically(latestPath(record.campaignId), pointer);
+        if (pointerMoves(latest, pointer)) await writeJsonAtomically(latestPath(record.campaignId), pointer);
       }),
 
     get: read,
