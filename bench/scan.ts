@@ -16,9 +16,9 @@ import { openLake } from '#lake/duckdb.ts';
 import { changesKey, manifestKey, prospectsKey } from '#lake/keys.ts';
 import { encodeManifest } from '#lake/manifest.ts';
 import { encodeParquet } from '#lake/parquet.ts';
+import { athenaNamedQueries, withCampaign } from '#lake/queries.ts';
 import { LAKE_TABLES, PARTITION_KEYS } from '#lake/schema.ts';
 import type { IntersectRow } from '#moz/types.ts';
-import { SAVED_QUERIES, savedQuerySql } from '../infra/saved-queries.ts';
 import { benchCampaign } from './support/campaigns.ts';
 import { type BenchCheck, type BenchResult, type BenchTable, mb, runIfMain } from './support/result.ts';
 
@@ -196,8 +196,8 @@ export async function run(): Promise<BenchResult> {
     const lake = await openLake(root);
     const queryRows: string[] = [];
     try {
-      for (const query of SAVED_QUERIES) {
-        const sql = savedQuerySql(query, pinned);
+      for (const query of athenaNamedQueries()) {
+        const sql = withCampaign(query.sql, pinned);
         const tables = TABLES.filter((name) => new RegExp(`\\b${name}\\b`).test(sql.replace(/--.*$/gm, '')));
         const partitionKeys = new Set<string>(PARTITION_KEYS.map((key) => key.name));
         let wholeBytes = 0;

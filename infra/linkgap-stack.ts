@@ -18,13 +18,13 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { athenaNamedQueries } from '#lake/queries.ts';
 import { LakeCatalog } from './constructs/lake-catalog.ts';
 import { LakeQueries } from './constructs/lake-queries.ts';
 import { LakeStorage, PIPELINE_PREFIXES } from './constructs/lake-storage.ts';
 import { LinkgapFunction } from './constructs/linkgap-function.ts';
 import { ERROR_WINDOW, OpsAlarms } from './constructs/ops-alarms.ts';
 import { linkgapNames } from './names.ts';
-import { SAVED_QUERIES } from './saved-queries.ts';
 
 /** The Moz Links API; point MOZ_API_BASE_URL elsewhere only for a stand-in. */
 export const MOZ_API_BASE_URL = 'https://lsapi.seomoz.com';
@@ -295,7 +295,7 @@ export class LinkgapStack extends Stack {
       workGroupName: names.athenaWorkGroup,
       databaseName: catalog.databaseName,
       resultsLocation: lake.athenaResultsLocation,
-      savedQueries: SAVED_QUERIES,
+      savedQueries: athenaNamedQueries(),
       savedQueryName: names.savedQuery,
       bytesScannedCutoff: props.athenaBytesScannedCutoff,
     });

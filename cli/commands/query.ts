@@ -2,11 +2,11 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toCsv } from '#lake/csv.ts';
+import { findLakeQuery, LAKE_QUERIES, withCampaign } from '#lake/queries.ts';
 import type { Column } from '#lake/schema.ts';
 import { type AthenaResult, runAthenaQuery } from '../athena.ts';
 import { awsSetting, openAwsClients } from '../aws.ts';
 import { localHome } from '../backend.ts';
-import { COOKBOOK, cookbookSql, findCookbookQuery } from '../cookbook.ts';
 import { UsageError } from '../errors.ts';
 import type { CommandContext } from '../main.ts';
 import { formatTable } from '../output.ts';
@@ -48,7 +48,7 @@ export function registerQueryCommand(program: Command, context: CommandContext):
         throw new UsageError(`--format must be table, csv or json; got "${options.format}"`);
       if (options.cookbook === 'list') {
         context.output.out(
-          formatTable(COOKBOOK.map((query) => ({ id: query.id, question: query.question }))),
+          formatTable(LAKE_QUERIES.map((query) => ({ id: query.id, question: query.question }))),
         );
         return;
       }
@@ -72,14 +72,14 @@ export function registerQueryCommand(program: Command, context: CommandContext):
 function chooseSql(sqlArgument: string | undefined, options: QueryOptions): string {
   if (options.cookbook !== undefined) {
     if (sqlArgument !== undefined) throw new UsageError('give either <sql> or --cookbook, not both');
-    const query = findCookbookQuery(options.cookbook);
+    const query = findLakeQuery(options.cookbook);
     if (!query) {
       throw new UsageError(
-        `no cookbook query "${options.cookbook}"; one of: ${COOKBOOK.map((q) => q.id).join(', ')}`,
+        `no cookbook query "${options.cookbook}"; one of: ${LAKE_QUERIES.map((q) => q.id).join(', ')}`,
       );
     }
     if (options.campaign === undefined) throw new UsageError('--cookbook needs --campaign <id>');
-    return cookbookSql(query, options.campaign);
+    return withCampaign(query.sql, options.campaign);
   }
   if (sqlArgument === undefined || sqlArgument.trim() === '') {
     throw new UsageError(

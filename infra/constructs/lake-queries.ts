@@ -1,7 +1,7 @@
 import { Size } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import { Construct } from 'constructs';
-import type { SavedQuery } from '../saved-queries.ts';
+import type { AthenaNamedQuery } from '#lake/queries.ts';
 
 export interface LakeQueriesProps {
   /** Workgroup name. */
@@ -11,7 +11,7 @@ export interface LakeQueriesProps {
   /** `s3://bucket/prefix/` for query results. */
   readonly resultsLocation: string;
   /** Saved queries to create in the workgroup. */
-  readonly savedQueries: readonly SavedQuery[];
+  readonly savedQueries: readonly AthenaNamedQuery[];
   /** Name of a saved query from its title. */
   readonly savedQueryName: (title: string) => string;
   /**

@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
+import { athenaNamedQueries, LAKE_QUERY_CAMPAIGN_ID, withCampaign } from '#lake/queries.ts';
 import { LAKE_TABLES, PARTITION_KEYS } from '#lake/schema.ts';
-import { EXAMPLE_CAMPAIGN_ID, SAVED_QUERIES, savedQuerySql } from '../../infra/saved-queries.ts';
 import { logicalId, removeSynthOutputs, synthLinkgap } from './synth.ts';
 
 afterAll(removeSynthOutputs);
@@ -9,6 +9,7 @@ afterAll(removeSynthOutputs);
 const { template } = synthLinkgap();
 const lakeBucket = { Ref: logicalId(template, 'AWS::S3::Bucket', 'LakeBucket') };
 const tableNames = Object.keys(LAKE_TABLES) as (keyof typeof LAKE_TABLES)[];
+const SAVED_QUERIES = athenaNamedQueries();
 
 /** What the contract says a Glue table must hold: computed here from shared/lake/schema.ts. */
 function expectedTable(name: keyof typeof LAKE_TABLES) {
@@ -144,10 +145,11 @@ describe('Athena', () => {
             alias && !['WHERE', 'JOIN', 'ON', 'GROUP', 'LEFT'].includes(alias)
               ? `${alias}.campaign_id`
               : 'campaign_id';
-          expect(sql).toContain(`${column} = '${EXAMPLE_CAMPAIGN_ID}'`);
+          expect(sql).toContain(`${column} = '${LAKE_QUERY_CAMPAIGN_ID}'`);
         }
       }
-      expect(savedQuerySql(query, 'my-campaign')).not.toContain(`'${EXAMPLE_CAMPAIGN_ID}'`);
+      expect(query.sql).toMatch(new RegExp(`^-- Replace ${LAKE_QUERY_CAMPAIGN_ID} with your campaign id`));
+      expect(withCampaign(query.sql, 'my-campaign')).not.toContain(`'${LAKE_QUERY_CAMPAIGN_ID}'`);
     },
   );
 });

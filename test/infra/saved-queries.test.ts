@@ -1,22 +1,23 @@
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { duckdbTypeOf } from '#lake/duckdb.ts';
-import { LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
 import {
-  EXAMPLE_CAMPAIGN_ID,
-  SAVED_QUERIES,
-  type SavedQuery,
-  savedQuerySql,
-} from '../../infra/saved-queries.ts';
+  type AthenaNamedQuery,
+  athenaNamedQueries,
+  LAKE_QUERY_CAMPAIGN_ID,
+  withCampaign,
+} from '#lake/queries.ts';
+import { LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
 
 /**
- * The saved queries are the SQL people run in Athena and, through `linkgap query`, in DuckDB.
- * Here they run in DuckDB over tables shaped by the lake contract, holding two committed runs, a
+ * The Athena named queries the stack saves (built from shared/lake/queries.ts, comment note
+ * included) are the SQL people run in Athena and, through `linkgap query`, in DuckDB. Here they
+ * run in DuckDB over tables shaped by the lake contract, holding two committed runs, a
  * half-written run (files, no manifest) and another campaign: only the committed runs may count.
  */
 
 type Row = Record<string, string | number | boolean | null | string[]>;
-const CAMPAIGN = EXAMPLE_CAMPAIGN_ID;
+const CAMPAIGN = LAKE_QUERY_CAMPAIGN_ID;
 
 const sqlValue = (value: Row[string] | undefined): string => {
   if (value === null || value === undefined) return 'NULL';
@@ -127,13 +128,13 @@ afterAll(() => {
   instance?.closeSync();
 });
 
-async function rowsOf(query: SavedQuery, campaignId = CAMPAIGN): Promise<Record<string, unknown>[]> {
-  const reader = await connection.runAndReadAll(savedQuerySql(query, campaignId));
+async function rowsOf(query: AthenaNamedQuery, campaignId = CAMPAIGN): Promise<Record<string, unknown>[]> {
+  const reader = await connection.runAndReadAll(withCampaign(query.sql, campaignId));
   return reader.getRowObjectsJson() as Record<string, unknown>[];
 }
 
-const saved = (id: string): SavedQuery => {
-  const query = SAVED_QUERIES.find((q) => q.id === id);
+const saved = (id: string): AthenaNamedQuery => {
+  const query = athenaNamedQueries().find((q) => q.id === id);
   if (!query) throw new Error(`no saved query ${id}`);
   return query;
 };
@@ -141,8 +142,20 @@ const saved = (id: string): SavedQuery => {
 describe('saved queries in DuckDB', () => {
   it('gap trend counts committed runs only', async () => {
     expect(await rowsOf(saved('gap-trend'))).toEqual([
-      { run_date: '2025-01-01', gap_size: '3', new_prospects: '3', reopened_prospects: '0' },
-      { run_date: '2025-02-01', gap_size: '2', new_prospects: '1', reopened_prospects: '0' },
+      {
+        run_date: '2025-01-01',
+        gap_size: '3',
+        new_prospects: '3',
+        reopened_prospects: '0',
+        avg_domain_authority: 40,
+      },
+      {
+        run_date: '2025-02-01',
+        gap_size: '2',
+        new_prospects: '1',
+        reopened_prospects: '0',
+        avg_domain_authority: 62.5,
+      },
     ]);
   });
 
@@ -162,13 +175,19 @@ describe('saved queries in DuckDB', () => {
 
   it('time to close ignores the half-written run', async () => {
     expect(await rowsOf(saved('time-to-close'))).toEqual([
-      { month: '2025-02', closed: '1', avg_days_in_gap: 31, min_days_in_gap: 31, max_days_in_gap: 31 },
+      { open_for: '1: up to 1 month', closed: '1', min_days: 31, max_days: 31, avg_days: 31 },
     ]);
   });
 
   it('runs for another campaign once its id is substituted', async () => {
     expect(await rowsOf(saved('gap-trend'), 'other-campaign')).toEqual([
-      { run_date: '2025-02-01', gap_size: '1', new_prospects: '1', reopened_prospects: '0' },
+      {
+        run_date: '2025-02-01',
+        gap_size: '1',
+        new_prospects: '1',
+        reopened_prospects: '0',
+        avg_domain_authority: 90,
+      },
     ]);
   });
 });

@@ -10,10 +10,10 @@ import { parseCampaign } from '#domain/campaign.ts';
 import { changesKey, prospectsKey } from '#lake/keys.ts';
 import { decodeManifest } from '#lake/manifest.ts';
 import { decodeParquet } from '#lake/parquet.ts';
+import { cookbookMarkdown, LAKE_QUERIES, LAKE_QUERY_CAMPAIGN_ID, withCampaign } from '#lake/queries.ts';
 import type { ChangeRow, ProspectRow, RunManifest } from '#lake/schema.ts';
 import { intersectBody } from '#moz/client.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { COOKBOOK, COOKBOOK_CAMPAIGN_ID, cookbookMarkdown, cookbookSql } from '../../cli/cookbook.ts';
 import { DEMO_CAMPAIGN, demoHome, linkgap } from './cli-support.ts';
 
 const MONTHS = 7;
@@ -76,7 +76,7 @@ describe('the query cookbook answers correctly (DuckDB over a simulated lake)', 
     }
 
     simulator = await startSimulator({ seed: 'linkgap-demo' });
-    for (const query of COOKBOOK) {
+    for (const query of LAKE_QUERIES) {
       const result = await linkgap(
         ['query', '--cookbook', query.id, '--campaign', DEMO_CAMPAIGN, '--format', 'json'],
         demo.env,
@@ -162,6 +162,26 @@ describe('the query cookbook answers correctly (DuckDB over a simulated lake)', 
       }
     });
     expect(rows.reduce((sum, row) => sum + Number(row.closed), 0)).toBeGreaterThan(0);
+  });
+
+  it('monthly-closure-rate: per run (one a month), closed changes over the previous gap, as in the manifests', () => {
+    const monthly = runs.filter((run) => !run.manifest.baseline);
+    expect(monthly.length).toBeGreaterThan(0);
+    expect(answer('monthly-closure-rate')).toEqual(
+      monthly.map(({ manifest, changes }) => {
+        const closed = changes.filter((c) => c.change === 'closed').length;
+        expect(closed).toBe(manifest.closed_count);
+        const previous = manifest.previous_gap_size ?? 0;
+        expect(manifest.closure_rate).toBeCloseTo(closed / previous, 4);
+        return {
+          month: manifest.run_date.slice(0, 7),
+          closed,
+          previous_gap_size: previous,
+          closure_rate: Math.round((closed / previous) * 10_000) / 10_000,
+        };
+      }),
+    );
+    expect(monthly.reduce((sum, run) => sum + run.manifest.closed_count, 0)).toBeGreaterThan(0);
   });
 
   it('closure-rate-by-quarter: closed over the previous gaps, per quarter, baseline left out', () => {
@@ -254,19 +274,19 @@ describe('the query cookbook answers correctly (DuckDB over a simulated lake)', 
     );
   });
 
-  it.each(COOKBOOK.map((query) => [query.id, query] as const))(
+  it.each(LAKE_QUERIES.map((query) => [query.id, query] as const))(
     '%s pins campaign_id on every table and uses only SQL Athena shares',
     (_id, query) => {
       const tables = query.sql.match(/\b(FROM|JOIN)\s+(prospects|changes|runs)\b/g) ?? [];
-      const pins = query.sql.match(new RegExp(`campaign_id = '${COOKBOOK_CAMPAIGN_ID}'`, 'g')) ?? [];
+      const pins = query.sql.match(new RegExp(`campaign_id = '${LAKE_QUERY_CAMPAIGN_ID}'`, 'g')) ?? [];
       expect(tables.length).toBeGreaterThan(0);
       expect(pins.length).toBe(tables.length);
       expect(query.sql).not.toMatch(/GROUP BY ALL|FILTER\s*\(|::|\bdatediff\(|\bstrftime\(/i);
-      expect(cookbookSql(query, 'other-id')).not.toContain(COOKBOOK_CAMPAIGN_ID);
+      expect(withCampaign(query.sql, 'other-id')).not.toContain(LAKE_QUERY_CAMPAIGN_ID);
     },
   );
 
-  it('docs/cookbook.md is generated from cli/cookbook.ts', () => {
+  it('docs/cookbook.md is generated from shared/lake/queries.ts', () => {
     const doc = readFileSync(new URL('../../docs/cookbook.md', import.meta.url), 'utf8');
     expect(doc).toBe(cookbookMarkdown());
   });

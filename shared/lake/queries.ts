@@ -1,6 +1,7 @@
 /**
- * The query cookbook: questions people ask of the history, answered in SQL that runs unchanged in
- * Athena (Trino) and in DuckDB (`linkgap query`). docs/cookbook.md explains them; a test runs each one
+ * The query library: questions people ask of a campaign's history, answered in SQL that runs
+ * unchanged in Athena (Trino) and in DuckDB. It is the one source for `linkgap query --cookbook`,
+ * docs/cookbook.md, the stack's Athena named queries and the scan bench; a test runs every query
  * against a simulated lake and checks the answers against the simulator's ground truth.
  *
  * Rules every query follows:
@@ -13,24 +14,39 @@
  *   year(), quarter(), substr(), concat(), nullif(), round().
  */
 
-/** The campaign id written into every cookbook query; {@link cookbookSql} swaps in another. */
-export const COOKBOOK_CAMPAIGN_ID = 'acme-trail-shoes';
+/** The campaign id written into every query; {@link withCampaign} swaps in another. */
+export const LAKE_QUERY_CAMPAIGN_ID = 'acme-trail-shoes';
 
-export interface CookbookQuery {
+export interface LakeQuery {
   /** For `linkgap query --cookbook <id>`. */
   readonly id: string;
+  /** Short name; an Athena named query is called `<prefix>: <title>`. */
+  readonly title: string;
+  /** Whether the stack saves it as an Athena named query in its workgroup. */
+  readonly savedInAthena: boolean;
   /** The question it answers. */
   readonly question: string;
   /** How to read the answer. */
   readonly explanation: string;
+  /** SQL with the literal {@link LAKE_QUERY_CAMPAIGN_ID} wherever the campaign id goes. */
   readonly sql: string;
 }
 
-const C = `'${COOKBOOK_CAMPAIGN_ID}'`;
+/** What the stack saves in Athena: the SQL prefixed with a note to replace the campaign id. */
+export interface AthenaNamedQuery {
+  readonly id: string;
+  readonly title: string;
+  readonly description: string;
+  readonly sql: string;
+}
 
-export const COOKBOOK: readonly CookbookQuery[] = [
+const CAMPAIGN = `'${LAKE_QUERY_CAMPAIGN_ID}'`;
+
+export const LAKE_QUERIES: readonly LakeQuery[] = [
   {
     id: 'gap-trend',
+    title: 'gap trend',
+    savedInAthena: true,
     question: 'How big is the gap each month, and how much of it is new?',
     explanation:
       'One row per committed run: prospects in the gap list, how many appeared for the first time, and how many came back after closing. A shrinking gap_size with few new_prospects means outreach is outpacing your competitors.',
@@ -41,13 +57,40 @@ export const COOKBOOK: readonly CookbookQuery[] = [
        round(avg(p.domain_authority), 1) AS avg_domain_authority
 FROM runs r
 JOIN prospects p ON p.run_id = r.run_id AND p.run_date = r.run_date
-WHERE r.campaign_id = ${C}
-  AND p.campaign_id = ${C}
+WHERE r.campaign_id = ${CAMPAIGN}
+  AND p.campaign_id = ${CAMPAIGN}
 GROUP BY r.run_date, r.run_id
 ORDER BY r.run_date`,
   },
   {
+    id: 'monthly-closure-rate',
+    title: 'monthly closure rate',
+    savedInAthena: true,
+    question: 'What share of the gap do we close each month?',
+    explanation:
+      'Per month, gaps closed (the source now links to you, confirmed by Moz link_status: the closed rows of the changes files) over the gap the runs started from. Baseline runs have nothing to compare with and are left out. closure-rate-by-quarter gives the same ratio per quarter from the run manifests.',
+    sql: `WITH closed AS (
+  SELECT c.run_id, c.run_date, count(*) AS closed
+  FROM changes c
+  WHERE c.campaign_id = ${CAMPAIGN}
+    AND c.change = 'closed'
+  GROUP BY c.run_id, c.run_date
+)
+SELECT substr(r.run_date, 1, 7) AS month,
+       sum(coalesce(k.closed, 0)) AS closed,
+       sum(r.previous_gap_size) AS previous_gap_size,
+       round(CAST(sum(coalesce(k.closed, 0)) AS DOUBLE) / nullif(sum(r.previous_gap_size), 0), 4) AS closure_rate
+FROM runs r
+LEFT JOIN closed k ON k.run_id = r.run_id AND k.run_date = r.run_date
+WHERE r.campaign_id = ${CAMPAIGN}
+  AND r.baseline = false
+GROUP BY substr(r.run_date, 1, 7)
+ORDER BY month`,
+  },
+  {
     id: 'closure-rate-by-quarter',
+    title: 'closure rate by quarter',
+    savedInAthena: false,
     question: 'What is our closure rate per quarter?',
     explanation:
       'Gaps closed (the source now links to you, confirmed by Moz link_status) over the gap they were closed from, summed per quarter. Baseline runs have nothing to compare with and are left out. lost counts sources that left the gap without linking to you.',
@@ -59,20 +102,22 @@ ORDER BY r.run_date`,
        sum(r.previous_gap_size) AS gap_at_start_of_runs,
        round(CAST(sum(r.closed_count) AS DOUBLE) / nullif(sum(r.previous_gap_size), 0), 4) AS closure_rate
 FROM runs r
-WHERE r.campaign_id = ${C}
+WHERE r.campaign_id = ${CAMPAIGN}
   AND r.baseline = false
 GROUP BY 1
 ORDER BY 1`,
   },
   {
     id: 'open-six-months',
+    title: 'open six months or more',
+    savedInAthena: false,
     question: 'Which prospects have stayed open for six months or more?',
     explanation:
       'Prospects of the latest run that at least six committed runs have listed (runs_seen counts the runs of the current baseline that listed the source; with monthly runs, six months), with the days since they were first seen. These are the stubborn gaps: link to your competitors for half a year, never to you.',
     sql: `WITH latest AS (
   SELECT max(run_date) AS run_date
   FROM runs
-  WHERE campaign_id = ${C}
+  WHERE campaign_id = ${CAMPAIGN}
 )
 SELECT p.source,
        p.domain_authority,
@@ -84,20 +129,22 @@ SELECT p.source,
 FROM prospects p
 JOIN runs r ON r.run_id = p.run_id AND r.run_date = p.run_date
 JOIN latest l ON l.run_date = r.run_date
-WHERE p.campaign_id = ${C}
-  AND r.campaign_id = ${C}
+WHERE p.campaign_id = ${CAMPAIGN}
+  AND r.campaign_id = ${CAMPAIGN}
   AND p.runs_seen >= 6
 ORDER BY p.runs_seen DESC, p.score DESC, p.source`,
   },
   {
     id: 'top-open-prospects',
+    title: 'top open prospects',
+    savedInAthena: true,
     question: 'Where should outreach go next?',
     explanation:
       'The 25 best-scored prospects of the latest committed run. The score (0-100) weighs Domain Authority 60%, the share of competitors the source links to 30%, and a low Spam Score 10%.',
     sql: `WITH latest AS (
   SELECT max(run_date) AS run_date
   FROM runs
-  WHERE campaign_id = ${C}
+  WHERE campaign_id = ${CAMPAIGN}
 )
 SELECT p.source,
        p.title,
@@ -110,13 +157,15 @@ SELECT p.source,
 FROM prospects p
 JOIN runs r ON r.run_id = p.run_id AND r.run_date = p.run_date
 JOIN latest l ON l.run_date = r.run_date
-WHERE p.campaign_id = ${C}
-  AND r.campaign_id = ${C}
+WHERE p.campaign_id = ${CAMPAIGN}
+  AND r.campaign_id = ${CAMPAIGN}
 ORDER BY p.score DESC, p.domain_authority DESC, p.source
 LIMIT 25`,
   },
   {
     id: 'time-to-close',
+    title: 'time to close',
+    savedInAthena: true,
     question: 'How long does a gap stay open before we close it?',
     explanation:
       'Closed gaps bucketed by days_in_gap (days from first_seen_date to the run that saw them close). With monthly runs the resolution is about a month.',
@@ -132,14 +181,16 @@ LIMIT 25`,
        round(avg(c.days_in_gap), 1) AS avg_days
 FROM changes c
 JOIN runs r ON r.run_id = c.run_id AND r.run_date = c.run_date
-WHERE c.campaign_id = ${C}
-  AND r.campaign_id = ${C}
+WHERE c.campaign_id = ${CAMPAIGN}
+  AND r.campaign_id = ${CAMPAIGN}
   AND c.change = 'closed'
 GROUP BY 1
 ORDER BY 1`,
   },
   {
     id: 'closed-vs-lost',
+    title: 'closed vs lost',
+    savedInAthena: false,
     question: 'Each month, how many gaps did we close and how many simply went away?',
     explanation:
       'Every change of every committed run, counted per run: closed (now links to you), lost (left the gap without linking to you: the source dropped your competitors), unverified (left the gap but the budget or an error kept Moz link_status from checking), new and reopened.',
@@ -151,13 +202,15 @@ ORDER BY 1`,
        sum(CASE WHEN c.change = 'reopened' THEN 1 ELSE 0 END) AS reopened
 FROM runs r
 JOIN changes c ON c.run_id = r.run_id AND c.run_date = r.run_date
-WHERE r.campaign_id = ${C}
-  AND c.campaign_id = ${C}
+WHERE r.campaign_id = ${CAMPAIGN}
+  AND c.campaign_id = ${CAMPAIGN}
 GROUP BY r.run_date, r.run_id
 ORDER BY r.run_date`,
   },
   {
     id: 'moz-rows-by-month',
+    title: 'Moz rows by month',
+    savedInAthena: false,
     question: 'How many Moz rows do we spend per month?',
     explanation:
       'Weighted Moz rows (5 per Link Intersect row, 2 per Link Status source) per month, split by endpoint, with runs the budget cut short (truncated). Compare with your plan\u2019s monthly row quota.',
@@ -168,27 +221,42 @@ ORDER BY r.run_date`,
        sum(r.rows_consumed_link_status) AS rows_link_status,
        sum(CASE WHEN r.truncated THEN 1 ELSE 0 END) AS truncated_runs
 FROM runs r
-WHERE r.campaign_id = ${C}
+WHERE r.campaign_id = ${CAMPAIGN}
 GROUP BY substr(r.run_date, 1, 7)
 ORDER BY month`,
   },
 ];
 
-/** A cookbook query's SQL for another campaign (ids are lake key segments: no quotes to escape). */
-export function cookbookSql(query: CookbookQuery, campaignId: string): string {
-  return query.sql.replaceAll(C, `'${campaignId.replaceAll("'", "''")}'`);
+export function findLakeQuery(id: string): LakeQuery | undefined {
+  return LAKE_QUERIES.find((query) => query.id === id);
 }
 
-export function findCookbookQuery(id: string): CookbookQuery | undefined {
-  return COOKBOOK.find((query) => query.id === id);
+/** SQL from this library for another campaign (ids are lake key segments; quotes are escaped anyway). */
+export function withCampaign(sql: string, campaignId: string): string {
+  return sql.replaceAll(CAMPAIGN, `'${campaignId.replaceAll("'", "''")}'`);
+}
+
+const REPLACE_NOTE = `-- Replace ${LAKE_QUERY_CAMPAIGN_ID} with your campaign id. campaign_id is an injected partition:
+-- Athena requires a literal campaign_id = '...' (or IN (...)) on every lake table in the query.`;
+
+/** The Athena named queries the stack creates: the queries flagged savedInAthena, in library order. */
+export function athenaNamedQueries(): AthenaNamedQuery[] {
+  return LAKE_QUERIES.filter((query) => query.savedInAthena).map((query) => ({
+    id: query.id,
+    title: query.title,
+    description: query.question,
+    sql: `${REPLACE_NOTE}\n${query.sql}`,
+  }));
 }
 
 /** docs/cookbook.md, generated from the queries above so the doc and the tested SQL never drift. */
 export function cookbookMarkdown(): string {
-  const sections = COOKBOOK.map(
-    (query) =>
-      `## ${query.question}\n\n\`linkgap query --cookbook ${query.id} --campaign <id>\`\n\n${query.explanation}\n\n\`\`\`sql\n${query.sql}\n\`\`\`\n`,
-  );
+  const sections = LAKE_QUERIES.map((query) => {
+    const saved = query.savedInAthena
+      ? ` Also saved in the stack's Athena workgroup as the named query *${query.title}*.`
+      : '';
+    return `## ${query.question}\n\n\`linkgap query --cookbook ${query.id} --campaign <id>\`\n\n${query.explanation}${saved}\n\n\`\`\`sql\n${query.sql}\n\`\`\`\n`;
+  });
   return `${COOKBOOK_INTRO}\n${sections.join('\n')}`;
 }
 
@@ -202,7 +270,7 @@ or \`linkgap query --lake <folder> "<sql>"\` over a folder made by
 A test runs every query below against a simulated lake and checks the answers against the
 simulator's ground truth (test/integration/cli-cookbook.test.ts).
 
-Replace \`${COOKBOOK_CAMPAIGN_ID}\` with your campaign id, or let the CLI do it:
+Replace \`${LAKE_QUERY_CAMPAIGN_ID}\` with your campaign id, or let the CLI do it:
 \`linkgap query --cookbook <query-id> --campaign <id>\`. \`linkgap query --cookbook list\` lists them.
 
 ## Two rules, and why
