@@ -31,7 +31,13 @@ import {
   savePage,
   sumCosts,
 } from './checkpoints.ts';
-import { buildManifest, LakeConflictError, writeManifest, writeOnce } from './snapshot.ts';
+import {
+  buildManifest,
+  LakeConflictError,
+  removeSupersededRuns,
+  writeManifest,
+  writeOnce,
+} from './snapshot.ts';
 import { parseStoredCampaign } from './stored-campaign.ts';
 import { evidence, verifyDepartures } from './verify.ts';
 
@@ -87,6 +93,10 @@ export class CampaignNotFoundError extends Error {
   override name = 'CampaignNotFoundError';
 }
 
+export class ForceRejectedError extends Error {
+  override name = 'ForceRejectedError';
+}
+
 /** Raised for a failed run after its record says FAILED; `retryable` tells a queue whether another delivery can help. */
 export class RunFailedError extends Error {
   override name = 'RunFailedError';
@@ -108,7 +118,8 @@ const INTERSECT_PAGE_SIZE = 50;
  * Runs one campaign for one scheduled date: fetch (checkpointing every page) → diff against the
  * previous committed run with the same config hash → verify departures with link_status →
  * write prospects, changes, ledger and finally the manifest → commit. Safe to call again at any
- * point: a crash resumes from the checkpoints, and a committed run is a no-op unless forced.
+ * point: a crash resumes from the checkpoints, and a committed run is a no-op unless forced. A forced
+ * run replaces the committed run of its date (only the latest date can be forced).
  */
 export async function runCampaign(request: RunRequest, deps: RunDeps): Promise<RunOutcome> {
   const raw = await deps.campaigns.get(request.campaignId);
@@ -123,6 +134,15 @@ export async function runCampaign(request: RunRequest, deps: RunDeps): Promise<R
     invalid = error;
   }
   const hash = campaign ? configHash(campaign) : 'invalid';
+  if (request.force) {
+    // Replacing a run that a later run was diffed against would rewrite history under it.
+    const latest = await deps.runs.latest(request.campaignId);
+    if (latest && latest.runDate > request.runDate) {
+      throw new ForceRejectedError(
+        `cannot force ${request.campaignId} ${request.runDate}: the run of ${latest.runDate} was diffed against it; only the latest run date can be replaced`,
+      );
+    }
+  }
   const claim = await deps.runs.claim({
     campaignId: request.campaignId,
     runDate: request.runDate,
@@ -322,6 +342,11 @@ async function execute(
   await clearStaging(deps.lake, run).catch((error) =>
     log.warn('could not clear staging (lifecycle expires it)', { error }),
   );
+  const superseded = await removeSupersededRuns(deps.lake, run).catch((error) => {
+    log.warn('could not remove the files of the run this one replaced', { error });
+    return [];
+  });
+  if (superseded.length > 0) log.info('replaced an earlier run of this date', { removed: superseded.length });
 
   recordMetrics(deps, manifest, record);
   log.info('run committed', {

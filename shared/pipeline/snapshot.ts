@@ -1,10 +1,11 @@
 import type { Campaign } from '#domain/campaign.ts';
 import type { DiffResult } from '#domain/diff.ts';
 import type { Ledger } from '#domain/ledger.ts';
+import { ledgerKey, parseLakeKey, tablePrefix } from '#lake/keys.ts';
 import { decodeManifest, encodeManifest } from '#lake/manifest.ts';
-import type { RunManifest } from '#lake/schema.ts';
-import type { RunRecord } from '#shared/ports.ts';
-import { type PageCheckpoint, sumCosts, type VerifyCheckpoint } from './checkpoints.ts';
+import type { LakeTableName, RunManifest } from '#lake/schema.ts';
+import type { ObjectStore, RunRecord } from '#shared/ports.ts';
+import { type PageCheckpoint, type RunRef, sumCosts, type VerifyCheckpoint } from './checkpoints.ts';
 import type { RunDeps } from './run-campaign.ts';
 
 export class LakeConflictError extends Error {
@@ -79,4 +80,26 @@ export function buildManifest(
     moz_base_url: deps.mozBaseUrl,
     software_version: deps.softwareVersion,
   };
+}
+
+/**
+ * After a commit, removes every other run's snapshot files for the same (campaign, run_date): the run
+ * a `--force` replaced, or an attempt abandoned when the config changed. The manifest goes first, so
+ * readers that join `runs` stop seeing the old run before its data files disappear. Returns the
+ * keys it removed.
+ */
+export async function removeSupersededRuns(lake: ObjectStore, run: RunRef): Promise<string[]> {
+  const others = async (table: LakeTableName) =>
+    (await lake.list(tablePrefix(table, run.campaignId, run.runDate))).filter((key) => {
+      const parts = parseLakeKey(key);
+      return parts !== undefined && parts.runId !== run.runId;
+    });
+  const manifests = await others('runs');
+  const data = [...(await others('prospects')), ...(await others('changes'))];
+  const ledgers = [...new Set([...manifests, ...data].map((key) => parseLakeKey(key)?.runId))]
+    .filter((runId): runId is string => runId !== undefined)
+    .map((runId) => ledgerKey(run.campaignId, runId));
+  if (manifests.length > 0) await lake.delete(manifests);
+  if (data.length > 0) await lake.delete([...data, ...ledgers]);
+  return [...manifests, ...data];
 }

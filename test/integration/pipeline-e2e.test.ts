@@ -159,6 +159,44 @@ describe('monthly gap tracking on embedded defaults', () => {
     expect(context.simulator?.stats().requests).toBe(before);
   });
 
+  it('--force replaces the run of the latest date: one run, one set of files for that date', async () => {
+    const lastDate = RUN_DATES.at(-1) ?? '';
+    const replaced = manifests.at(-1);
+    const [forced] = await runLocally(context, [{ campaignId: campaign.id, runDate: lastDate }], {
+      log: silentLog,
+      force: true,
+    });
+    if (forced?.outcome.outcome !== 'committed')
+      throw new Error(`forced run: ${JSON.stringify(forced?.outcome)}`);
+    const manifest = forced.outcome.manifest;
+    expect(manifest.run_id).not.toBe(replaced?.run_id);
+    // Same month, same graph, same previous run: the replacement has the same answers.
+    expect({ ...manifest, run_id: '', started_at: '', finished_at: '', requests: 0 }).toEqual({
+      ...replaced,
+      run_id: '',
+      started_at: '',
+      finished_at: '',
+      requests: 0,
+    });
+    for (const table of ['runs', 'prospects', 'changes']) {
+      const keys = await context.lake.list(`${table}/campaign_id=${campaign.id}/run_date=${lastDate}/`);
+      expect(keys).toHaveLength(1);
+      expect(keys[0]).toContain(manifest.run_id);
+    }
+    expect(await context.lake.list(`state/${campaign.id}/${replaced?.run_id}`)).toEqual([]);
+    expect(await context.runs.latest(campaign.id)).toMatchObject({ runId: manifest.run_id });
+    manifests[manifests.length - 1] = manifest;
+  });
+
+  it('--force refuses a date that a later run was diffed against', async () => {
+    await expect(
+      runLocally(context, [{ campaignId: campaign.id, runDate: RUN_DATES[1] ?? '' }], {
+        log: silentLog,
+        force: true,
+      }),
+    ).rejects.toThrow(/only the latest run date can be replaced/);
+  });
+
   it('leaves a lake DuckDB reads with every contract column, typed, agreeing with the manifests', async () => {
     const lake = await openLake(context.lakeRoot);
     try {
