@@ -1,5 +1,7 @@
 import { type Campaign, parseCampaign } from '#domain/campaign.ts';
 import type { SourceScope } from '#domain/targets.ts';
+import { intersectBody } from '#moz/client.ts';
+import { intersectQueryOf } from '#pipeline/intersect-query.ts';
 
 export interface CampaignShape {
   id: string;
@@ -29,12 +31,5 @@ export function benchCampaign(shape: CampaignShape): Campaign {
 
 /** The Link Intersect request body the pipeline sends for a campaign (for the simulator's ground truth). */
 export function intersectBodyOf(campaign: Campaign): Record<string, unknown> {
-  return {
-    positive_targets: campaign.competitors,
-    negative_targets: campaign.site,
-    min_matching_targets: campaign.minMatchingTargets,
-    source_scope: campaign.sourceScope,
-    sort: campaign.sort,
-    limit: 50,
-  };
+  return { ...intersectBody(intersectQueryOf(campaign), 50, null) };
 }

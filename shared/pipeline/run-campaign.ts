@@ -8,7 +8,6 @@ import { changesKey, ledgerKey, manifestKey, prospectsKey } from '#lake/keys.ts'
 import { encodeParquet } from '#lake/parquet.ts';
 import type { RunManifest } from '#lake/schema.ts';
 import type { MozClient } from '#moz/client.ts';
-import type { IntersectQuery } from '#moz/types.ts';
 import { withFields } from '#shared/observability.ts';
 import type {
   CampaignStore,
@@ -31,6 +30,7 @@ import {
   savePage,
   sumCosts,
 } from './checkpoints.ts';
+import { intersectQueryOf } from './intersect-query.ts';
 import {
   buildManifest,
   LakeConflictError,
@@ -217,13 +217,7 @@ async function execute(
 
   // 1. Fetch the gap list, page by page, resuming from checkpoints.
   const pages = await loadPages(deps.lake, run);
-  const query: IntersectQuery = {
-    positiveTargets: campaign.competitors,
-    negativeTargets: campaign.site,
-    minMatchingTargets: campaign.minMatchingTargets,
-    sourceScope: campaign.sourceScope,
-    sort: campaign.sort,
-  };
+  const query = intersectQueryOf(campaign);
   let nextToken = pages.at(-1)?.nextToken ?? null;
   let finished = pages.length > 0 && nextToken === null;
   let gapListTruncated = false;

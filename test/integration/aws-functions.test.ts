@@ -10,7 +10,9 @@ import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
 import { CAMPAIGNS_GSI1PK, campaignKey } from '#adapters/aws/table.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import { openLake } from '#lake/duckdb.ts';
+import { intersectBody } from '#moz/client.ts';
 import type { DispatchDeps } from '#pipeline/dispatch.ts';
+import { intersectQueryOf } from '#pipeline/intersect-query.ts';
 import { silentLog } from '#shared/observability.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
 import { aCampaign } from '#test/support/builders.ts';
@@ -154,13 +156,7 @@ describeAws('Lambda handlers against moto_server', () => {
            WHERE r.campaign_id = '${subject.id}' GROUP BY r.gap_size`,
         );
         const truth = simulator.truth.intersect(
-          {
-            positive_targets: subject.competitors,
-            negative_targets: subject.site,
-            min_matching_targets: subject.minMatchingTargets,
-            source_scope: subject.sourceScope,
-            sort: subject.sort,
-          },
+          intersectBody(intersectQueryOf(subject), 50, null),
           '2026-05',
         );
         expect(run).toEqual({ gap_size: truth.length, prospects: truth.length });

@@ -13,6 +13,7 @@ import { decodeParquet } from '#lake/parquet.ts';
 import { cookbookMarkdown, LAKE_QUERIES, LAKE_QUERY_CAMPAIGN_ID, withCampaign } from '#lake/queries.ts';
 import type { ChangeRow, ProspectRow, RunManifest } from '#lake/schema.ts';
 import { intersectBody } from '#moz/client.ts';
+import { intersectQueryOf } from '#pipeline/intersect-query.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
 import { DEMO_CAMPAIGN, demoHome, linkgap } from './cli-support.ts';
 
@@ -112,17 +113,7 @@ describe('the query cookbook answers correctly (DuckDB over a simulated lake)', 
 
   it("gap-trend: gap sizes equal the manifests and the simulator's Link Intersect for that month", () => {
     const c = campaign();
-    const body = intersectBody(
-      {
-        positiveTargets: c.competitors,
-        negativeTargets: c.site,
-        minMatchingTargets: c.minMatchingTargets,
-        sourceScope: c.sourceScope,
-        sort: c.sort,
-      },
-      50,
-      null,
-    );
+    const body = intersectBody(intersectQueryOf(c), 50, null);
     const rows = answer('gap-trend');
     expect(rows.map((row) => row.run_date)).toEqual(runs.map((run) => run.manifest.run_date));
     rows.forEach((row, index) => {

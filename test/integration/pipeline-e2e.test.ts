@@ -12,6 +12,8 @@ import { changesKey, prospectsKey } from '#lake/keys.ts';
 import { decodeManifest } from '#lake/manifest.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import { LAKE_TABLES, type RunManifest } from '#lake/schema.ts';
+import { intersectBody } from '#moz/client.ts';
+import { intersectQueryOf } from '#pipeline/intersect-query.ts';
 import { silentLog } from '#shared/observability.ts';
 import { aCampaign } from '#test/support/builders.ts';
 import { runLocally } from '../../cli/local-runner.ts';
@@ -36,16 +38,6 @@ function campaignFor(id: string): Campaign {
     minMatchingTargets: 1,
     maxRowsPerRun: 50_000,
   });
-}
-
-function intersectBody(campaign: Campaign) {
-  return {
-    positive_targets: campaign.competitors,
-    negative_targets: campaign.site,
-    min_matching_targets: campaign.minMatchingTargets,
-    source_scope: campaign.sourceScope,
-    sort: campaign.sort,
-  };
 }
 
 describe('monthly gap tracking on embedded defaults', () => {
@@ -88,7 +80,9 @@ describe('monthly gap tracking on embedded defaults', () => {
       const manifest = manifests[index];
       if (!manifest) throw new Error('missing manifest');
       const truthGap = new Set(
-        simulator.truth.intersect(intersectBody(campaign), month).map((row) => row.page),
+        simulator.truth
+          .intersect(intersectBody(intersectQueryOf(campaign), 50, null), month)
+          .map((row) => row.page),
       );
       const departed = [...previousGap].filter((source) => !truthGap.has(source));
       const closed = departed.filter((source) => simulator.truth.linksTo(source, site, { month }));
