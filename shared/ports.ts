@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Campaign } from './domain/campaign.ts';
+import type { MozCredentials } from './domain/credentials.ts';
 
 /** One SQS message / one unit of work: a campaign's run for one scheduled date. */
 export const RunMessage = z.strictObject({
@@ -147,10 +148,7 @@ export interface Metrics {
   count(name: string, value: number, unit?: 'Count' | 'Milliseconds' | 'None'): void;
 }
 
-/** Moz credentials: an API token, or a legacy Access ID and Secret Key. Never logged. */
-export type MozCredentials =
-  | { kind: 'token'; token: string }
-  | { kind: 'basic'; accessId: string; secretKey: string };
+export type { MozCredentials } from './domain/credentials.ts';
 
 export interface SecretSource {
   /** Cached per container; cheap to call per request. */

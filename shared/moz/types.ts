@@ -10,11 +10,7 @@ import { SourceScope, TargetScope } from '#domain/targets.ts';
 
 // ---------------------------------------------------------------- client vocabulary
 
-export const MozCredentials = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('token'), token: z.string().min(1) }),
-  z.object({ kind: z.literal('basic'), accessId: z.string().min(1), secretKey: z.string().min(1) }),
-]);
-export type MozCredentials = z.infer<typeof MozCredentials>;
+export { MozCredentials } from '#domain/credentials.ts';
 
 export const TargetSchema = z.object({ target: z.string().min(1), scope: TargetScope });
 

@@ -7,9 +7,9 @@ import { silentLog } from '#shared/observability.ts';
 import type { CampaignStore, Log, ObjectStore, RunStore, SecretSource } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { staticSecretSource } from './env-secrets.ts';
 import { createFileCampaignStore, createFileRunStore } from './file-stores.ts';
 import { createFsObjectStore } from './fs-object-store.ts';
+import { staticSecretSource } from './static-secrets.ts';
 
 export interface LocalContext {
   home: string;
