@@ -49,8 +49,9 @@ export async function dispatchDue(input: { today: string }, deps: DispatchDeps):
       result.disabled++;
       continue;
     }
-    const lastSucceeded = (await deps.runs.list(campaign.id, 12)).find((run) => run.status === 'SUCCEEDED');
-    const runDate = dueRunDate(campaign.schedule, input.today, lastSucceeded?.runDate);
+    // The latest pointer holds the newest committed run date: one read per campaign.
+    const latest = await deps.runs.latest(campaign.id);
+    const runDate = dueRunDate(campaign.schedule, input.today, latest?.runDate);
     if (!runDate) {
       result.notDue++;
       continue;

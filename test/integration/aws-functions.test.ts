@@ -278,7 +278,7 @@ describe('dispatcher dates', () => {
       put: async () => {},
       remove: async () => false,
     },
-    runs: { list: async () => [] } as unknown as DispatchDeps['runs'],
+    runs: { latest: async () => undefined } as unknown as DispatchDeps['runs'],
     queue: { send: async (messages: unknown[]) => void sent.push(...messages) },
     log: silentLog,
   });
