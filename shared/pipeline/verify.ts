@@ -17,15 +17,15 @@ export async function verifyDepartures(
   outOfTime: () => boolean,
 ): Promise<'done' | 'over-budget' | 'out-of-time'> {
   // A source is closed as soon as any of the site's targets shows a link; only the rest are checked
-  // against the next site target.
+  // against the next site target. `spent` is a running total, like the page loop's.
+  let spent = intersectCost + sumCosts(batches.map((batch) => batch.cost)).rowsConsumed;
   for (const site of campaign.site) {
     const closed = evidenceTrue(batches);
     const checked = new Set(
       batches.filter((batch) => batch.siteTarget === site.target).flatMap((batch) => batch.sources),
     );
-    let pending = departed.filter((source) => !closed.has(source) && !checked.has(source));
-    while (pending.length > 0) {
-      const spent = intersectCost + sumCosts(batches.map((batch) => batch.cost)).rowsConsumed;
+    const pending = departed.filter((source) => !closed.has(source) && !checked.has(source));
+    for (let next = 0; next < pending.length; ) {
       const affordable = Math.min(
         affordableLinkStatusSources(campaign.maxRowsPerRun - spent),
         MAX_LINK_STATUS_BATCH,
@@ -38,9 +38,9 @@ export async function verifyDepartures(
         target: site.target,
         targetScope: site.scope,
         sourceScope: campaign.sourceScope,
-        sources: pending.slice(0, affordable),
+        sources: pending.slice(next, next + affordable),
       });
-      const sources = pending.slice(0, result.exists.length);
+      const sources = pending.slice(next, next + result.exists.length);
       if (sources.length === 0) return 'done';
       const batch: VerifyCheckpoint = {
         batch: batches.length + 1,
@@ -51,8 +51,9 @@ export async function verifyDepartures(
       };
       await saveVerifyBatch(deps.lake, run, batch);
       batches.push(batch);
+      spent += batch.cost.rowsConsumed;
       await deps.afterStep?.('verify-batch', String(batch.batch));
-      pending = pending.slice(sources.length);
+      next += sources.length;
     }
   }
   return 'done';
