@@ -14,8 +14,8 @@ import {
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
 import { createS3ObjectStore } from '#adapters/aws/object-store.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
+import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from '#test/support/cli.ts';
 import { createTestStack, describeAws, type TestStack, useMoto } from '#test/support/moto.ts';
-import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from './cli-support.ts';
 
 const moto = useMoto();
 

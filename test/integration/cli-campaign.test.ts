@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileRunStore } from '#adapters/local/file-stores.ts';
 import type { CampaignInput } from '#domain/campaign.ts';
-import { linkgap, tempDir } from './cli-support.ts';
+import { linkgap, tempDir } from '#test/support/cli.ts';
 
 function aCampaignFile(dir: string, overrides: Partial<CampaignInput> = {}, name = 'campaign.json'): string {
   const campaign: CampaignInput = {

@@ -15,7 +15,7 @@ import type { ChangeRow, ProspectRow, RunManifest } from '#lake/schema.ts';
 import { intersectBody } from '#moz/client.ts';
 import { intersectQueryOf } from '#pipeline/intersect-query.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { DEMO_CAMPAIGN, demoHome, linkgap } from './cli-support.ts';
+import { DEMO_CAMPAIGN, demoHome, linkgap } from '#test/support/cli.ts';
 
 const MONTHS = 7;
 

@@ -5,7 +5,7 @@ import { CSV_BOM } from '#lake/csv.ts';
 import { prospectsKey } from '#lake/keys.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import { PROSPECT_COLUMNS } from '#lake/schema.ts';
-import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from './cli-support.ts';
+import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from '#test/support/cli.ts';
 
 function filesUnder(root: string): string[] {
   if (!existsSync(root)) return [];

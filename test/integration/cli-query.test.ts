@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import type { AthenaClient, GetQueryResultsCommandOutput } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from '#test/support/cli.ts';
 import { AthenaQueryError, rowsFromResultPages, runAthenaQuery } from '../../cli/athena.ts';
 import { duckdbErrorLine, formatRows } from '../../cli/commands/query.ts';
-import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from './cli-support.ts';
 
 describe('linkgap query (DuckDB)', () => {
   let demo: Awaited<ReturnType<typeof demoHome>>;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '#shared/report/render.ts';
-import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from './cli-support.ts';
+import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from '#test/support/cli.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 
