@@ -5,6 +5,7 @@ import { createLocalContext, type LocalContext } from '#adapters/local/context.t
 import { parseCampaign } from '#domain/campaign.ts';
 import { monthlyRunDates } from '#domain/schedule.ts';
 import { decodeManifest } from '#lake/manifest.ts';
+import { findLakeQuery, withCampaign } from '#lake/queries.ts';
 import type { RunManifest } from '#lake/schema.ts';
 import { silentLog } from '#shared/observability.ts';
 import { runLocally } from '../local-runner.ts';
@@ -14,13 +15,8 @@ import { parseDateOption, todayUtc } from './run.ts';
 
 export const DEMO_CAMPAIGN_FILE = new URL('../../examples/acme-trail-shoes.json', import.meta.url);
 
-/** Athena-compatible on purpose (campaign_id pinned on each table, explicit GROUP BY): see docs/cookbook.md. */
-export const DEMO_QUERY = `SELECT r.run_date, r.gap_size, r.closed_count, round(r.closure_rate, 3) AS closure_rate,
-       sum(CASE WHEN p.runs_seen >= 3 THEN 1 ELSE 0 END) AS open_3_runs_or_more
-FROM runs r JOIN prospects p ON p.run_id = r.run_id AND p.run_date = r.run_date
-WHERE r.campaign_id = 'acme-trail-shoes' AND p.campaign_id = 'acme-trail-shoes'
-GROUP BY r.run_date, r.gap_size, r.closed_count, r.closure_rate
-ORDER BY r.run_date`;
+/** The demo answers one cookbook question, so its example is a query people can reuse as-is. */
+export const DEMO_QUERY_ID = 'monthly-closure-rate';
 
 /** The monthly run dates the demo replays: the first of each of the last `months` months up to `end`. */
 export function demoRunDates(end: string, months: number): string[] {
@@ -104,12 +100,15 @@ async function runDemo(local: LocalContext, context: CommandContext, runDates: s
   output.out(`\nSnapshots (Parquet + JSON manifests, Athena layout) are in ${where}/:`);
   output.out(`  ${where}/prospects/campaign_id=${campaign.id}/run_date=YYYY-MM-DD/<run_id>.parquet`);
   output.out(`  ${where}/changes/...   ${where}/runs/...`);
-  output.out('\nExample query (linkgap query "<sql>"; the same SQL runs in Athena):');
-  output.out(DEMO_QUERY);
+  const example = findLakeQuery(DEMO_QUERY_ID);
+  if (!example) throw new Error(`the query library has no ${DEMO_QUERY_ID}`);
+  const sql = withCampaign(example.sql, campaign.id);
+  output.out(`\n${example.question} (linkgap query --cookbook ${example.id}; the same SQL runs in Athena)`);
+  output.out(sql);
   const { openLake } = await import('#lake/duckdb.ts');
   const lake = await openLake(local.lakeRoot);
   try {
-    output.out(formatTable(await lake.query(DEMO_QUERY)));
+    output.out(formatTable(await lake.query(sql)));
   } finally {
     lake.close();
   }
