@@ -68,7 +68,7 @@ export interface RecordedRequest {
   /** 0 when the socket was dropped without a response. */
   status: number;
   /** tokenFingerprint() of the x-moz-token header, never the token itself. */
-  providedToken: string | null;
+  credentialFingerprint: string | null;
   /** The `next_token` a link_intersect request carried (null for a first page or another route). */
   nextToken: string | null;
   rowsReturned: number;
@@ -424,7 +424,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Mo
       const provided = req.headers['x-moz-token'];
       const base = {
         route: route ?? ('unknown' as const),
-        providedToken: typeof provided === 'string' ? tokenFingerprint(provided) : null,
+        credentialFingerprint: typeof provided === 'string' ? tokenFingerprint(provided) : null,
         nextToken: route === 'link_intersect' ? nextTokenOf(raw) : null,
         auth,
       };

@@ -397,7 +397,7 @@ describe('Moz client against the simulator', () => {
       });
       const page = await client.intersectPage(competitorsQuery(), { limit: 3 });
       expect(page.rows).toHaveLength(3);
-      expect(sim.log[0]).toMatchObject({ auth: 'basic', status: 200, providedToken: null });
+      expect(sim.log[0]).toMatchObject({ auth: 'basic', status: 200, credentialFingerprint: null });
     });
 
     it('does not retry when the monthly quota is used up', async () => {

@@ -187,7 +187,7 @@ describe('auth', () => {
     expect((await post('usage_data', {}, basic(ACCESS_ID, SECRET))).status).toBe(200);
     await post('usage_data', {});
     expect(sim.log.map((r) => r.auth)).toEqual(['basic', 'token']);
-    expect(sim.log[1]?.providedToken).toBe(tokenFingerprint(TOKEN));
+    expect(sim.log[1]?.credentialFingerprint).toBe(tokenFingerprint(TOKEN));
     expect(JSON.stringify(sim.log)).not.toContain(TOKEN);
   });
 });
