@@ -8,9 +8,12 @@ import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { comparableBaseline } from '#domain/baseline.ts';
+import { NO_COST } from '#domain/call-cost.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import { diffRun } from '#domain/diff.ts';
 import type { Ledger } from '#domain/ledger.ts';
+import { buildManifest } from '#domain/manifest.ts';
 import { toCurrentProspects } from '#domain/prospects.ts';
 import { openLake } from '#lake/duckdb.ts';
 import { changesKey, manifestKey, prospectsKey } from '#lake/keys.ts';
@@ -69,7 +72,7 @@ async function writeCampaign(root: string, campaign: Campaign, index: number): P
       runId,
       runDate,
       configHash: 'h',
-      previous,
+      baseline: comparableBaseline(previous, { configHash: 'h', ignore: campaign.ignore }),
       current,
       truncated: false,
       verification,
@@ -79,37 +82,32 @@ async function writeCampaign(root: string, campaign: Campaign, index: number): P
       [changesKey(campaign.id, runDate, runId), encodeParquet('changes', diff.changes)],
       [
         manifestKey(campaign.id, runDate, runId),
-        encodeManifest({
-          run_id: runId,
-          campaign_id: campaign.id,
-          run_date: runDate,
-          config_hash: 'h',
-          previous_run_id: previous?.runId ?? null,
-          baseline: diff.baseline,
-          status: 'SUCCEEDED',
-          truncated: false,
-          pages: Math.ceil(size / 50),
-          requests: Math.ceil(size / 50),
-          retries: 0,
-          rows_consumed: size * 5,
-          rows_consumed_intersect: size * 5,
-          rows_consumed_link_status: 0,
-          rows_possibly_metered_on_failures: 0,
-          max_rows_per_run: 100_000,
-          gap_size: diff.counts.gapSize,
-          new_count: diff.counts.new,
-          persisting_count: diff.counts.persisting,
-          reopened_count: diff.counts.reopened,
-          closed_count: diff.counts.closed,
-          lost_count: diff.counts.lost,
-          unverified_count: diff.counts.unverified,
-          previous_gap_size: diff.counts.previousGapSize,
-          closure_rate: diff.closureRate,
-          started_at: `${runDate}T06:00:00.000Z`,
-          finished_at: `${runDate}T06:05:00.000Z`,
-          moz_base_url: 'https://lsapi.seomoz.com',
-          software_version: 'bench',
-        }),
+        encodeManifest(
+          buildManifest({
+            run: {
+              runId,
+              campaignId: campaign.id,
+              runDate,
+              configHash: 'h',
+              startedAt: `${runDate}T06:00:00.000Z`,
+            },
+            previousRunId: previous?.runId ?? null,
+            diff,
+            pages: Math.ceil(size / 50),
+            intersectCost: {
+              rowsConsumed: size * 5,
+              requests: Math.ceil(size / 50),
+              retries: 0,
+              rowsPossiblyMeteredOnFailures: 0,
+            },
+            linkStatusCost: NO_COST,
+            truncated: false,
+            maxRowsPerRun: 100_000,
+            finishedAt: `${runDate}T06:05:00.000Z`,
+            mozBaseUrl: 'https://lsapi.seomoz.com',
+            softwareVersion: 'bench',
+          }),
+        ),
       ],
     ];
     for (const [key, body] of files) {

@@ -1,45 +1,51 @@
 import type { LocalContext } from '#adapters/local/context.ts';
-import { type RunDeps, RunFailedError, type RunOutcome, runCampaign } from '#pipeline/run-campaign.ts';
+import { thisProcess } from '#adapters/local/file-stores.ts';
+import {
+  createRunDeps,
+  type RunDeps,
+  RunFailedError,
+  type RunOutcome,
+  runCampaign,
+} from '#pipeline/run-campaign.ts';
 import type { Log, Metrics, RunMessage } from '#shared/ports.ts';
-import { newRunId } from '#shared/run-id.ts';
 
 export interface LocalRunResult {
   message: RunMessage;
   outcome: RunOutcome | { outcome: 'failed'; kind: string; message: string };
 }
 
+/** The local composition of a run: the embedded stores, this process as the claims' owner. */
 export function localRunDeps(context: LocalContext, log: Log, metrics?: Metrics): RunDeps {
-  return {
+  return createRunDeps({
     campaigns: context.campaigns,
     runs: context.runs,
     lake: context.lake,
     moz: context.moz,
-    clock: () => new Date(),
-    newRunId: () => newRunId(),
     log,
     metrics,
-    leaseMs: 15 * 60_000,
-    softwareVersion: context.softwareVersion,
-    mozBaseUrl: context.mozBaseUrl,
-  };
+    provenance: { softwareVersion: context.softwareVersion, mozBaseUrl: context.mozBaseUrl },
+    owner: thisProcess(),
+    // The embedded simulator's link graph follows the month being run (replays see that month).
+    onClaimed: (record) => context.simulator?.setMonth(record.runDate.slice(0, 7)),
+  });
 }
 
 /**
- * Runs queued (campaign, run_date) messages one after another in this process. With the embedded
- * simulator, its month follows each run date, so replayed months see that month's link graph.
- * A failed run is reported and the others still run.
+ * Runs queued (campaign, run_date) messages one after another in this process. A failed run is
+ * reported and the others still run; after a signal, the run in progress stops at its next safe
+ * point and the rest are not started.
  */
 export async function runLocally(
   context: LocalContext,
   messages: readonly RunMessage[],
-  options: { force?: boolean; log: Log; metrics?: Metrics },
+  options: { force?: boolean; log: Log; metrics?: Metrics; signal?: AbortSignal },
 ): Promise<LocalRunResult[]> {
   const deps = localRunDeps(context, options.log, options.metrics);
   const results: LocalRunResult[] = [];
   for (const message of messages) {
-    context.simulator?.setMonth(message.runDate.slice(0, 7));
+    if (options.signal?.aborted) break;
     try {
-      const outcome = await runCampaign({ ...message, force: options.force }, deps);
+      const outcome = await runCampaign({ ...message, force: options.force, signal: options.signal }, deps);
       results.push({ message, outcome });
     } catch (error) {
       if (!(error instanceof RunFailedError)) throw error;

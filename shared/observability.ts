@@ -1,12 +1,17 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics as PowertoolsMetrics } from '@aws-lambda-powertools/metrics';
 import type { Log, LogFields, Metrics } from './ports.ts';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 /**
- * Structured JSON logs, one object per line, with campaign and run ids as keys.
- * (Lambdas use Powertools Logger through the same Log port; see shared/adapters/aws/observability.ts.)
+ * The one observability module: the Log and Metrics ports over structured JSON lines (the CLI), over
+ * Powertools Logger and Metrics (the Lambdas, which build those from the environment), in memory
+ * (tests) or silent. Campaign and run ids are keys on every entry (withFields).
  */
+
+/** Structured JSON logs, one object per line. */
 export function createJsonLog(options: {
   level?: Level;
   write?: (line: string) => void;
@@ -59,5 +64,23 @@ export function createMemoryMetrics(): Metrics & { readonly values: Map<string, 
     count(name, value) {
       values.set(name, (values.get(name) ?? 0) + value);
     },
+  };
+}
+
+/** The Log port over Powertools Logger: structured JSON, with the Lambda context the handler adds. */
+export function powertoolsLog(logger: Logger): Log {
+  return {
+    debug: (message, fields) => logger.debug(message, { ...fields }),
+    info: (message, fields) => logger.info(message, { ...fields }),
+    warn: (message, fields) => logger.warn(message, { ...fields }),
+    error: (message, fields) => logger.error(message, { ...fields }),
+  };
+}
+
+/** The Metrics port over Powertools Metrics: EMF lines CloudWatch turns into metrics. */
+export function powertoolsMetrics(metrics: PowertoolsMetrics): Metrics {
+  return {
+    // The port's units are Powertools' own unit strings ('Count', 'Milliseconds', 'None').
+    count: (name, value, unit = 'Count') => metrics.addMetric(name, unit, value),
   };
 }

@@ -13,6 +13,16 @@ export const RunMessage = z.strictObject({
 });
 export type RunMessage = z.infer<typeof RunMessage>;
 
+/** A queue message body as a RunMessage, or undefined when it is not one (not JSON, other fields). */
+export function parseRunMessage(body: string): RunMessage | undefined {
+  try {
+    const parsed = RunMessage.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A campaign item as stored. `raw` is unvalidated: a hand-edited item must fail only its own run. */
 export interface StoredCampaign {
   id: string;
@@ -30,6 +40,12 @@ export interface CampaignStore {
 
 export type RunState = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
+/** Who holds a claim: a local process (host and pid) or a Lambda invocation (host is its log stream). */
+export interface RunOwner {
+  host: string;
+  pid: number;
+}
+
 /** The run record: one per (campaign, run_date), created by a conditional write. */
 export interface RunRecord {
   campaignId: string;
@@ -45,6 +61,8 @@ export interface RunRecord {
   updatedAt: string;
   finishedAt?: string;
   error?: { kind: string; message: string };
+  /** Who holds (or last held) the claim. */
+  owner?: RunOwner;
   /** Filled in at commit, for `linkgap campaign show`. */
   summary?: RunSummary;
 }
@@ -67,6 +85,8 @@ export interface LatestPointer {
   configHash: string;
   manifestKey: string;
   ledgerKey: string;
+  /** The committed run before this one in the chain (what a forced replacement diffs against). */
+  previousRunId?: string | null;
 }
 
 export type ClaimResult =
@@ -87,6 +107,19 @@ export interface ClaimRequest {
   leaseMs: number;
   /** Start over even when the run SUCCEEDED (a new run id). */
   force?: boolean;
+  owner?: RunOwner;
+}
+
+export interface CommitRequest {
+  record: RunRecord;
+  summary: RunSummary;
+  pointer: LatestPointer;
+  /**
+   * The latest pointer's run id that this run was chained to when it diffed (null: no committed run
+   * yet). The commit happens only if the pointer still says so, which keeps the chain in date order.
+   */
+  expectedLatestRunId: string | null;
+  now: Date;
 }
 
 export interface RunStore {
@@ -95,14 +128,33 @@ export interface RunStore {
   release(record: RunRecord, now: Date): Promise<void>;
   fail(record: RunRecord, error: { kind: string; message: string }, now: Date): Promise<void>;
   /**
-   * Marks the run SUCCEEDED and moves the campaign's latest pointer to it, unless the pointer already
-   * holds a later run date. Conditional on owning the run; idempotent for a run already SUCCEEDED.
+   * Marks the run SUCCEEDED and moves the campaign's latest pointer to it, in one atomic step, only
+   * while the pointer still names `expectedLatestRunId` and its date is not after the run's: every
+   * store keeps the chain of committed runs in run_date order (DESIGN.md section 4). Conditional on
+   * owning the run; idempotent for a run already committed. Throws ChainConflictError otherwise.
    */
-  commit(record: RunRecord, summary: RunSummary, pointer: LatestPointer, now: Date): Promise<void>;
+  commit(request: CommitRequest): Promise<void>;
   get(campaignId: string, runDate: string): Promise<RunRecord | undefined>;
   latest(campaignId: string): Promise<LatestPointer | undefined>;
   /** Newest run date first. */
   list(campaignId: string, limit?: number): Promise<RunRecord[]>;
+}
+
+/** The latest pointer moved since the run chained to it: committing would break the run_date order. */
+export class ChainConflictError extends Error {
+  override name = 'ChainConflictError';
+}
+
+/** The worker no longer owns the run (another delivery took it over, or it was forced anew). */
+export class RunOwnershipLostError extends Error {
+  override name = 'RunOwnershipLostError';
+  constructor(
+    readonly campaignId: string,
+    readonly runDate: string,
+    readonly runId: string,
+  ) {
+    super(`run ${runId} of campaign "${campaignId}" for ${runDate} is no longer owned by this worker`);
+  }
 }
 
 /** The lake: S3 in AWS, a folder locally, with the same keys (DESIGN.md section 4). */

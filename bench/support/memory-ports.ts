@@ -2,7 +2,7 @@
  * In-memory implementations of the ports, with the same conditional semantics as the file and
  * DynamoDB stores, so a benchmark measures the pipeline and not a disk or a network.
  */
-import { claimRun, commitRun, failRun, pointerMoves, releaseRun } from '#adapters/run-record-transitions.ts';
+import { chainCommit, claimRun, commitRun, failRun, releaseRun } from '#adapters/run-record-transitions.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import type {
   CampaignStore,
@@ -60,9 +60,12 @@ export function createMemoryRunStore(): RunStore {
     async fail(record, error, now) {
       store(failRun(byCampaign(record.campaignId).get(record.runDate), record, error, now));
     },
-    async commit(record, summary, pointer, now) {
-      store(commitRun(byCampaign(record.campaignId).get(record.runDate), record, summary, now));
-      if (pointerMoves(latest.get(record.campaignId), pointer)) latest.set(record.campaignId, pointer);
+    async commit(request) {
+      const { record, summary, pointer, now } = request;
+      const next = commitRun(byCampaign(record.campaignId).get(record.runDate), record, summary, now);
+      if (chainCommit(latest.get(record.campaignId), request) === 'move')
+        latest.set(record.campaignId, pointer);
+      store(next);
     },
     get: async (campaignId, runDate) => byCampaign(campaignId).get(runDate),
     latest: async (campaignId) => latest.get(campaignId),

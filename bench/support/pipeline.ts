@@ -1,7 +1,13 @@
 /** Shared wiring for benchmarks that drive runCampaign against the in-process Moz simulator. */
 import { createMozClient, type MozClient } from '#moz/client.ts';
 import type { RateGate } from '#moz/rate-gate.ts';
-import { type RunDeps, RunFailedError, type RunOutcome, runCampaign } from '#pipeline/run-campaign.ts';
+import {
+  createRunDeps,
+  type RunDeps,
+  RunFailedError,
+  type RunOutcome,
+  runCampaign,
+} from '#pipeline/run-campaign.ts';
 import { silentLog } from '#shared/observability.ts';
 import type { CampaignStore, ObjectStore, RunStore } from '#shared/ports.ts';
 
@@ -31,20 +37,17 @@ export function benchRunDeps(parts: {
   lake: ObjectStore;
   moz: RunDeps['moz'];
 }): RunDeps {
-  return {
+  return createRunDeps({
     ...parts,
-    clock: () => new Date(),
     newRunId: () => `bench-${process.pid}-${++runCounter}`,
     log: silentLog,
-    leaseMs: 15 * 60_000,
-    softwareVersion: 'bench',
-    mozBaseUrl: 'bench',
-  };
+    provenance: { softwareVersion: 'bench', mozBaseUrl: 'bench' },
+  });
 }
 
 /**
- * runCampaign as the queue would drive it: a run that fails with a retryable error is delivered again
- * (it resumes from its checkpoints), up to `maxDeliveries` times.
+ * runCampaign as the queue would drive it: a failed run is delivered again (it resumes from its
+ * checkpoints), up to `maxDeliveries` times.
  */
 export async function runToCommit(
   request: { campaignId: string; runDate: string },
@@ -55,9 +58,9 @@ export async function runToCommit(
     try {
       const outcome = await runCampaign(request, deps);
       if (outcome.outcome === 'committed') return { outcome, deliveries: delivery };
-      if (outcome.outcome !== 'continued') throw new Error(`unexpected outcome ${outcome.outcome}`);
+      if (outcome.outcome !== 'paused') throw new Error(`unexpected outcome ${outcome.outcome}`);
     } catch (error) {
-      if (!(error instanceof RunFailedError) || !error.retryable || delivery === maxDeliveries) throw error;
+      if (!(error instanceof RunFailedError) || delivery === maxDeliveries) throw error;
     }
   }
   throw new Error(`run ${request.campaignId} ${request.runDate} did not commit`);

@@ -27,34 +27,28 @@ export function syntheticRows(count: number, month: 1 | 2): IntersectRow[] {
  * Link Status says every third departed source now links to the site.
  */
 export function instantMoz(rowsOf: () => IntersectRow[]): RunDeps['moz'] {
-  const stats = {
-    requests: 0,
+  const cost = (rows: number, weight: number) => ({
+    rowsConsumed: rows * weight,
+    requests: 1,
     retries: 0,
-    rowsConsumed: 0,
     rowsPossiblyMeteredOnFailures: 0,
-    rateLimited: 0,
-  };
+  });
   return {
     async intersectPage(_query, opts) {
       const rows = rowsOf();
       const offset = opts.nextToken ? Number(opts.nextToken) : 0;
       const page = rows.slice(offset, offset + opts.limit);
       const next = offset + page.length;
-      stats.requests += 1;
-      stats.rowsConsumed += page.length * 5;
       return {
         rows: page,
         nextToken: next < rows.length ? String(next) : null,
-        rowsConsumed: page.length * 5,
-        attempts: 1,
+        cost: cost(page.length, 5),
+        droppedRows: 0,
       };
     },
     async linkStatus(request) {
-      stats.requests += 1;
-      stats.rowsConsumed += request.sources.length * 2;
       const exists = request.sources.map((_, index) => index % 3 === 0);
-      return { exists, checked: exists.length, rowsConsumed: exists.length * 2, truncated: false };
+      return { exists, cost: cost(exists.length, 2) };
     },
-    stats: () => ({ ...stats }),
   };
 }

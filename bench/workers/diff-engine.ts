@@ -9,6 +9,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { comparableBaseline } from '#domain/baseline.ts';
 import { diffRun } from '#domain/diff.ts';
 import { toCurrentProspects } from '#domain/prospects.ts';
 import { encodeParquet } from '#lake/parquet.ts';
@@ -24,7 +25,7 @@ const previous = diffRun({
   runId: 'run-1',
   runDate: '2026-01-01',
   configHash: 'h',
-  previous: undefined,
+  baseline: undefined,
   current: toCurrentProspects(syntheticRows(size, 1), campaign),
   truncated: false,
   verification: new Map(),
@@ -38,7 +39,7 @@ if (engine === 'linkgap') {
     runId: 'run-2',
     runDate: '2026-02-01',
     configHash: 'h',
-    previous,
+    baseline: comparableBaseline(previous, { configHash: 'h', ignore: campaign.ignore }),
     current,
     truncated: false,
     verification: new Map(),

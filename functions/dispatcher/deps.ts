@@ -1,4 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
 import { createAwsClients } from '#adapters/aws/clients.ts';
@@ -6,7 +5,7 @@ import { AwsEnv } from '#adapters/aws/config.ts';
 import { createSqsQueue } from '#adapters/aws/queue.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import type { DispatchDeps } from '#pipeline/dispatch.ts';
-import { powertoolsLog } from '../observability.ts';
+import { lambdaObservability } from '../lambda-observability.ts';
 
 const TimeZone = z
   .string()
@@ -34,7 +33,7 @@ export function coldStartDeps(
     campaigns: createDynamoCampaignStore({ doc: clients.doc, tableName: config.LINKGAP_TABLE }),
     runs: createDynamoRunStore({ doc: clients.doc, tableName: config.LINKGAP_TABLE }),
     queue: createSqsQueue({ sqs: clients.sqs, queueUrl: config.LINKGAP_QUEUE_URL }),
-    log: powertoolsLog(new Logger({ serviceName: 'linkgap-dispatcher' })),
+    log: lambdaObservability(env, 'linkgap-dispatcher').log,
     timeZone: config.LINKGAP_TIME_ZONE,
   };
 }

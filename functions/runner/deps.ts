@@ -1,5 +1,3 @@
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
 import { createAwsClients } from '#adapters/aws/clients.ts';
 import { awsConfigFromEnv } from '#adapters/aws/config.ts';
@@ -9,32 +7,24 @@ import { createDynamoRateGate } from '#adapters/aws/rate-gate.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createSecretsManagerSource } from '#adapters/aws/secret-source.ts';
 import { createMozClient } from '#moz/client.ts';
-import type { RunDeps } from '#pipeline/run-campaign.ts';
+import { createRunDeps, type RunDeps } from '#pipeline/run-deps.ts';
 import type { Queue } from '#shared/ports.ts';
-import { newRunId } from '#shared/run-id.ts';
 import { VERSION } from '#shared/version.ts';
-import { powertoolsLog, powertoolsMetrics } from '../observability.ts';
+import { type LambdaObservability, lambdaObservability } from '../lambda-observability.ts';
 
 export interface RunnerDeps {
   pipeline: RunDeps;
   /** Continuations of runs that ran out of time go back on the run queue. */
   queue: Queue;
-  /** Tells the Moz client when this invocation must stop retrying. */
-  setDeadline(epochMs: number): void;
-  /** Flushes EMF metrics at the end of an invocation. */
-  flush(): void;
+  observability: Pick<LambdaObservability, 'addContext' | 'flush'>;
 }
 
 /** The composition root: env parsed, clients and the Moz client built once per cold start. */
 export function coldStartDeps(env: Record<string, string | undefined> = process.env): RunnerDeps {
   const config = awsConfigFromEnv(env);
   const clients = createAwsClients();
-  const logger = new Logger({ serviceName: 'linkgap-runner' });
-  const metrics = new Metrics({
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'Linkgap',
-    serviceName: 'linkgap-runner',
-  });
-  const log = powertoolsLog(logger);
+  const observability = lambdaObservability(env, 'linkgap-runner');
+  const { log } = observability;
   const secrets = createSecretsManagerSource({ client: clients.secrets, secretId: config.mozSecretId });
   // One gate item in DynamoDB spaces the requests of every runner sharing the Moz account.
   const rateGate = createDynamoRateGate({
@@ -42,35 +32,26 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
     tableName: config.tableName,
     ...config.rateGate,
   });
-  let deadline = Number.POSITIVE_INFINITY;
   const moz = createMozClient({
     baseUrl: config.mozBaseUrl,
     credentials: () => secrets.read(),
     refreshCredentials: () => secrets.refresh(),
     credentialSource: secrets.description,
     rateGate,
-    deadline: () => deadline,
     log: (event) => log[event.level](event.msg, event),
   });
-  const queue = createSqsQueue({ sqs: clients.sqs, queueUrl: config.queueUrl });
   return {
-    pipeline: {
+    pipeline: createRunDeps({
       campaigns: createDynamoCampaignStore({ doc: clients.doc, tableName: config.tableName }),
       runs: createDynamoRunStore({ doc: clients.doc, tableName: config.tableName }),
       lake: createS3ObjectStore({ s3: clients.s3, bucket: config.bucket }),
       moz,
-      clock: () => new Date(),
-      newRunId: () => newRunId(),
       log,
-      metrics: powertoolsMetrics(metrics),
-      leaseMs: 16 * 60_000,
-      softwareVersion: VERSION,
-      mozBaseUrl: config.mozBaseUrl,
-    },
-    queue,
-    setDeadline: (epochMs) => {
-      deadline = epochMs;
-    },
-    flush: () => metrics.publishStoredMetrics(),
+      metrics: observability.metrics,
+      provenance: { softwareVersion: VERSION, mozBaseUrl: config.mozBaseUrl },
+      owner: { host: env.AWS_LAMBDA_LOG_STREAM_NAME || 'lambda', pid: process.pid },
+    }),
+    queue: createSqsQueue({ sqs: clients.sqs, queueUrl: config.queueUrl }),
+    observability,
   };
 }

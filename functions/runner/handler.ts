@@ -1,19 +1,17 @@
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runCampaign } from '#pipeline/run-campaign.ts';
-import { RunMessage } from '#shared/ports.ts';
+import { parseRunMessage } from '#shared/ports.ts';
 import { once } from '../cold-start.ts';
 import { coldStartDeps, type RunnerDeps } from './deps.ts';
 
-export type { RunnerDeps } from './deps.ts';
-export { coldStartDeps } from './deps.ts';
+export { coldStartDeps, type RunnerDeps } from './deps.ts';
 
 /** Leave this much of the Lambda's time for checkpointing, handing over and flushing. */
 export const SAFETY_MARGIN_MS = 30_000;
 
 /**
- * One SQS batch: each message is one (campaign, run_date). A run that runs out of time checkpoints
- * and is re-enqueued; a failed run is reported so SQS redelivers it (and, after maxReceiveCount,
- * moves it to the DLQ, which alarms).
+ * One SQS batch, a (campaign, run_date) per message. A run that runs out of time checkpoints and is
+ * re-enqueued; a failed one is reported, so SQS redelivers it, then dead-letters it (an alarm).
  */
 export async function run(
   event: SQSEvent,
@@ -22,41 +20,37 @@ export async function run(
 ): Promise<SQSBatchResponse> {
   const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
   for (const record of event.Records) {
-    const message = parseMessage(record.body);
-    if (!message) {
-      deps.pipeline.log.error('run message is not {"campaignId","runDate"}; sending it towards the DLQ', {
-        messageId: record.messageId,
-      });
-      batchItemFailures.push({ itemIdentifier: record.messageId });
-      continue;
-    }
     const deadline = Date.now() + remainingMs() - SAFETY_MARGIN_MS;
-    deps.setDeadline(deadline);
-    try {
-      const outcome = await runCampaign({ ...message, deadline }, deps.pipeline);
-      if (outcome.outcome === 'continued') await deps.queue.send([message]);
-      deps.pipeline.log.info(`run ${outcome.outcome}`, {
-        campaignId: message.campaignId,
-        runDate: message.runDate,
-      });
-    } catch (error) {
-      deps.pipeline.log.error('run failed', { ...message, error });
+    if (!(await runMessage(record, deps, deadline)))
       batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
   }
-  deps.flush();
+  deps.observability.flush();
   return { batchItemFailures };
 }
 
-function parseMessage(body: string): RunMessage | undefined {
+/** False when SQS should deliver the message again. */
+async function runMessage(record: SQSRecord, deps: RunnerDeps, deadline: number): Promise<boolean> {
+  const { log } = deps.pipeline;
+  const message = parseRunMessage(record.body);
+  if (!message) {
+    log.error('run message is not {"campaignId","runDate"}; sending it towards the DLQ', {
+      messageId: record.messageId,
+    });
+    return false;
+  }
   try {
-    const parsed = RunMessage.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
+    const outcome = await runCampaign({ ...message, deadline }, deps.pipeline);
+    if (outcome.outcome === 'paused') await deps.queue.send([message]);
+    log.info(`run ${outcome.outcome}`, { ...message, outcomeRunDate: outcome.runDate });
+    return true;
+  } catch (error) {
+    log.error('run failed', { ...message, error });
+    return false;
   }
 }
 
 const deps = once(() => coldStartDeps());
-export const handler = (event: SQSEvent, context: { getRemainingTimeInMillis(): number }) =>
-  run(event, deps(), () => context.getRemainingTimeInMillis());
+export const handler = (event: SQSEvent, context: { getRemainingTimeInMillis(): number }) => {
+  deps().observability.addContext(context);
+  return run(event, deps(), () => context.getRemainingTimeInMillis());
+};

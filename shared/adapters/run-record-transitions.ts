@@ -1,10 +1,20 @@
 /**
- * The run-record state machine shared by the stores that keep records themselves (the file store,
- * the in-memory store of the benchmarks). Each function takes the record as stored and returns what
- * to write, or nothing; the store supplies the atomicity (a lock file, a single thread). DynamoDB
- * expresses the same rules as condition expressions in shared/adapters/aws/run-store.ts.
+ * The run-record state machine and the chain rule, shared by every run store. Each function takes
+ * what is stored and returns what to write, or nothing; the store supplies the atomicity: a lock file
+ * (file store), a single thread (the benchmarks' memory store), or DynamoDB conditions that the items
+ * are still as read (aws/run-store.ts).
  */
-import type { ClaimRequest, ClaimResult, LatestPointer, RunRecord, RunSummary } from '#shared/ports.ts';
+import {
+  ChainConflictError,
+  type ClaimRequest,
+  type ClaimResult,
+  type CommitRequest,
+  type LatestPointer,
+  type RunOwner,
+  RunOwnershipLostError,
+  type RunRecord,
+  type RunSummary,
+} from '#shared/ports.ts';
 
 export interface Transition<T> {
   result: T;
@@ -12,8 +22,16 @@ export interface Transition<T> {
   write?: RunRecord;
 }
 
-/** New run; duplicate of a finished run; live lease elsewhere; or a takeover (resume, or restart when forced or reconfigured). */
-export function claimRun(existing: RunRecord | undefined, request: ClaimRequest): Transition<ClaimResult> {
+/**
+ * New run; duplicate of a finished run; live lease elsewhere; or a takeover (resume, or restart when
+ * forced or reconfigured). A live lease whose owner is known to be gone (`ownerGone`, a local process
+ * that died) is taken over at once.
+ */
+export function claimRun(
+  existing: RunRecord | undefined,
+  request: ClaimRequest,
+  ownerGone: (owner: RunOwner) => boolean = () => false,
+): Transition<ClaimResult> {
   const now = request.now.getTime();
   const fresh = (runId: string, attempt: number): RunRecord => ({
     campaignId: request.campaignId,
@@ -25,6 +43,7 @@ export function claimRun(existing: RunRecord | undefined, request: ClaimRequest)
     leaseUntil: now + request.leaseMs,
     startedAt: request.now.toISOString(),
     updatedAt: request.now.toISOString(),
+    ...(request.owner ? { owner: request.owner } : {}),
   });
   if (!existing) {
     const record = fresh(request.runId, 1);
@@ -32,19 +51,21 @@ export function claimRun(existing: RunRecord | undefined, request: ClaimRequest)
   }
   if (existing.status === 'SUCCEEDED' && !request.force)
     return { result: { outcome: 'done', record: existing } };
-  if (existing.status === 'RUNNING' && existing.leaseUntil > now)
+  const ownerAlive = existing.owner === undefined || !ownerGone(existing.owner);
+  if (existing.status === 'RUNNING' && existing.leaseUntil > now && ownerAlive)
     return { result: { outcome: 'busy', record: existing } };
   if (existing.status === 'SUCCEEDED' || existing.configHash !== request.configHash) {
     const record = fresh(request.runId, existing.attempt + 1);
     return { result: { outcome: 'claimed', record, resumed: false }, write: record };
   }
-  const { error: _previousError, ...rest } = existing;
+  const { error: _previousError, owner: _previousOwner, ...rest } = existing;
   const record: RunRecord = {
     ...rest,
     status: 'RUNNING',
     attempt: existing.attempt + 1,
     leaseUntil: now + request.leaseMs,
     updatedAt: request.now.toISOString(),
+    ...(request.owner ? { owner: request.owner } : {}),
   };
   return { result: { outcome: 'claimed', record, resumed: true }, write: record };
 }
@@ -84,7 +105,7 @@ export function commitRun(
   now: Date,
 ): RunRecord | undefined {
   if (current?.runId !== record.runId) {
-    throw new Error(`run ${record.runId} no longer owns ${record.campaignId} ${record.runDate}`);
+    throw new RunOwnershipLostError(record.campaignId, record.runDate, record.runId);
   }
   if (current.status === 'SUCCEEDED') return undefined;
   return {
@@ -96,6 +117,23 @@ export function commitRun(
   };
 }
 
-/** The latest pointer never moves back to an earlier run date. */
-export const pointerMoves = (latest: LatestPointer | undefined, pointer: LatestPointer): boolean =>
-  latest === undefined || latest.runDate <= pointer.runDate;
+/**
+ * The chain rule at commit: the pointer moves to the run only while it still names the run the
+ * commit chained to, and never to an earlier date. 'already' when it names this run (a commit
+ * repeated after a crash). Throws ChainConflictError when another run got there first.
+ */
+export function chainCommit(
+  latest: LatestPointer | undefined,
+  request: Pick<CommitRequest, 'pointer' | 'expectedLatestRunId'>,
+): 'move' | 'already' {
+  const { pointer } = request;
+  if (latest?.runId === pointer.runId) return 'already';
+  const latestRunId = latest?.runId ?? null;
+  if (latestRunId !== request.expectedLatestRunId || (latest && latest.runDate > pointer.runDate)) {
+    const now = latest ? `${latest.runId} of ${latest.runDate}` : 'no run';
+    throw new ChainConflictError(
+      `cannot commit ${pointer.campaignId} ${pointer.runDate}: it was diffed against ${request.expectedLatestRunId ?? 'no run'}, but the latest committed run is now ${now}`,
+    );
+  }
+  return 'move';
+}

@@ -1,37 +1,17 @@
-// Type-only: the lake row types are the diff's output contract; nothing from shared/lake runs here.
-import type { ChangeKind, ChangeRow, ProspectRow, ProspectStatus } from '../lake/schema.ts';
+import type { Baseline } from './baseline.ts';
 import type { Campaign } from './campaign.ts';
 import { daysBetween } from './dates.ts';
+import type { ChangeKind, ChangeRow, ProspectRow, ProspectStatus } from './lake-contract.ts';
 import { compareSources, type Ledger, type LedgerEntry, type LedgerStatus } from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher, prospectScore } from './prospects.ts';
-
-/**
- * Sources that were open in the previous ledger and are absent from the current gap list, sorted:
- * the ones worth a Link Status check. With `options.configHash`, a ledger of another configuration
- * departs nothing (the run is a baseline); with `options.ignore`, ignored sources are left out.
- */
-export function departedSources(
-  previous: Ledger | undefined,
-  current: readonly CurrentProspect[],
-  options: { ignore?: readonly string[]; configHash?: string } = {},
-): string[] {
-  if (!previous) return [];
-  if (options.configHash !== undefined && previous.configHash !== options.configHash) return [];
-  const ignored = ignoreMatcher(options.ignore ?? []);
-  const present = new Set(current.map((prospect) => prospect.source));
-  return previous.entries
-    .filter((entry) => entry.status === 'open' && !present.has(entry.source) && !ignored(entry.source))
-    .map((entry) => entry.source)
-    .sort(compareSources);
-}
 
 export interface DiffInput {
   campaign: Campaign;
   runId: string;
   runDate: string;
   configHash: string;
-  /** The ledger of the previous committed run. Undefined, or one with another configHash, makes this run a baseline. */
-  previous: Ledger | undefined;
+  /** What this run is compared with (see comparableBaseline); undefined makes this run a new baseline. */
+  baseline: Baseline | undefined;
   current: CurrentProspect[];
   /** The current gap list was cut by the budget: a departed source may sit beyond the cut. */
   truncated: boolean;
@@ -77,18 +57,14 @@ export interface DiffResult {
  *   `lost` when Link Status says it does not (false) and the run was not truncated;
  *   `unverified` otherwise: not checked, check failed, or a truncated run (it could sit beyond the cut).
  *   Nothing is closed without evidence; a truncated run never reports `lost`.
- * - Sources matched by `campaign.ignore` appear nowhere, in case the ignore list grew since the last run.
+ * - Sources matched by `campaign.ignore` appear nowhere (the baseline already leaves them out).
  * - `closureRate` = closed / open sources in the previous ledger.
  */
 export function diffRun(input: DiffInput): DiffResult {
   const { campaign, runId, runDate, configHash, truncated, verification } = input;
-  const baseline = input.previous === undefined || input.previous.configHash !== configHash;
+  const baseline = input.baseline === undefined;
   const ignored = ignoreMatcher(campaign.ignore);
-  const remembered = new Map<string, LedgerEntry>();
-  if (!baseline && input.previous) {
-    for (const entry of input.previous.entries)
-      if (!ignored(entry.source)) remembered.set(entry.source, entry);
-  }
+  const remembered = input.baseline?.remembered ?? new Map<string, LedgerEntry>();
   const current = uniqueBySource(input.current.filter((prospect) => !ignored(prospect.source)));
   const present = new Set(current.map((prospect) => prospect.source));
   const keys = { campaign_id: campaign.id, run_id: runId, run_date: runDate };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { CallCost as CallCostType } from '#domain/call-cost.ts';
 import { decodeJson, encodeJson } from '#lake/json.ts';
 import { pageCheckpointKey, stagingPrefix, verifyCheckpointKey } from '#lake/keys.ts';
-import type { MozClientStats } from '#moz/client.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 
 /** What one Moz call cost, as the client counted it (retries included). */
@@ -10,8 +10,7 @@ const CallCost = z.object({
   requests: z.number().int().nonnegative(),
   retries: z.number().int().nonnegative(),
   rowsPossiblyMeteredOnFailures: z.number().int().nonnegative(),
-});
-export type CallCost = z.infer<typeof CallCost>;
+}) satisfies z.ZodType<CallCostType>;
 
 const CheckpointRow = z.object({
   source: z.string(),
@@ -108,32 +107,4 @@ async function loadAll<T>(lake: ObjectStore, prefix: string, schema: z.ZodType<T
       }
     }),
   );
-}
-
-export const sumCosts = (costs: readonly CallCost[]): CallCost =>
-  costs.reduce(
-    (total, cost) => ({
-      rowsConsumed: total.rowsConsumed + cost.rowsConsumed,
-      requests: total.requests + cost.requests,
-      retries: total.retries + cost.retries,
-      rowsPossiblyMeteredOnFailures: total.rowsPossiblyMeteredOnFailures + cost.rowsPossiblyMeteredOnFailures,
-    }),
-    { rowsConsumed: 0, requests: 0, retries: 0, rowsPossiblyMeteredOnFailures: 0 },
-  );
-
-/** The client's running counters, before and after one call. */
-type ClientStats = Pick<MozClientStats, 'requests' | 'retries' | 'rowsPossiblyMeteredOnFailures'>;
-
-/** What one Moz call cost: its metered rows and the requests and retries the client counted for it. */
-export function costSince(before: ClientStats, after: ClientStats, rowsConsumed: number): CallCost {
-  const requests = Math.max(1, after.requests - before.requests);
-  return {
-    rowsConsumed,
-    requests,
-    retries: Math.max(0, after.retries - before.retries),
-    rowsPossiblyMeteredOnFailures: Math.max(
-      0,
-      after.rowsPossiblyMeteredOnFailures - before.rowsPossiblyMeteredOnFailures,
-    ),
-  };
 }

@@ -13,6 +13,7 @@ import { createDynamoRunStore, RunOwnershipLostError } from '#shared/adapters/aw
 import { createSecretsManagerSource } from '#shared/adapters/aws/secret-source.ts';
 import { campaignKey, rateGateKey } from '#shared/adapters/aws/table.ts';
 import type { ClaimRequest, LatestPointer, RunMessage, RunRecord, RunSummary } from '#shared/ports.ts';
+import { ChainConflictError } from '#shared/ports.ts';
 import { createTestStack, describeAws, type TestStack, useMoto } from '#test/support/moto.ts';
 
 const moto = useMoto();
@@ -210,7 +211,13 @@ describeAws('AWS adapters against moto', () => {
       const request = aClaim();
       const { record } = await runs.claim(request);
       const committedAt = later(request.now, 30_000);
-      await runs.commit(record, aSummary(), pointerFor(record), committedAt);
+      await runs.commit({
+        record,
+        summary: aSummary(),
+        pointer: pointerFor(record),
+        expectedLatestRunId: null,
+        now: committedAt,
+      });
 
       const committed = await runs.get(request.campaignId, request.runDate);
       expect(committed).toMatchObject({
@@ -220,7 +227,13 @@ describeAws('AWS adapters against moto', () => {
       });
       expect(await runs.latest(request.campaignId)).toEqual(pointerFor(record));
 
-      await runs.commit(record, aSummary({ gapSize: 999 }), pointerFor(record), later(committedAt, 1_000));
+      await runs.commit({
+        record,
+        summary: aSummary({ gapSize: 999 }),
+        pointer: pointerFor(record),
+        expectedLatestRunId: null,
+        now: later(committedAt, 1_000),
+      });
       expect(await runs.get(request.campaignId, request.runDate)).toMatchObject({
         status: 'SUCCEEDED',
         finishedAt: committedAt.toISOString(),
@@ -239,7 +252,13 @@ describeAws('AWS adapters against moto', () => {
       const runs = store();
       const request = aClaim();
       const { record } = await runs.claim(request);
-      await runs.commit(record, aSummary(), pointerFor(record), later(request.now, 1_000));
+      await runs.commit({
+        record,
+        summary: aSummary(),
+        pointer: pointerFor(record),
+        expectedLatestRunId: null,
+        now: later(request.now, 1_000),
+      });
 
       const forcedId = randomUUID();
       const forced = await runs.claim({
@@ -256,24 +275,59 @@ describeAws('AWS adapters against moto', () => {
       expect(forced.record.summary).toBeUndefined();
 
       await expect(
-        runs.commit(record, aSummary(), pointerFor(record), later(request.now, 3_000)),
+        runs.commit({
+          record,
+          summary: aSummary(),
+          pointer: pointerFor(record),
+          expectedLatestRunId: record.runId,
+          now: later(request.now, 3_000),
+        }),
       ).rejects.toThrow(RunOwnershipLostError);
-      await runs.commit(forced.record, aSummary(), pointerFor(forced.record), later(request.now, 4_000));
+      await runs.commit({
+        record: forced.record,
+        summary: aSummary(),
+        pointer: pointerFor(forced.record),
+        expectedLatestRunId: record.runId,
+        now: later(request.now, 4_000),
+      });
       expect((await runs.latest(request.campaignId))?.runId).toBe(forcedId);
     });
 
-    it('never moves the latest pointer backwards, but still commits the older run', async () => {
+    it('keeps the chain in date order: an older run, or one chained to a stale pointer, cannot commit', async () => {
       const runs = store();
       const march = aClaim({ runDate: '2026-03-01' });
       const february = { ...march, runDate: '2026-02-01', runId: randomUUID() };
       const marchRun = (await runs.claim(march)).record;
       const februaryRun = (await runs.claim(february)).record;
 
-      await runs.commit(marchRun, aSummary(), pointerFor(marchRun), later(march.now, 1_000));
-      await runs.commit(februaryRun, aSummary(), pointerFor(februaryRun), later(march.now, 2_000));
+      await runs.commit({
+        record: marchRun,
+        summary: aSummary(),
+        pointer: pointerFor(marchRun),
+        expectedLatestRunId: null,
+        now: later(march.now, 1_000),
+      });
+      await expect(
+        runs.commit({
+          record: februaryRun,
+          summary: aSummary(),
+          pointer: pointerFor(februaryRun),
+          expectedLatestRunId: null,
+          now: later(march.now, 2_000),
+        }),
+      ).rejects.toThrow(ChainConflictError);
+      await expect(
+        runs.commit({
+          record: februaryRun,
+          summary: aSummary(),
+          pointer: pointerFor(februaryRun),
+          expectedLatestRunId: marchRun.runId,
+          now: later(march.now, 2_000),
+        }),
+      ).rejects.toThrow(ChainConflictError);
 
       expect(await runs.latest(march.campaignId)).toEqual(pointerFor(marchRun));
-      expect((await runs.get(march.campaignId, '2026-02-01'))?.status).toBe('SUCCEEDED');
+      expect((await runs.get(march.campaignId, '2026-02-01'))?.status).toBe('RUNNING');
 
       const listed = await runs.list(march.campaignId);
       expect(listed.map((run) => run.runDate)).toEqual(['2026-03-01', '2026-02-01']);

@@ -224,7 +224,7 @@ describeAws('Lambda handlers against moto_server', () => {
       ...runner,
       pipeline: {
         ...runner.pipeline,
-        leaseMs: 300,
+        settings: { ...runner.pipeline.settings, leaseMs: 300 },
         afterStep: (step) => {
           if (step === 'page' && ++pagesSeen === 2) return new Promise<void>(() => {});
         },

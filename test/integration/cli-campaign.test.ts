@@ -83,9 +83,9 @@ describe('linkgap campaign (local)', () => {
       now: new Date('2026-01-01T06:00:00Z'),
     });
     if (ok.outcome !== 'claimed') throw new Error('claim failed');
-    await runs.commit(
-      ok.record,
-      {
+    await runs.commit({
+      record: ok.record,
+      summary: {
         manifestKey: 'runs/x.json',
         truncated: true,
         gapSize: 42,
@@ -94,7 +94,7 @@ describe('linkgap campaign (local)', () => {
         lostCount: 0,
         rowsConsumed: 4321,
       },
-      {
+      pointer: {
         campaignId: 'trail-shoes',
         runId: 'r1',
         runDate: '2026-01-01',
@@ -102,8 +102,9 @@ describe('linkgap campaign (local)', () => {
         manifestKey: 'runs/x.json',
         ledgerKey: 'state/x',
       },
-      new Date('2026-01-01T06:05:00Z'),
-    );
+      expectedLatestRunId: null,
+      now: new Date('2026-01-01T06:05:00Z'),
+    });
     const bad = await runs.claim({
       ...base,
       runDate: '2026-02-01',

@@ -412,7 +412,6 @@ describe('Promise 5: bad input is refused clearly', () => {
         const failure = outcomes.get('hand-edited');
         expect(failure).toBeInstanceOf(RunFailedError);
         expect((failure as RunFailedError).kind).toBe('CampaignValidationError');
-        expect((failure as RunFailedError).retryable).toBe(false);
         const record = await local.runs.get('hand-edited', runDate);
         expect(record?.status).toBe('FAILED');
         expect(record?.error?.message).toMatch(problem);

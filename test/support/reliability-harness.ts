@@ -19,7 +19,14 @@ import { decodeManifest } from '#lake/manifest.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import type { ChangeRow, ProspectRow, RunManifest } from '#lake/schema.ts';
 import { createMozClient, type MozClient, type MozClientConfig } from '#moz/client.ts';
-import { type RunDeps, type RunOutcome, type RunStep, runCampaign } from '#pipeline/run-campaign.ts';
+import {
+  createRunDeps,
+  RUN_DEFAULTS,
+  type RunDeps,
+  type RunOutcome,
+  type RunStep,
+  runCampaign,
+} from '#pipeline/run-campaign.ts';
 import type {
   CampaignStore,
   Log,
@@ -33,7 +40,7 @@ import { type MozSimulator, type SimulatorOptions, startSimulator } from '#simul
 import { aCampaignInput } from './builders.ts';
 
 export const SIM_TOKEN = 'reliability-token-7f3a9c';
-export const LEASE_MS = 15 * 60_000;
+export const LEASE_MS = RUN_DEFAULTS.leaseMs;
 
 // ---------------------------------------------------------------- log capture
 
@@ -112,7 +119,6 @@ type MozPort = RunDeps['moz'];
 
 function recordingMoz(moz: MozClient, calls: MozCall[], runDate: () => string): MozPort {
   return {
-    stats: () => moz.stats(),
     async intersectPage(query, opts) {
       const call: MozCall = {
         endpoint: 'link_intersect',
@@ -248,19 +254,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   let runCounter = 0;
 
   const deps = (overrides: Partial<RunDeps> = {}): RunDeps => ({
-    campaigns,
-    runs,
-    lake,
-    moz,
-    clock,
-    newRunId: () =>
-      runIds === 'per-date'
-        ? `run-${currentRunDate.replaceAll('-', '')}`
-        : `run-${currentRunDate.replaceAll('-', '')}-${(++runCounter).toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
-    log,
-    leaseMs: LEASE_MS,
-    softwareVersion: 'reliability',
-    mozBaseUrl: 'simulator',
+    ...createRunDeps({
+      campaigns,
+      runs,
+      lake,
+      moz,
+      clock,
+      newRunId: () =>
+        runIds === 'per-date'
+          ? `run-${currentRunDate.replaceAll('-', '')}`
+          : `run-${currentRunDate.replaceAll('-', '')}-${(++runCounter).toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+      log,
+      provenance: { softwareVersion: 'reliability', mozBaseUrl: 'simulator' },
+      // An earlier run caught up on the way sees its own month, like the local runner does.
+      onClaimed: (record) => {
+        currentRunDate = record.runDate;
+        simulator.setMonth(record.runDate.slice(0, 7));
+      },
+    }),
     ...overrides,
   });
 

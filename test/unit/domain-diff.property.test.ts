@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { comparableBaseline, departedSources } from '#domain/baseline.ts';
 import { addDays } from '#domain/dates.ts';
-import { type DiffResult, departedSources, diffRun } from '#domain/diff.ts';
+import { type DiffResult, diffRun } from '#domain/diff.ts';
 import { type Ledger, type LedgerEntry, LedgerSchema } from '#domain/ledger.ts';
 import type { CurrentProspect } from '#domain/prospects.ts';
 import { aCampaign, aLedger, aLedgerEntry, aProspect } from '#test/support/builders.ts';
@@ -67,7 +68,7 @@ function run(
     runId: 'run',
     runDate: RUN_DATE,
     configHash,
-    previous,
+    baseline: comparableBaseline(previous, { configHash, ignore: campaign.ignore }),
     current,
     truncated,
     verification: evidence,
@@ -121,7 +122,10 @@ describe('diffRun properties', () => {
           }
           if (truncated) expect(result.changes.some((row) => row.change === 'lost')).toBe(false);
           expect(departedOf(result).sort()).toEqual(
-            departedSources(previous, current, { ignore: campaign.ignore, configHash: HASH }),
+            departedSources(
+              comparableBaseline(previous, { configHash: HASH, ignore: campaign.ignore }),
+              current,
+            ),
           );
         },
       ),
@@ -193,7 +197,7 @@ describe('diffRun properties', () => {
             runId: `run-${index}`,
             runDate,
             configHash: HASH,
-            previous: ledger,
+            baseline: comparableBaseline(ledger, { configHash: HASH, ignore: campaign.ignore }),
             current,
             truncated,
             verification: evidence,

@@ -1,24 +1,31 @@
 import { describe, expect, it } from 'vitest';
+import { comparableBaseline, departedSources } from '#domain/baseline.ts';
 import type { Campaign } from '#domain/campaign.ts';
-import { type DiffInput, type DiffResult, departedSources, diffRun } from '#domain/diff.ts';
+import { type DiffInput, type DiffResult, diffRun } from '#domain/diff.ts';
 import { type Ledger, type LedgerEntry, LedgerSchema, type LedgerStatus } from '#domain/ledger.ts';
 import type { CurrentProspect } from '#domain/prospects.ts';
 import { aCampaign, aLedger, aLedgerEntry, aProspect } from '#test/support/builders.ts';
 
 const HASH = 'hash-1';
 
-function diff(overrides: Partial<DiffInput> = {}): DiffResult {
-  return diffRun({
+/** diffRun over the previous ledger, through the one comparable-baseline rule, as the pipeline calls it. */
+function diff(overrides: Partial<Omit<DiffInput, 'baseline'>> & { previous?: Ledger } = {}): DiffResult {
+  const { previous, ...rest } = overrides;
+  const input = {
     campaign: aCampaign(),
     runId: 'run-2025-02-01',
     runDate: '2025-02-01',
     configHash: HASH,
-    previous: undefined,
     current: [],
     truncated: false,
     verification: new Map(),
-    ...overrides,
+    ...rest,
+  };
+  const baseline = comparableBaseline(previous, {
+    configHash: input.configHash,
+    ignore: input.campaign.ignore,
   });
+  return diffRun({ ...input, baseline });
 }
 
 const previousOf = (...entries: LedgerEntry[]): Ledger => aLedger(entries, { configHash: HASH });
@@ -140,13 +147,15 @@ describe('diffRun: departed sources (open before, absent now)', () => {
       aLedgerEntry({ source: 'b.example' }),
       aLedgerEntry({ source: 'closed.example', status: 'closed' }),
     );
-    expect(departedSources(previous, [aProspect({ source: 'b.example' })])).toEqual([
+    const baseline = (configHash: string, ignore: string[] = []) =>
+      comparableBaseline(previous, { configHash, ignore });
+    expect(departedSources(baseline(HASH), [aProspect({ source: 'b.example' })])).toEqual([
       'a.example',
       'c.example',
     ]);
     expect(departedSources(undefined, [])).toEqual([]);
-    expect(departedSources(previous, [], { configHash: 'other' })).toEqual([]);
-    expect(departedSources(previous, [], { ignore: ['a.example'] })).toEqual(['b.example', 'c.example']);
+    expect(departedSources(baseline('other'), [])).toEqual([]);
+    expect(departedSources(baseline(HASH, ['a.example']), [])).toEqual(['b.example', 'c.example']);
   });
 });
 

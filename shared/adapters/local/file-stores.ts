@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Campaign } from '#domain/campaign.ts';
 import type {
@@ -7,10 +8,11 @@ import type {
   ClaimRequest,
   ClaimResult,
   LatestPointer,
+  RunOwner,
   RunRecord,
   RunStore,
 } from '#shared/ports.ts';
-import { claimRun, commitRun, failRun, pointerMoves, releaseRun } from '../run-record-transitions.ts';
+import { chainCommit, claimRun, commitRun, failRun, releaseRun } from '../run-record-transitions.ts';
 import { withFileLock } from './file-lock.ts';
 
 async function readJson(path: string): Promise<unknown | undefined> {
@@ -71,9 +73,28 @@ export function createFileCampaignStore(home: string): CampaignStore {
   };
 }
 
+/** The owner is a process on this machine that no longer exists (ctrl-C, kill -9, a closed terminal). */
+export function localOwnerGone(owner: RunOwner): boolean {
+  if (owner.host !== hostname()) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/** This process, as the owner of the claims it makes. */
+export const thisProcess = (): RunOwner => ({ host: hostname(), pid: process.pid });
+
+/** LATEST.json: the pointer, plus the committed record, so a crash between the two writes loses nothing. */
+type LatestFile = LatestPointer & { committedRecord?: RunRecord };
+
 /**
  * Run records as JSON files under `<home>/runs/<campaign>/`, with the same conditional semantics as
- * the DynamoDB store: every read-modify-write happens under a per-campaign lock file.
+ * the DynamoDB store: every read-modify-write happens under a per-campaign lock file. A commit writes
+ * LATEST.json first, with the committed record inside it: that one rename is the atomic commit, and a
+ * record file left RUNNING by a crash right after it is read as committed.
  */
 export function createFileRunStore(home: string): RunStore {
   const folder = (campaignId: string) => join(home, 'runs', safeId(campaignId));
@@ -81,15 +102,22 @@ export function createFileRunStore(home: string): RunStore {
   const latestPath = (campaignId: string) => join(folder(campaignId), 'LATEST.json');
   const locked = <T>(campaignId: string, work: () => Promise<T>) =>
     withFileLock(join(folder(campaignId), '.lock'), work);
-  const read = async (campaignId: string, runDate: string) =>
-    (await readJson(recordPath(campaignId, runDate))) as RunRecord | undefined;
+  const readLatest = async (campaignId: string) =>
+    (await readJson(latestPath(campaignId))) as LatestFile | undefined;
+  const read = async (campaignId: string, runDate: string) => {
+    const record = (await readJson(recordPath(campaignId, runDate))) as RunRecord | undefined;
+    if (record === undefined || record.status === 'SUCCEEDED') return record;
+    const committed = (await readLatest(campaignId))?.committedRecord;
+    return committed?.runId === record.runId && committed.runDate === runDate ? committed : record;
+  };
   const write = (record: RunRecord) =>
     writeJsonAtomically(recordPath(record.campaignId, record.runDate), record);
 
   return {
     claim: (request: ClaimRequest) =>
       locked(request.campaignId, async (): Promise<ClaimResult> => {
-        const { result, write: next } = claimRun(await read(request.campaignId, request.runDate), request);
+        const existing = await read(request.campaignId, request.runDate);
+        const { result, write: next } = claimRun(existing, request, localOwnerGone);
         if (next) await write(next);
         return result;
       }),
@@ -106,16 +134,25 @@ export function createFileRunStore(home: string): RunStore {
         if (next) await write(next);
       }),
 
-    commit: (record, summary, pointer, now) =>
-      locked(record.campaignId, async () => {
+    commit: (request) =>
+      locked(request.record.campaignId, async () => {
+        const { record, summary, pointer, now } = request;
         const next = commitRun(await read(record.campaignId, record.runDate), record, summary, now);
+        const latest = await readLatest(record.campaignId);
+        if (chainCommit(latest, request) === 'move') {
+          const file: LatestFile = next ? { ...pointer, committedRecord: next } : pointer;
+          await writeJsonAtomically(latestPath(record.campaignId), file);
+        }
         if (next) await write(next);
-        const latest = (await readJson(latestPath(record.campaignId))) as LatestPointer | undefined;
-        if (pointerMoves(latest, pointer)) await writeJsonAtomically(latestPath(record.campaignId), pointer);
       }),
 
     get: read,
-    latest: async (campaignId) => (await readJson(latestPath(campaignId))) as LatestPointer | undefined,
+    async latest(campaignId) {
+      const latest = await readLatest(campaignId);
+      if (latest === undefined) return undefined;
+      const { committedRecord: _record, ...pointer } = latest;
+      return pointer;
+    },
     async list(campaignId, limit = 100) {
       let names: string[];
       try {

@@ -1,0 +1,47 @@
+import { compareSources, type Ledger, type LedgerEntry } from './ledger.ts';
+import { type CurrentProspect, ignoreMatcher } from './prospects.ts';
+
+/**
+ * What a run is compared with: the previous committed run's ledger, when it was made with the same
+ * configuration, without the sources the campaign ignores now. This is the one rule for "which
+ * previous run is comparable"; the departure check and the diff both start from it.
+ */
+export interface Baseline {
+  /** The run that wrote the ledger: the new run's previous_run_id. */
+  runId: string;
+  runDate: string;
+  /** Remembered sources by source, ignored ones left out; every status, not only open ones. */
+  remembered: ReadonlyMap<string, LedgerEntry>;
+}
+
+/**
+ * The baseline for a run of `configHash` with the campaign's current `ignore` list; undefined (the run
+ * is a new baseline) when there is no previous ledger or it was made with another configuration.
+ */
+export function comparableBaseline(
+  previous: Ledger | undefined,
+  run: { configHash: string; ignore: readonly string[] },
+): Baseline | undefined {
+  if (previous === undefined || previous.configHash !== run.configHash) return undefined;
+  const ignored = ignoreMatcher(run.ignore);
+  const remembered = new Map<string, LedgerEntry>();
+  for (const entry of previous.entries) if (!ignored(entry.source)) remembered.set(entry.source, entry);
+  return { runId: previous.runId, runDate: previous.runDate, remembered };
+}
+
+/**
+ * Sources open in the baseline and absent from the current gap list, sorted: the ones worth a Link
+ * Status check. A source the campaign now ignores is not in the baseline, so it costs nothing.
+ */
+export function departedSources(
+  baseline: Baseline | undefined,
+  current: readonly CurrentProspect[],
+): string[] {
+  if (baseline === undefined) return [];
+  const present = new Set(current.map((prospect) => prospect.source));
+  const departed: string[] = [];
+  for (const entry of baseline.remembered.values()) {
+    if (entry.status === 'open' && !present.has(entry.source)) departed.push(entry.source);
+  }
+  return departed.sort(compareSources);
+}

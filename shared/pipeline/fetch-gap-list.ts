@@ -1,0 +1,83 @@
+import { intersectPageLimit } from '#domain/budget.ts';
+import { addCost, type CallCost, sumCosts } from '#domain/call-cost.ts';
+import type { Campaign } from '#domain/campaign.ts';
+import { paginationGuard } from '#domain/pagination.ts';
+import type { Log } from '#shared/ports.ts';
+import { loadPages, type PageCheckpoint, type RunRef, savePage } from './checkpoints.ts';
+import { intersectQueryOf } from './intersect-query.ts';
+import type { RunDeps } from './run-deps.ts';
+
+/** Why a run stopped before it finished: the invocation's deadline, or a signal (ctrl-C). */
+export type PauseReason = 'deadline' | 'interrupted';
+export interface Paused {
+  paused: PauseReason;
+}
+/** Asked at every safe point (between Moz calls): undefined means carry on. */
+export type StopCheck = () => PauseReason | undefined;
+
+export interface GapList {
+  pages: PageCheckpoint[];
+  /** The budget ran out while Moz still had rows. */
+  truncated: boolean;
+  cost: CallCost;
+}
+
+/** A cursor that would page forever; the pages already paid for are kept. */
+export class PaginationLoopError extends Error {
+  override name = 'PaginationLoopError';
+}
+
+/**
+ * Pages through Link Intersect within the campaign's budget, saving each page before asking for the
+ * next, so a crash, a timeout or ctrl-C resumes from the last page and never pays for one twice.
+ */
+export async function fetchGapList(
+  ports: Pick<RunDeps, 'lake' | 'moz' | 'log' | 'afterStep'>,
+  run: RunRef,
+  campaign: Campaign,
+  options: { pageSize: number; deadline?: number; stop: StopCheck },
+): Promise<GapList | Paused> {
+  const pages = await loadPages(ports.lake, run);
+  const guard = paginationGuard();
+  for (const page of pages) refuseLoop(guard.accept(pageSeen(page)), ports.log);
+  const query = intersectQueryOf(campaign);
+  let cost = sumCosts(pages.map((page) => page.cost));
+  let nextToken = pages.at(-1)?.nextToken ?? null;
+  let finished = pages.length > 0 && nextToken === null;
+  while (!finished) {
+    const limit = intersectPageLimit(campaign.maxRowsPerRun - cost.rowsConsumed, options.pageSize);
+    if (limit === 0) return { pages, truncated: true, cost };
+    const paused = options.stop();
+    if (paused) return { paused };
+    const result = await ports.moz.intersectPage(query, { limit, nextToken, deadline: options.deadline });
+    const page: PageCheckpoint = {
+      page: pages.length + 1,
+      requestToken: nextToken,
+      limit,
+      rows: result.rows,
+      nextToken: result.nextToken,
+      cost: result.cost,
+    };
+    await savePage(ports.lake, run, page);
+    pages.push(page);
+    cost = addCost(cost, page.cost);
+    ports.log.debug('page fetched', { page: page.page, rows: page.rows.length });
+    await ports.afterStep?.('page', String(page.page));
+    refuseLoop(guard.accept(pageSeen(page)), ports.log);
+    nextToken = result.nextToken;
+    finished = nextToken === null;
+  }
+  return { pages, truncated: false, cost };
+}
+
+const pageSeen = (page: PageCheckpoint) => ({
+  requestToken: page.requestToken,
+  rowCount: page.rows.length,
+  nextToken: page.nextToken,
+});
+
+function refuseLoop(problem: string | undefined, log: Log): void {
+  if (problem === undefined) return;
+  log.error('stopped paging', { problem });
+  throw new PaginationLoopError(problem);
+}

@@ -1,0 +1,96 @@
+import type { MozClient } from '#moz/client.ts';
+import type {
+  CampaignStore,
+  Clock,
+  Log,
+  Metrics,
+  ObjectStore,
+  RunOwner,
+  RunRecord,
+  RunStore,
+} from '#shared/ports.ts';
+import { newRunId } from '#shared/run-id.ts';
+
+/** Points where a run can be interrupted; crash tests throw from `afterStep` to prove a crash there loses nothing. */
+export type RunStep =
+  | 'claimed'
+  | 'page'
+  | 'intersect-done'
+  | 'verify-batch'
+  | 'verified'
+  | 'diffed'
+  | 'file-written'
+  | 'manifest-written'
+  | 'before-commit'
+  | 'committed';
+
+export type StepHook = (step: RunStep, detail?: string) => Promise<void> | void;
+
+/** The Moz calls a run makes; each returns what it cost and takes the invocation's deadline. */
+export type RunMoz = Pick<MozClient, 'intersectPage' | 'linkStatus'>;
+
+/** The ports a run works through (DESIGN.md section 2). */
+export interface RunPorts {
+  campaigns: CampaignStore;
+  runs: RunStore;
+  lake: ObjectStore;
+  moz: RunMoz;
+  clock: Clock;
+  newRunId: () => string;
+  log: Log;
+  metrics?: Metrics;
+}
+
+export interface RunSettings {
+  /** How long a claim is exclusive; a crashed worker's run can be taken over after it. */
+  leaseMs: number;
+  /** Stop and hand over when less than this is left before the deadline. */
+  minTimeLeftMs: number;
+  /** Rows asked for per Link Intersect page (Moz allows at most 50). */
+  pageSize: number;
+}
+
+/** What the manifests record about where the rows came from. */
+export interface RunProvenance {
+  softwareVersion: string;
+  /** Safe to publish: no credentials (see publicBaseUrl). */
+  mozBaseUrl: string;
+}
+
+export interface RunDeps extends RunPorts {
+  settings: RunSettings;
+  provenance: RunProvenance;
+  /** Recorded with each claim, so a local run whose process died is taken over at once. */
+  owner?: RunOwner;
+  /** Called once a run is claimed, before its first Moz call (the embedded simulator follows its date). */
+  onClaimed?: (record: RunRecord) => void;
+  /** Test hook: the crash tests throw here. */
+  afterStep?: StepHook;
+}
+
+/**
+ * The one set of defaults every entry point shares (the Lambda, the CLI, the benchmarks, the tests).
+ * The lease outlives a Lambda invocation (15 minutes at most), so a live runner is never taken over.
+ */
+export const RUN_DEFAULTS: Readonly<RunSettings> = Object.freeze({
+  leaseMs: 16 * 60_000,
+  minTimeLeftMs: 60_000,
+  pageSize: 50,
+});
+
+export interface RunDepsInput extends Omit<RunDeps, 'clock' | 'newRunId' | 'settings'> {
+  clock?: Clock;
+  newRunId?: () => string;
+  settings?: Partial<RunSettings>;
+}
+
+/** Builds RunDeps with the shared defaults: the real clock, random run ids and RUN_DEFAULTS. */
+export function createRunDeps(input: RunDepsInput): RunDeps {
+  const { settings, ...rest } = input;
+  return {
+    clock: () => new Date(),
+    newRunId: () => newRunId(),
+    ...rest,
+    settings: { ...RUN_DEFAULTS, ...settings },
+  };
+}
