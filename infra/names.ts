@@ -19,7 +19,7 @@ export interface LinkgapNames {
   readonly glueDatabase: string;
   /** Athena workgroup: `linkgap`. */
   readonly athenaWorkGroup: string;
-  /** The DynamoDB token-bucket item shared by all runners: `moz`. */
+  /** The rate-gate item (next free Moz request slot) shared by all runners: `moz`. */
   readonly rateGate: string;
   /** Powertools service names. */
   readonly dispatcherService: string;

@@ -16,7 +16,7 @@ export interface LakeQueriesProps {
   readonly savedQueryName: (title: string) => string;
   /**
    * A query scanning more than this is cancelled: a guard against a query that forgets its
-   * run_date filter on a large lake.
+   * run_date filter on a large lake. Athena's minimum is 10 MB.
    * @default Size.gibibytes(1)
    */
   readonly bytesScannedCutoff?: Size;
@@ -31,6 +31,9 @@ export class LakeQueries extends Construct {
 
   constructor(scope: Construct, id: string, props: LakeQueriesProps) {
     super(scope, id);
+    if (props.bytesScannedCutoff && props.bytesScannedCutoff.toBytes() < 10 * 1024 ** 2) {
+      throw new Error('athenaBytesScannedCutoff must be at least 10 MB (Athena minimum)');
+    }
     this.workGroup = new athena.CfnWorkGroup(this, 'WorkGroup', {
       name: props.workGroupName,
       description: 'linkgap: queries over the lake (prospects, changes, runs)',

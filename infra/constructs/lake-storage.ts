@@ -1,8 +1,10 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { LAKE_TABLES } from '#lake/schema.ts';
+import { acknowledgeWildcard, roleOf } from './nag.ts';
 
 /** Checkpoints of runs in progress (DESIGN.md section 4); expired by lifecycle, never queried. */
 export const STAGING_PREFIX = 'staging';
@@ -89,38 +91,13 @@ export class LakeStorage extends Construct {
         'This bucket is the server access log destination for the lake and Athena results buckets; logging it into itself would log its own log deliveries forever.',
     });
 
-    const committedExpiry = props.lakeRetention
-      ? [...PIPELINE_PREFIXES.filter((prefix) => prefix !== STAGING_PREFIX)].map((prefix) => ({
-          id: `expire-${prefix}`,
-          prefix: `${prefix}/`,
-          expiration: props.lakeRetention,
-        }))
-      : [];
-
     this.bucket = new s3.Bucket(this, 'Bucket', {
       ...secure,
       versioned: true,
       removalPolicy: RemovalPolicy.RETAIN,
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'lake/',
-      lifecycleRules: [
-        {
-          id: 'expire-staging',
-          prefix: `${STAGING_PREFIX}/`,
-          expiration: props.stagingExpiry ?? Duration.days(7),
-        },
-        {
-          id: 'expire-noncurrent-versions',
-          noncurrentVersionExpiration: props.noncurrentVersionExpiry ?? Duration.days(30),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
-        {
-          // Expiring staging/ leaves delete markers in a versioned bucket; drop them once alone.
-          id: 'remove-expired-delete-markers',
-          expiredObjectDeleteMarker: true,
-        },
-        ...committedExpiry,
-      ],
+      lifecycleRules: lakeLifecycleRules(props),
     });
 
     this.athenaResultsBucket = new s3.Bucket(this, 'AthenaResults', {
@@ -152,9 +129,10 @@ export class LakeStorage extends Construct {
    * What the runner needs and nothing more: read and write objects under the prefixes the pipeline
    * owns, delete only its own checkpoints under staging/ (snapshots are immutable; lifecycle expires
    * whatever staging/ a crashed run leaves), and list the bucket. Written out instead of
-   * `grantReadWrite`, which would allow deleting snapshots.
+   * `grantReadWrite`, which would allow deleting snapshots. The cdk-nag finding each prefix
+   * wildcard raises is acknowledged on the function's role.
    */
-  public grantPipelineReadWrite(grantee: iam.IGrantable): void {
+  public grantPipelineReadWrite(grantee: lambda.Function): void {
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'LakeObjectsOfOwnedPrefixes',
@@ -179,5 +157,42 @@ export class LakeStorage extends Construct {
         resources: [this.bucket.bucketArn],
       }),
     );
+    for (const prefix of PIPELINE_PREFIXES) {
+      acknowledgeWildcard(
+        roleOf(grantee),
+        this.bucket,
+        `/${prefix}/*`,
+        `The runner reads and writes objects under the ${prefix}/ prefix it owns (keys are per campaign, run date and run id); no other prefix, no delete, not the whole bucket.`,
+      );
+    }
   }
+}
+
+/** Staging and old versions expire; committed snapshots only when `lakeRetention` says so. */
+function lakeLifecycleRules(props: LakeStorageProps): s3.LifecycleRule[] {
+  const committedExpiry = props.lakeRetention
+    ? PIPELINE_PREFIXES.filter((prefix) => prefix !== STAGING_PREFIX).map((prefix) => ({
+        id: `expire-${prefix}`,
+        prefix: `${prefix}/`,
+        expiration: props.lakeRetention,
+      }))
+    : [];
+  return [
+    {
+      id: 'expire-staging',
+      prefix: `${STAGING_PREFIX}/`,
+      expiration: props.stagingExpiry ?? Duration.days(7),
+    },
+    {
+      id: 'expire-noncurrent-versions',
+      noncurrentVersionExpiration: props.noncurrentVersionExpiry ?? Duration.days(30),
+      abortIncompleteMultipartUploadAfter: Duration.days(1),
+    },
+    {
+      // Expiring staging/ leaves delete markers in a versioned bucket; drop them once alone.
+      id: 'remove-expired-delete-markers',
+      expiredObjectDeleteMarker: true,
+    },
+    ...committedExpiry,
+  ];
 }

@@ -3,6 +3,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -75,6 +76,18 @@ export class OpsAlarms extends Construct {
     created.addAlarmAction(new actions.SnsAction(this.topic));
     this.alarms.push(created);
     return created;
+  }
+
+  /** An alarm on any failed invocation of `fn` within {@link ERROR_WINDOW}. */
+  public addFunctionErrorsAlarm(
+    id: string,
+    fn: lambda.IFunction,
+    explanation: Pick<ExplainedAlarm, 'meaning' | 'action'>,
+  ): cloudwatch.Alarm {
+    return this.addAlarm(id, {
+      metric: fn.metricErrors({ period: ERROR_WINDOW, statistic: 'Sum' }),
+      ...explanation,
+    });
   }
 }
 

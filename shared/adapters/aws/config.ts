@@ -1,56 +1,81 @@
 import { z } from 'zod';
+import { blankToUndefined, httpUrlVariable, parseEnv, requiredVariable } from '#shared/env.ts';
 
-const blankToUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-const required = (name: string) =>
-  z.preprocess(
-    blankToUndefined,
-    z.string({
-      error: (issue) => (issue.input === undefined ? `${name} is not set` : `${name} must be a string`),
-    }),
-  );
+/**
+ * The contract between the CDK stack and the Lambda handlers, written once: each setting a function
+ * is deployed with, under the environment variable that carries it. The stack writes variables
+ * only through {@link lambdaEnvironment}; the handlers read them through {@link AwsEnv}.
+ */
+export const LAMBDA_ENV_VARIABLES = {
+  tableName: 'LINKGAP_TABLE',
+  bucket: 'LINKGAP_BUCKET',
+  queueUrl: 'LINKGAP_QUEUE_URL',
+  mozSecretId: 'MOZ_SECRET_ID',
+  mozBaseUrl: 'MOZ_API_BASE_URL',
+  rateRequests: 'MOZ_RATE_REQUESTS',
+  rateIntervalMs: 'MOZ_RATE_INTERVAL_MS',
+  rateGateName: 'LINKGAP_RATE_GATE_NAME',
+  /** The dispatcher's calendar time zone; parsed in functions/dispatcher/deps.ts. */
+  timeZone: 'LINKGAP_TIME_ZONE',
+  /** Read by Powertools itself (logger service name, metrics namespace). */
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+} as const;
+
+export type LambdaSetting = keyof typeof LAMBDA_ENV_VARIABLES;
+
+/** The Moz Links API; point MOZ_API_BASE_URL elsewhere only for a stand-in. */
+export const DEFAULT_MOZ_BASE_URL = 'https://lsapi.seomoz.com';
+/** The Moz free tier: 1 request per 10 s, for the whole account. */
+export const DEFAULT_MOZ_RATE = { requests: 1, intervalMs: 10_000 } as const;
+
+/**
+ * The environment of a function: each setting given, under the variable its handler reads.
+ * Settings left undefined are left out, so the handler's default applies.
+ */
+export function lambdaEnvironment(
+  settings: Partial<Record<LambdaSetting, string | number | undefined>>,
+): Record<string, string> {
+  const variables: Record<string, string> = {};
+  for (const [setting, value] of Object.entries(settings)) {
+    if (value !== undefined) variables[LAMBDA_ENV_VARIABLES[setting as LambdaSetting]] = String(value);
+  }
+  return variables;
+}
+
+const V = LAMBDA_ENV_VARIABLES;
 
 /** The environment the Lambda functions are deployed with (set by the CDK stack). */
 export const AwsEnv = z.object({
-  LINKGAP_TABLE: required('LINKGAP_TABLE'),
-  LINKGAP_BUCKET: required('LINKGAP_BUCKET'),
-  LINKGAP_QUEUE_URL: z.preprocess(
-    blankToUndefined,
-    z.url({
-      protocol: /^https?$/,
-      error: (issue) =>
-        issue.input === undefined
-          ? 'LINKGAP_QUEUE_URL is not set'
-          : 'LINKGAP_QUEUE_URL must be an http(s) URL',
-    }),
-  ),
-  MOZ_SECRET_ID: required('MOZ_SECRET_ID'),
-  MOZ_API_BASE_URL: z.preprocess(
-    blankToUndefined,
-    z
-      .url({ protocol: /^https?$/, error: 'MOZ_API_BASE_URL must be an http(s) URL' })
-      .default('https://lsapi.seomoz.com'),
-  ),
+  [V.tableName]: requiredVariable(V.tableName),
+  [V.bucket]: requiredVariable(V.bucket),
+  [V.queueUrl]: httpUrlVariable(V.queueUrl),
+  [V.mozSecretId]: requiredVariable(V.mozSecretId),
+  [V.mozBaseUrl]: httpUrlVariable(V.mozBaseUrl, DEFAULT_MOZ_BASE_URL),
   /** Requests per interval for the whole Moz account, shared by every runner (free tier: 1 per 10 s). */
-  MOZ_RATE_REQUESTS: z.preprocess(
-    blankToUndefined,
-    z.coerce.number({ error: 'MOZ_RATE_REQUESTS must be a positive integer' }).int().positive().default(1),
-  ),
-  MOZ_RATE_INTERVAL_MS: z.preprocess(
+  [V.rateRequests]: z.preprocess(
     blankToUndefined,
     z.coerce
-      .number({ error: 'MOZ_RATE_INTERVAL_MS must be a whole number of milliseconds' })
+      .number({ error: `${V.rateRequests} must be a positive integer` })
+      .int()
+      .positive()
+      .default(DEFAULT_MOZ_RATE.requests),
+  ),
+  [V.rateIntervalMs]: z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: `${V.rateIntervalMs} must be a whole number of milliseconds` })
       .int()
       .min(0)
-      .default(10_000),
+      .default(DEFAULT_MOZ_RATE.intervalMs),
   ),
-  LINKGAP_RATE_GATE_NAME: z.preprocess(
+  [V.rateGateName]: z.preprocess(
     blankToUndefined,
     z
       .string()
       .regex(
         /^[A-Za-z0-9._-]{1,64}$/,
-        'LINKGAP_RATE_GATE_NAME must be 1-64 letters, digits, dots, dashes or underscores',
+        `${V.rateGateName} must be 1-64 letters, digits, dots, dashes or underscores`,
       )
       .default('moz'),
   ),
@@ -74,17 +99,7 @@ export class AwsConfigError extends Error {
  * each bad or missing variable; values are never echoed.
  */
 export function awsConfigFromEnv(env: Record<string, string | undefined>): AwsConfig {
-  const parsed = AwsEnv.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues
-      .map((issue) => {
-        const variable = issue.path.join('.');
-        return issue.message.includes(variable) ? issue.message : `${variable || '(env)'}: ${issue.message}`;
-      })
-      .join('; ');
-    throw new AwsConfigError(`invalid Lambda environment: ${detail}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(AwsEnv, env, (detail) => new AwsConfigError(`invalid Lambda environment: ${detail}`));
   return {
     tableName: e.LINKGAP_TABLE,
     bucket: e.LINKGAP_BUCKET,
