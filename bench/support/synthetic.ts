@@ -33,7 +33,14 @@ export function instantMoz(rowsOf: () => IntersectRow[]): RunDeps['moz'] {
     rowsConsumed: 0,
     rowsPossiblyMeteredOnFailures: 0,
     rateLimited: 0,
+    droppedRows: 0,
   };
+  const oneRequest = (rowsConsumed: number) => ({
+    rowsConsumed,
+    requests: 1,
+    retries: 0,
+    rowsPossiblyMeteredOnFailures: 0,
+  });
   return {
     async intersectPage(_query, opts) {
       const rows = rowsOf();
@@ -45,15 +52,15 @@ export function instantMoz(rowsOf: () => IntersectRow[]): RunDeps['moz'] {
       return {
         rows: page,
         nextToken: next < rows.length ? String(next) : null,
-        rowsConsumed: page.length * 5,
-        attempts: 1,
+        cost: oneRequest(page.length * 5),
+        droppedRows: 0,
       };
     },
     async linkStatus(request) {
       stats.requests += 1;
       stats.rowsConsumed += request.sources.length * 2;
       const exists = request.sources.map((_, index) => index % 3 === 0);
-      return { exists, checked: exists.length, rowsConsumed: exists.length * 2, truncated: false };
+      return { exists, cost: oneRequest(exists.length * 2) };
     },
     stats: () => ({ ...stats }),
   };
