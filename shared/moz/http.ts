@@ -75,7 +75,13 @@ export function secretsOf(credentials: MozCredentials): string[] {
   const raw =
     credentials.kind === 'token'
       ? [credentials.token]
-      : [credentials.secretKey, credentials.accessId, `${credentials.accessId}:${credentials.secretKey}`];
+      : [
+          credentials.secretKey,
+          credentials.accessId,
+          `${credentials.accessId}:${credentials.secretKey}`,
+          // The Basic header value is itself a secret a server may echo (and encode again).
+          Buffer.from(`${credentials.accessId}:${credentials.secretKey}`, 'utf8').toString('base64'),
+        ];
   return [...new Set(raw.flatMap(encodingsOf))];
 }
 
