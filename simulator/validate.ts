@@ -9,6 +9,8 @@ export type TargetScope = (typeof TARGET_SCOPES)[number];
 export type IntersectSourceScope = (typeof INTERSECT_SOURCE_SCOPES)[number];
 export type SortKey = (typeof SORTS)[number];
 
+// The simulator stands in for Moz, so it keeps Moz's own copy of the 6-target rule (and of the sort
+// values) on purpose: sharing the client's would let a client bug pass its own stand-in unnoticed.
 const MAX_TARGETS = 6;
 const ASCII = /^[\x21-\x7e]+$/;
 const NON_ASCII_MESSAGE = 'must be ASCII; encode IDN hosts as punycode and percent-encode paths';

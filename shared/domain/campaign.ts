@@ -4,8 +4,17 @@ import { normalizeTarget, rootDomainOf, SourceScope, TargetError, TargetScope } 
 
 /** Moz allows at most 6 targets in positive_targets and negative_targets combined. */
 export const MAX_TARGETS = 6;
+
+/**
+ * The one 6-target rule, checked where a campaign is written and again at the Moz client boundary:
+ * a sentence saying what is wrong, or undefined when `total` targets are allowed.
+ */
+export function targetLimitIssue(total: number): string | undefined {
+  return total > MAX_TARGETS ? `${total} targets in all; Moz allows at most ${MAX_TARGETS}` : undefined;
+}
 export const DEFAULT_MAX_ROWS_PER_RUN = 5000;
 
+/** Moz's `sort` for Link Intersect (always descending); the campaign and the Moz client share it. */
 export const SortOrder = z.enum(['matching_target_count', 'source_spam_score', 'source_domain_authority']);
 export type SortOrder = z.infer<typeof SortOrder>;
 
@@ -75,13 +84,9 @@ export const CampaignSchema = z
     enabled: z.boolean().default(true),
   })
   .superRefine((campaign, ctx) => {
-    const total = campaign.site.length + campaign.competitors.length;
-    if (total > MAX_TARGETS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['competitors'],
-        message: `site and competitors together have ${total} targets; Moz allows at most ${MAX_TARGETS}`,
-      });
+    const tooMany = targetLimitIssue(campaign.site.length + campaign.competitors.length);
+    if (tooMany !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['competitors'], message: `site and competitors: ${tooMany}` });
     }
     if (campaign.minMatchingTargets > campaign.competitors.length) {
       ctx.addIssue({

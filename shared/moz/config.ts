@@ -40,6 +40,8 @@ export const MozEnv = z
 
 export interface MozConfig {
   baseUrl: string;
+  /** The base URL safe to record and display (manifests' moz_base_url, logs): no userinfo, no query. */
+  publicBaseUrl: string;
   /** Present when the env holds credentials; otherwise they come from elsewhere (Secrets Manager). */
   credentials: MozCredentials | undefined;
   rateLimit: { requests: number; intervalMs: number };
@@ -64,11 +66,57 @@ export function mozConfigFromEnv(env: Record<string, string | undefined>): MozCo
   else if (e.MOZ_ACCESS_ID !== undefined && e.MOZ_SECRET_KEY !== undefined) {
     credentials = { kind: 'basic', accessId: e.MOZ_ACCESS_ID, secretKey: e.MOZ_SECRET_KEY };
   }
+  const baseUrl = clientBaseUrl(e.MOZ_API_BASE_URL);
   return {
-    baseUrl: e.MOZ_API_BASE_URL,
+    baseUrl,
+    publicBaseUrl: publicBaseUrl(baseUrl),
     credentials,
     rateLimit: { requests: e.MOZ_REQUESTS_PER_INTERVAL, intervalMs: e.MOZ_INTERVAL_MS },
     timeoutMs: e.MOZ_TIMEOUT_MS,
     maxAttempts: e.MOZ_MAX_ATTEMPTS,
   };
+}
+
+/**
+ * The base URL the client sends to: trimmed, without a trailing slash or `/v2`. A user name or password
+ * in it is refused rather than stripped (stripping would silently drop credentials someone meant to
+ * use, and they would end up in manifests and logs); so are a query string and a fragment. The message
+ * never repeats the URL, which may hold a password.
+ */
+export function clientBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new MozConfigError('invalid Moz configuration: MOZ_API_BASE_URL is not a URL');
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new MozConfigError('invalid Moz configuration: MOZ_API_BASE_URL must be an http(s) URL');
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new MozConfigError(
+      'invalid Moz configuration: MOZ_API_BASE_URL must not contain a user name or password; ' +
+        'put the API token in MOZ_TOKEN (or MOZ_ACCESS_ID + MOZ_SECRET_KEY, or the Secrets Manager secret)',
+    );
+  }
+  if (url.search !== '' || url.hash !== '') {
+    throw new MozConfigError(
+      'invalid Moz configuration: MOZ_API_BASE_URL must not have a query string or fragment',
+    );
+  }
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '').replace(/\/v2$/, '');
+}
+
+/**
+ * A base URL safe to record or show: userinfo, query string and fragment removed, whatever the input.
+ * Something that is not a URL at all comes back as a fixed placeholder, never echoed.
+ */
+export function publicBaseUrl(raw: string): string {
+  try {
+    const url = new URL(raw.trim());
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return '(not an http(s) URL)';
+    return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+  } catch {
+    return '(not a URL)';
+  }
 }

@@ -1,3 +1,5 @@
+import type { CallCost } from '#domain/call-cost.ts';
+
 /**
  * Typed failures of the Moz client. Every message is built from the endpoint, the HTTP status and the
  * server's (redacted) message: never from request headers, so no token, secret key or Authorization
@@ -34,6 +36,8 @@ export class MozError extends Error {
   readonly endpoint?: string;
   /** How many HTTP attempts were made before giving up (set by the client's retry loop). */
   attempts?: number;
+  /** What the failed call still cost (requests, retries, rows possibly metered); set by the client. */
+  cost?: CallCost;
 
   constructor(code: MozErrorCode, retryable: boolean, message: string, options: MozErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -54,6 +58,7 @@ export class MozError extends Error {
       retryable: this.retryable,
       endpoint: this.endpoint,
       attempts: this.attempts,
+      cost: this.cost,
     };
   }
 }

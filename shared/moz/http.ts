@@ -12,8 +12,20 @@ import {
   MozServerError,
   MozTimeoutError,
 } from './errors.ts';
+import { clip as clipTo, withoutControlCharacters } from './text.ts';
 import type { MozCredentials } from './types.ts';
 import { RawErrorBody } from './types.ts';
+
+/** Most bytes read from a 2xx body: a page of 50 rows is a few KB; a bigger body is refused as malformed. */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+/** Most bytes read from an error body: only its first sentence is ever quoted. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/**
+ * Longest wait a server can ask for (Retry-After, in seconds or as an HTTP date): one minute. A day, or
+ * a date years away, would hang the run (and overflow Node's 2^31 ms timers); the client waits at most
+ * this long, and fails cleanly with the server's error once its attempts are spent.
+ */
+export const MAX_WAIT_MS = 60_000;
 
 /*
  * One HTTP attempt against a v2 endpoint, classified. No retries here: the client's loop decides.
@@ -54,11 +66,48 @@ export function authHeader(credentials: MozCredentials): Record<string, string> 
   return { authorization: `Basic ${pair}` };
 }
 
-/** Every string that must never appear in a message derived from this credential. */
+/**
+ * Every string that must never appear in a message derived from this credential: each secret verbatim
+ * and in the encodings a server might echo it in (base64 and base64url, also as part of a longer
+ * encoded value, percent-encoding, JSON and HTML escaping).
+ */
 export function secretsOf(credentials: MozCredentials): string[] {
-  if (credentials.kind === 'token') return [credentials.token];
-  const pair = `${credentials.accessId}:${credentials.secretKey}`;
-  return [credentials.secretKey, credentials.accessId, pair, Buffer.from(pair, 'utf8').toString('base64')];
+  const raw =
+    credentials.kind === 'token'
+      ? [credentials.token]
+      : [
+          credentials.secretKey,
+          credentials.accessId,
+          `${credentials.accessId}:${credentials.secretKey}`,
+          // The Basic header value is itself a secret a server may echo (and encode again).
+          Buffer.from(`${credentials.accessId}:${credentials.secretKey}`, 'utf8').toString('base64'),
+        ];
+  return [...new Set(raw.flatMap(encodingsOf))];
+}
+
+function encodingsOf(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const json = JSON.stringify(secret).slice(1, -1);
+  const percent = encodeURIComponent(secret);
+  const forms = [
+    secret,
+    json,
+    json.replaceAll('/', '\\/'),
+    percent,
+    percent.replace(/%[0-9A-F]{2}/g, (code) => code.toLowerCase()),
+    secret.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;'),
+    bytes.toString('base64'),
+    bytes.toString('base64url'),
+  ];
+  // Inside a longer base64 value (e.g. an echoed "x-moz-token: ..." header line) the secret starts at
+  // any byte offset mod 3; each offset has its own run of characters that depends on the secret alone.
+  for (let skip = 0; skip < 3; skip += 1) {
+    const whole = Math.floor((bytes.length - skip) / 3) * 3;
+    if (whole < 6) continue;
+    const aligned = bytes.subarray(skip, skip + whole);
+    forms.push(aligned.toString('base64'), aligned.toString('base64url'));
+  }
+  return forms;
 }
 
 export function redact(text: string, secrets: readonly string[]): string {
@@ -69,12 +118,13 @@ export function redact(text: string, secrets: readonly string[]): string {
     if (secret.length >= 6) out = out.split(secret).join('[redacted]');
   }
   // Credentials we were not told about (e.g. an echoed header): a Basic value that decodes to
-  // "id:secret", or a long Bearer value.
+  // "id:secret", a long Bearer value, an x-moz-token header or field.
   return out
     .replace(/\bBasic\s+([A-Za-z0-9+/]{4,}={0,2})/g, (match, value: string) =>
       Buffer.from(value, 'base64').toString('utf8').includes(':') ? 'Basic [redacted]' : match,
     )
-    .replace(/\bBearer\s+[A-Za-z0-9+/=._-]{16,}/g, 'Bearer [redacted]');
+    .replace(/\bBearer\s+[A-Za-z0-9+/=._-]{16,}/g, 'Bearer [redacted]')
+    .replace(/(x-moz-token\\?["']?\s*[:=]\s*\\?["']?)[^\s"'\\,;<>&]{6,}/gi, '$1[redacted]');
 }
 
 export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
@@ -102,13 +152,59 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
       bodyTimeout: req.timeoutMs,
     });
     status = response.statusCode;
-    const text = await response.body.text();
-    return classify(req, response.statusCode, response.headers, text, secrets);
+    const isSuccess = status >= 200 && status < 300;
+    const body = await readCapped(response, isSuccess ? MAX_RESPONSE_BYTES : MAX_ERROR_BODY_BYTES);
+    if (body.overflow && isSuccess) return oversizedBody(req, status);
+    return classify(req, status, response.headers, body.text, secrets);
   } catch (error) {
     return transportFailure(req, error, timedOut, status);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Attempt outcomes never quote a secret, whatever the server or the network put in the text. */
+export async function redactedAttempt(req: AttemptRequest): Promise<AttemptOutcome> {
+  const outcome = await attempt(req);
+  if (!outcome.ok) outcome.error.message = redact(outcome.error.message, secretsOf(req.credentials));
+  return outcome;
+}
+
+/**
+ * The body as text, reading at most `maxBytes`. Past the cap the stream is destroyed, which closes
+ * the connection, so a body that never ends costs `maxBytes` of memory and no more.
+ */
+async function readCapped(
+  response: Dispatcher.ResponseData,
+  maxBytes: number,
+): Promise<{ text: string; overflow: boolean }> {
+  const declared = Number(headerValue(response.headers, 'content-length'));
+  if (declared > maxBytes) {
+    response.body.destroy();
+    return { text: '', overflow: true };
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    const room = maxBytes - size;
+    chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+    size += Math.min(chunk.length, room);
+    // Leaving the loop destroys the stream.
+    if (chunk.length > room) return { text: Buffer.concat(chunks).toString('utf8'), overflow: true };
+  }
+  return { text: Buffer.concat(chunks).toString('utf8'), overflow: false };
+}
+
+function oversizedBody(req: AttemptRequest, status: number): AttemptOutcome {
+  const cap = `${MAX_RESPONSE_BYTES / (1024 * 1024)} MiB`;
+  return failure(
+    new MozResponseFormatError(
+      `Moz ${req.endpoint} answered HTTP ${status} with a body over the ${cap} response size cap ` +
+        '(a page of rows is a few KB); the rest was not read',
+      { status, endpoint: req.endpoint },
+    ),
+    { retry: true, possiblyMetered: true },
+  );
 }
 
 function classify(
@@ -133,7 +229,8 @@ function classify(
     );
   }
 
-  const serverMessage = redact(errorMessageOf(text, headers), secrets);
+  // Redacted before it is cut to length, so a cut can never leave part of a secret behind.
+  const serverMessage = redact(errorMessageOf(redact(text, secrets), headers), secrets);
   const quoted = serverMessage === '' ? '' : `: ${serverMessage}`;
   const retryAfterMs = parseRetryAfter(headerValue(headers, 'retry-after'), req.now());
   const withRetryAfter = retryAfterMs === undefined ? {} : { retryAfterMs };
@@ -313,9 +410,9 @@ export function errorMessageOf(
   return clip(text.trim());
 }
 
+/** One short line without escape sequences: server text ends up in terminals and logs. */
 function clip(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length > MAX_MESSAGE_LENGTH ? `${oneLine.slice(0, MAX_MESSAGE_LENGTH - 3)}...` : oneLine;
+  return clipTo(withoutControlCharacters(text).replace(/\s+/g, ' ').trim(), MAX_MESSAGE_LENGTH);
 }
 
 /**
@@ -334,13 +431,15 @@ export function isQuotaMessage(message: string): boolean {
   );
 }
 
-/** Retry-After as delta-seconds or an HTTP date; undefined when absent or unreadable. */
+/**
+ * Retry-After as delta-seconds or an HTTP date, capped at {@link MAX_WAIT_MS}; undefined when
+ * absent or unreadable.
+ */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, date - nowMs);
+  const ms = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - nowMs;
+  if (Number.isNaN(ms)) return undefined;
+  return Math.round(Math.min(MAX_WAIT_MS, Math.max(0, ms)));
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SortOrder, targetLimitIssue } from '#domain/campaign.ts';
 import { SourceScope, TargetScope } from '#domain/targets.ts';
 
 /*
@@ -14,23 +15,13 @@ export { MozCredentials } from '#domain/credentials.ts';
 
 export const TargetSchema = z.object({ target: z.string().min(1), scope: TargetScope });
 
-export const IntersectSort = z.enum([
-  'matching_target_count',
-  'source_spam_score',
-  'source_domain_authority',
-]);
-export type IntersectSort = z.infer<typeof IntersectSort>;
-
-import { MAX_TARGETS as MAX_INTERSECT_TARGETS } from '#domain/campaign.ts';
-
+// Moz's limits and row weights (moz-api.md sections 2 and 4, CONFIRMED) live with the budget arithmetic.
 export {
   INTERSECT_ROW_WEIGHT,
   LINK_STATUS_ROW_WEIGHT,
   MAX_INTERSECT_PAGE as MAX_INTERSECT_LIMIT,
-  MAX_LINK_STATUS_BATCH as MAX_LINK_STATUS_SOURCES,
+  MAX_LINK_STATUS_BATCH,
 } from '#domain/budget.ts';
-// Moz's limits and row weights (moz-api.md sections 2 and 4, CONFIRMED) live with the budget arithmetic.
-export { MAX_INTERSECT_TARGETS };
 
 export const IntersectQuery = z
   .object({
@@ -38,16 +29,12 @@ export const IntersectQuery = z
     negativeTargets: z.array(TargetSchema),
     minMatchingTargets: z.number().int().min(1).optional(),
     sourceScope: SourceScope,
-    sort: IntersectSort.optional(),
+    sort: SortOrder.optional(),
   })
   .superRefine((query, ctx) => {
-    const total = query.positiveTargets.length + query.negativeTargets.length;
-    if (total > MAX_INTERSECT_TARGETS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['negativeTargets'],
-        message: `Moz accepts at most ${MAX_INTERSECT_TARGETS} positive + negative targets (got ${total})`,
-      });
+    const tooMany = targetLimitIssue(query.positiveTargets.length + query.negativeTargets.length);
+    if (tooMany !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['negativeTargets'], message: `positive + negative: ${tooMany}` });
     }
     if (query.minMatchingTargets !== undefined && query.minMatchingTargets > query.positiveTargets.length) {
       ctx.addIssue({
@@ -92,7 +79,7 @@ export interface RawIntersectRequest {
   negative_targets?: { target: string; scope: TargetScope }[];
   min_matching_targets?: number;
   source_scope: SourceScope;
-  sort?: IntersectSort;
+  sort?: SortOrder;
   limit: number;
   next_token?: string;
 }
@@ -117,7 +104,8 @@ export const RawIntersectRow = z
     title: z.string().nullish(),
     domain_authority: z.number(),
     spam_score: z.number().nullish(),
-    matching_target_indexes: z.array(z.number().int().min(0)),
+    // Range and integrality are checked per row (rows.ts), so one odd index drops a row, not the page.
+    matching_target_indexes: z.array(z.number()),
     matching_source_pages: z.array(RawSourcePage).nullish(),
     matching_source_urls: z.array(RawSourcePage).nullish(),
   })
@@ -160,19 +148,3 @@ export const RawErrorBody = z.looseObject({
   error_message: z.unknown().optional(),
   error: z.unknown().optional(),
 });
-
-export function toIntersectRow(raw: RawIntersectRow): IntersectRow {
-  const source = (raw.page ?? raw.root_domain ?? raw.url ?? '').trim();
-  const rawPages = raw.matching_source_pages ?? raw.matching_source_urls ?? [];
-  const sourcePages = rawPages.map((p) => ({ page: p.page ?? p.url ?? '', pageAuthority: p.page_authority }));
-  const spam = raw.spam_score;
-  return {
-    source,
-    title: raw.title ?? '',
-    domainAuthority: raw.domain_authority,
-    spamScore: spam === undefined || spam === null || spam < 0 ? null : spam,
-    pageAuthority: sourcePages.length === 0 ? null : Math.max(...sourcePages.map((p) => p.pageAuthority)),
-    matchingTargetIndexes: [...raw.matching_target_indexes],
-    sourcePages,
-  };
-}

@@ -84,22 +84,20 @@ function stubClient(overrides: Partial<MozClientConfig> = {}) {
 }
 
 describe('Moz client against scripted responses', () => {
-  it('deduplicates rows that overlapping pages repeat, while metering every returned row', async () => {
+  it('passes each page and its next_token through as Moz sent them, metering every returned row', async () => {
     script = [
       { body: { results: [row('a.example/1'), row('b.example/2'), row('c.example/3')], next_token: 't1' } },
-      { body: { results: [row('c.example/3'), row('d.example/4')], next_token: 't2' } },
-      { body: { results: [row('a.example/1')], next_token: null } },
+      { body: { results: [row('c.example/3'), row('d.example/4')], next_token: 't1' } },
     ];
     const { client } = stubClient();
-    const result = await client.linkIntersect(query, { pageSize: 3 });
-    expect(result.rows.map((r) => r.source)).toEqual([
-      'a.example/1',
-      'b.example/2',
-      'c.example/3',
-      'd.example/4',
-    ]);
-    expect(result).toMatchObject({ pages: 3, rowsConsumed: 6 * 5, truncated: false, nextToken: null });
-    expect(received.map((r) => r.body.next_token)).toEqual([undefined, 't1', 't2']);
+    const first = await client.intersectPage(query, { limit: 3 });
+    const second = await client.intersectPage(query, { limit: 3, nextToken: first.nextToken });
+    expect(first.rows.map((r) => r.source)).toEqual(['a.example/1', 'b.example/2', 'c.example/3']);
+    // Repeats across pages and a next_token already seen are the page loop's to judge: both reach it.
+    expect(second.rows.map((r) => r.source)).toEqual(['c.example/3', 'd.example/4']);
+    expect([first.nextToken, second.nextToken]).toEqual(['t1', 't1']);
+    expect([first.cost.rowsConsumed, second.cost.rowsConsumed]).toEqual([15, 10]);
+    expect(received.map((r) => r.body.next_token)).toEqual([undefined, 't1']);
     expect(received.every((r) => r.path === '/v2/link_intersect')).toBe(true);
   });
 
@@ -134,7 +132,8 @@ describe('Moz client against scripted responses', () => {
       },
     ];
     const { client } = stubClient();
-    const result = await client.linkIntersect(query);
+    const result = await client.intersectPage(query, { limit: 2 });
+    expect(result.nextToken).toBeNull();
     expect(result.rows.map((r) => [r.source, r.title, r.spamScore])).toEqual([
       ['rooted.example', 'T x', 1],
       ['by-url.example/p', '', null],
@@ -150,6 +149,12 @@ describe('Moz client against scripted responses', () => {
     expect(error).toMatchObject({ path: 'results.1.domain_authority', attempts: 3 });
     expect((error as Error).message).toContain('results.1.domain_authority');
     expect(client.stats().rowsPossiblyMeteredOnFailures).toBe(3 * 10 * 5);
+    expect((error as MozResponseFormatError).cost).toEqual({
+      rowsConsumed: 0,
+      requests: 3,
+      retries: 2,
+      rowsPossiblyMeteredOnFailures: 3 * 10 * 5,
+    });
   });
 
   it('treats more rows than the limit as a format error', async () => {
@@ -158,14 +163,23 @@ describe('Moz client against scripted responses', () => {
     await expect(client.intersectPage(query, { limit: 1 })).rejects.toThrow(/2 rows for limit 1/);
   });
 
-  it('refuses a next_token that points back at a page already fetched', async () => {
+  it('drops a row whose values are outside the lake contract, counts it, and still meters it', async () => {
+    const logs: unknown[] = [];
     script = [
-      { body: { results: [row('a')], next_token: 'loop' } },
-      { body: { results: [row('b')], next_token: 'loop' } },
+      {
+        body: {
+          results: [row('a.example/1'), row('b.example/2', { domain_authority: 150 }), row('c.example/3')],
+          next_token: 'n',
+        },
+      },
     ];
-    const { client } = stubClient();
-    await expect(client.linkIntersect(query)).rejects.toThrow(/already returned/);
-    expect(received).toHaveLength(2);
+    const { client } = stubClient({ log: (event) => logs.push(event) });
+    const page = await client.intersectPage(query, { limit: 3 });
+    expect(page.rows.map((r) => r.source)).toEqual(['a.example/1', 'c.example/3']);
+    expect(page).toMatchObject({ droppedRows: 1, nextToken: 'n', cost: { rowsConsumed: 15, requests: 1 } });
+    expect(client.stats()).toMatchObject({ droppedRows: 1, rowsConsumed: 15 });
+    expect(JSON.stringify(logs)).toContain('domain_authority 150 is not an integer from 1 to 100');
+    expect(received).toHaveLength(1); // never retried: the same page would come back
   });
 
   it('honours Retry-After given as an HTTP date', async () => {

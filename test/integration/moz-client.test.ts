@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { addCost, type CallCost, NO_COST } from '#domain/call-cost.ts';
 import {
   createMozClient,
   intersectBody,
@@ -21,7 +22,8 @@ import {
   MozTimeoutError,
 } from '#moz/errors.ts';
 import { createIntervalRateGate, type RateGate } from '#moz/rate-gate.ts';
-import { type IntersectQuery, type IntersectRow, RawIntersectResponse, toIntersectRow } from '#moz/types.ts';
+import { admitRow } from '#moz/rows.ts';
+import { type IntersectQuery, type IntersectRow, RawIntersectResponse } from '#moz/types.ts';
 import { type MozSimulator, type SimulatorOptions, startSimulator } from '#simulator/server.ts';
 
 const TOKEN = 'tok-SUPERSECRET-0123456789';
@@ -51,7 +53,36 @@ const simOptions = (extra: SimulatorOptions = {}): SimulatorOptions => ({
 /** Every row the simulator would return for `query`, mapped the way the client maps rows. */
 function truthRows(sim: MozSimulator, query: IntersectQuery): IntersectRow[] {
   const raw = sim.truth.intersect(intersectBody(query, 50, null));
-  return (RawIntersectResponse.parse({ results: raw }).results ?? []).map(toIntersectRow);
+  return (RawIntersectResponse.parse({ results: raw }).results ?? []).flatMap((row) => {
+    const admission = admitRow(row, query.positiveTargets.length);
+    return admission.ok ? [admission.row] : [];
+  });
+}
+
+/** The pipeline's page loop in miniature: pages until Moz has no more, deduplicating by source. */
+async function allPages(
+  client: MozClient,
+  query: IntersectQuery,
+  pageSize = 50,
+  startToken: string | null = null,
+): Promise<{ rows: IntersectRow[]; pages: number; cost: CallCost }> {
+  const rows: IntersectRow[] = [];
+  const seen = new Set<string>();
+  let cost = NO_COST;
+  let pages = 0;
+  let token = startToken;
+  do {
+    const page = await client.intersectPage(query, { limit: pageSize, nextToken: token });
+    pages += 1;
+    cost = addCost(cost, page.cost);
+    for (const row of page.rows) {
+      if (seen.has(row.source)) continue;
+      seen.add(row.source);
+      rows.push(row);
+    }
+    token = page.nextToken;
+  } while (token !== null && pages < 1000);
+  return { rows, pages, cost };
 }
 
 interface Harness {
@@ -113,24 +144,30 @@ describe('Moz client against the simulator', () => {
   });
 
   describe('pagination', () => {
-    it('pages to completion and returns exactly the simulator truth', async () => {
+    it('pages to completion and returns exactly the simulator truth, each page with its cost', async () => {
       const { client } = clientFor(sim);
       const query = competitorsQuery();
       const expected = truthRows(sim, query);
       expect(expected.length).toBeGreaterThan(60);
 
-      const result = await client.linkIntersect(query, { pageSize: 20 });
+      const result = await allPages(client, query, 20);
 
       expect(result.rows).toEqual(expected);
       expect(result.pages).toBe(Math.ceil(expected.length / 20));
-      expect(result).toMatchObject({ truncated: false, nextToken: null, rowsConsumed: expected.length * 5 });
+      expect(result.cost).toEqual({
+        rowsConsumed: expected.length * 5,
+        requests: result.pages,
+        retries: 0,
+        rowsPossiblyMeteredOnFailures: 0,
+      });
       expect(intersectRequests(sim)).toHaveLength(result.pages);
+      expect(client.stats()).toMatchObject(result.cost);
     });
 
     it('maps root_domain sources with their best page authority', async () => {
       const { client } = clientFor(sim);
       const query = competitorsQuery({ sourceScope: 'root_domain', negativeTargets: [] });
-      const result = await client.linkIntersect(query);
+      const result = await allPages(client, query);
       expect(result.rows).toEqual(truthRows(sim, query));
       const withPages = result.rows.find((row) => row.sourcePages.length > 0);
       expect(withPages?.pageAuthority).toBe(
@@ -138,48 +175,19 @@ describe('Moz client against the simulator', () => {
       );
     });
 
-    it('awaits onPage before asking for the next page', async () => {
-      const { client } = clientFor(sim);
-      const seen: { pages: number; requestsSoFar: number }[] = [];
-      await client.linkIntersect(competitorsQuery(), {
-        pageSize: 30,
-        onPage: async (_page, progress) => {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          seen.push({ pages: progress.pages, requestsSoFar: sim.stats().requests });
-        },
-      });
-      expect(seen.map((s) => s.requestsSoFar)).toEqual(seen.map((s) => s.pages));
-    });
-
-    it('stops at the row budget with a resumable token, and resuming fetches no page twice', async () => {
+    it('a next_token resumes where the previous page stopped, and no page is fetched twice', async () => {
       const { client } = clientFor(sim);
       const query = competitorsQuery();
       const expected = truthRows(sim, query);
-      // Two full pages of 20 (200 weighted rows) plus 4: not enough for even one more row.
-      const first = await client.linkIntersect(query, { pageSize: 20, maxRows: 2 * 20 * 5 + 4 });
-      expect(first).toMatchObject({ pages: 2, rowsConsumed: 200, truncated: true });
+      const first = await client.intersectPage(query, { limit: 20 });
+      expect(first.rows).toEqual(expected.slice(0, 20));
       expect(first.nextToken).toEqual(expect.any(String));
-      expect(first.rows).toEqual(expected.slice(0, 40));
+      expect(first).toMatchObject({ droppedRows: 0, cost: { rowsConsumed: 100, requests: 1 } });
 
-      const rest = await client.linkIntersect(query, { pageSize: 20, startToken: first.nextToken });
-      expect(rest.truncated).toBe(false);
+      const rest = await allPages(client, query, 20, first.nextToken);
       expect([...first.rows, ...rest.rows]).toEqual(expected);
       expect(intersectRequests(sim)).toHaveLength(Math.ceil(expected.length / 20));
       expect(sim.stats().rowsConsumed).toBe(expected.length * 5);
-    });
-
-    it('shrinks the last page to what the budget affords', async () => {
-      const { client } = clientFor(sim);
-      const result = await client.linkIntersect(competitorsQuery(), { pageSize: 20, maxRows: 100 + 35 });
-      expect(result).toMatchObject({ pages: 2, rowsConsumed: 135, truncated: true });
-      expect(result.rows).toHaveLength(27);
-    });
-
-    it('reports truncated with no token when the budget affords not even one row', async () => {
-      const { client } = clientFor(sim);
-      const result = await client.linkIntersect(competitorsQuery(), { maxRows: 4 });
-      expect(result).toEqual({ rows: [], pages: 0, rowsConsumed: 0, truncated: true, nextToken: null });
-      expect(sim.log).toHaveLength(0);
     });
   });
 
@@ -193,7 +201,12 @@ describe('Moz client against the simulator', () => {
       const page = await client.intersectPage(competitorsQuery(), { limit: 5 });
 
       expect(page.rows).toHaveLength(5);
-      expect(page.attempts).toBe(3);
+      expect(page.cost).toEqual({
+        rowsConsumed: 25,
+        requests: 3,
+        retries: 2,
+        rowsPossiblyMeteredOnFailures: 0,
+      });
       expect(sleeps).toEqual([3000, 3000]);
       expect(paused).toEqual([3000, 3000]);
       expect(client.stats()).toMatchObject({ requests: 3, retries: 2, rateLimited: 2, rowsConsumed: 25 });
@@ -258,6 +271,13 @@ describe('Moz client against the simulator', () => {
       expect(error).toBeInstanceOf(type);
       expect(error.message).toMatch(message);
       expect(error).toMatchObject({ retryable: true, attempts: 3 });
+      // The failed call still reports what it cost.
+      expect(error.cost).toEqual({
+        rowsConsumed: 0,
+        requests: 3,
+        retries: 2,
+        rowsPossiblyMeteredOnFailures: metered,
+      });
       expect(sleeps).toHaveLength(2);
       expect(client.stats()).toMatchObject({
         requests: 3,
@@ -271,13 +291,14 @@ describe('Moz client against the simulator', () => {
     it('recovers when a transient failure clears', async () => {
       const { client } = clientFor(sim, { baseDelayMs: 1 });
       sim.faults.set('link_intersect', { burst429: { count: 1, retryAfterSeconds: null } });
-      const result = await client.linkIntersect(competitorsQuery(), { pageSize: 50 });
+      const result = await allPages(client, competitorsQuery());
       expect(result.rows).toEqual(truthRows(sim, competitorsQuery()));
+      expect(result.cost.retries).toBe(1);
     });
 
     it('returns exactly the fault-free rows with 30% injected transient faults', async () => {
       const query = competitorsQuery();
-      const clean = await clientFor(sim).client.linkIntersect(query, { pageSize: 10 });
+      const clean = await allPages(clientFor(sim).client, query, 10);
       sim.resetUsage();
       sim.faults.set('*', {
         error5xxRate: 0.1,
@@ -290,15 +311,17 @@ describe('Moz client against the simulator', () => {
       });
       const { client } = clientFor(sim, { maxAttempts: 12, baseDelayMs: 1, timeoutMs: 150 });
 
-      const faulty = await client.linkIntersect(query, { pageSize: 10 });
+      const faulty = await allPages(client, query, 10);
 
       expect(faulty.rows).toEqual(clean.rows);
-      expect(faulty.rowsConsumed).toBe(clean.rowsConsumed);
+      expect(faulty.cost.rowsConsumed).toBe(clean.cost.rowsConsumed);
       const faults = sim.log.filter((entry) => entry.fault !== null);
       expect(faults.length).toBeGreaterThan(3);
       await new Promise((resolve) => setTimeout(resolve, 350)); // let slow responses finish metering
       const stats = client.stats();
       expect(stats.retries).toBeGreaterThan(0);
+      // The client's totals are the sum of the per-call costs it returned.
+      expect(stats).toMatchObject(faulty.cost);
       // What Moz metered lies between what we saw and what we may have caused.
       expect(sim.stats().rowsConsumed).toBeGreaterThanOrEqual(stats.rowsConsumed);
       expect(sim.stats().rowsConsumed).toBeLessThanOrEqual(
@@ -314,19 +337,40 @@ describe('Moz client against the simulator', () => {
           sleeps.push(ms);
           now += ms;
         },
-        deadline: () => 1_000_000 + 10_000,
       });
       sim.faults.set('link_intersect', { burst429: { count: 5, retryAfterSeconds: 30 } });
-      const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+      const error = await captureError(
+        client.intersectPage(competitorsQuery(), { limit: 5, deadline: 1_000_000 + 10_000 }),
+      );
       expect(error).toBeInstanceOf(MozDeadlineError);
       expect((error as MozDeadlineError).lastCause).toBeInstanceOf(MozRateLimitedError);
       expect(sleeps).toEqual([]);
       expect(intersectRequests(sim)).toHaveLength(1);
+      expect(error.cost).toMatchObject({ requests: 1, retries: 0 });
+    });
+
+    it('takes the deadline per call: another call on the same client has its own', async () => {
+      let now = 1_000_000;
+      const { client } = clientFor(sim, {
+        now: () => now,
+        sleep: async (ms) => {
+          now += ms;
+        },
+      });
+      sim.faults.set('link_intersect', { burst429: { count: 1, retryAfterSeconds: 30 } });
+      const late = await captureError(
+        client.intersectPage(competitorsQuery(), { limit: 5, deadline: now + 10_000 }),
+      );
+      expect(late).toBeInstanceOf(MozDeadlineError);
+      const page = await client.intersectPage(competitorsQuery(), { limit: 5, deadline: now + 60_000 });
+      expect(page.rows).toHaveLength(5);
     });
 
     it('does not start a first attempt once the deadline has passed', async () => {
-      const { client } = clientFor(sim, { deadline: () => Date.now() - 1 });
-      const error = await captureError(client.intersectPage(competitorsQuery(), { limit: 5 }));
+      const { client } = clientFor(sim);
+      const error = await captureError(
+        client.intersectPage(competitorsQuery(), { limit: 5, deadline: Date.now() - 1 }),
+      );
       expect(error).toBeInstanceOf(MozDeadlineError);
       expect(sim.log).toHaveLength(0);
     });
@@ -403,7 +447,7 @@ describe('Moz client against the simulator', () => {
     it('does not retry when the monthly quota is used up', async () => {
       sim.setRowQuota(40);
       const { client } = clientFor(sim);
-      const error = await captureError(client.linkIntersect(competitorsQuery(), { pageSize: 5 }));
+      const error = await captureError(allPages(client, competitorsQuery(), 5));
       expect(error).toBeInstanceOf(MozQuotaExhaustedError);
       expect(error).toMatchObject({ status: 403, retryable: false });
       expect(sim.log.map((entry) => entry.status)).toEqual([200, 403]);
@@ -411,48 +455,58 @@ describe('Moz client against the simulator', () => {
   });
 
   describe('link_status', () => {
-    it('batches 120 sources into 3 requests and matches the ground truth', async () => {
+    it('checks 50 sources in one request, matching the ground truth, at 2 rows each', async () => {
       const { client } = clientFor(sim);
       const linking = truthRows(sim, competitorsQuery({ negativeTargets: [] })).map((row) => row.source);
       const sources = [
-        ...linking.slice(0, 90),
-        ...Array.from({ length: 30 }, (_, i) => `nobody-${i}.example`),
+        ...linking.slice(0, 40),
+        ...Array.from({ length: 10 }, (_, i) => `nobody-${i}.example`),
       ];
-      expect(sources).toHaveLength(120);
-      const batches: number[] = [];
 
-      const result = await client.linkStatus(
-        { target: 'competitor-a.com', targetScope: 'root_domain', sourceScope: 'page', sources },
-        { onBatch: (batch) => void batches.push(batch.sources.length) },
-      );
+      const result = await client.linkStatus({
+        target: 'competitor-a.com',
+        targetScope: 'root_domain',
+        sourceScope: 'page',
+        sources,
+      });
 
-      expect(batches).toEqual([50, 50, 20]);
-      expect(sim.log.filter((entry) => entry.route === 'link_status')).toHaveLength(3);
+      expect(sim.log.filter((entry) => entry.route === 'link_status')).toHaveLength(1);
       const truth = sources.map((source) =>
         sim.truth.linksTo(source, 'competitor-a.com', { sourceScope: 'page', targetScope: 'root_domain' }),
       );
-      expect(result).toEqual({ exists: truth, checked: 120, rowsConsumed: 240, truncated: false });
+      expect(result).toEqual({
+        exists: truth,
+        cost: { rowsConsumed: 100, requests: 1, retries: 0, rowsPossiblyMeteredOnFailures: 0 },
+      });
       expect(truth.some(Boolean)).toBe(true);
     });
 
-    it('stops at the row budget', async () => {
+    it.each([0, 51])('refuses %i sources without sending anything', async (count) => {
       const { client } = clientFor(sim);
-      const sources = Array.from({ length: 120 }, (_, i) => `site-${i}.example`);
-      const result = await client.linkStatus(
-        { target: 'mysite.com', targetScope: 'root_domain', sourceScope: 'root_domain', sources },
-        { maxRows: 141 },
+      const sources = Array.from({ length: count }, (_, i) => `site-${i}.example`);
+      const error = await captureError(
+        client.linkStatus({
+          target: 'mysite.com',
+          targetScope: 'root_domain',
+          sourceScope: 'root_domain',
+          sources,
+        }),
       );
-      expect(result).toMatchObject({ checked: 70, rowsConsumed: 140, truncated: true });
-      expect(result.exists).toHaveLength(70);
-      expect(sim.log.map((entry) => entry.route)).toEqual(['link_status', 'link_status']);
+      expect(error).toBeInstanceOf(MozBadRequestError);
+      expect(error.message).toContain(`1 to 50 entries (got ${count})`);
+      expect(sim.log).toHaveLength(0);
     });
   });
 
   describe('metering', () => {
     it('counts exactly what the simulator meters and what usage_data reports', async () => {
       const { client } = clientFor(sim);
-      await client.linkIntersect(competitorsQuery(), { pageSize: 25, maxRows: 400 });
-      await client.linkStatus({
+      const pages = [
+        await client.intersectPage(competitorsQuery(), { limit: 25 }),
+        await client.intersectPage(competitorsQuery(), { limit: 25, nextToken: 'unused' }).catch(() => null),
+      ];
+      expect(pages[1]).toBeNull(); // a stale token: a 400, nothing metered
+      const status = await client.linkStatus({
         target: 'mysite.com',
         targetScope: 'root_domain',
         sourceScope: 'root_domain',
@@ -460,9 +514,11 @@ describe('Moz client against the simulator', () => {
       });
       const usage = await client.usageData({ start: new Date('2026-01-01T00:00:00Z'), end: new Date() });
       const simulated = sim.stats();
-      expect(client.stats().rowsConsumed).toBe(400 + 6);
-      expect(simulated.rowsConsumed).toBe(406);
-      expect(usage.rowsConsumed).toBe(406);
+      expect(pages[0]?.cost.rowsConsumed).toBe(125);
+      expect(status.cost.rowsConsumed).toBe(6);
+      expect(client.stats().rowsConsumed).toBe(125 + 6);
+      expect(simulated.rowsConsumed).toBe(131);
+      expect(usage.rowsConsumed).toBe(131);
     });
   });
 
@@ -484,7 +540,7 @@ describe('Moz client against the simulator', () => {
         positiveTargets: [{ target: 'https://www.Bücher.example/', scope: 'root_domain' }],
         negativeTargets: [{ target: 'shop.example/straße/ä', scope: 'page' }],
       });
-      const result = await client.linkIntersect(query);
+      const result = await allPages(client, query);
       const asPunycode = competitorsQuery({
         positiveTargets: [{ target: 'xn--bcher-kva.example', scope: 'root_domain' }],
         negativeTargets: [{ target: 'shop.example/stra%C3%9Fe/%C3%A4', scope: 'page' }],
@@ -500,8 +556,8 @@ describe('Moz client against the simulator', () => {
       sim.setRateLimit({ requests: 1, perMs: 50 });
       const rateGate = createIntervalRateGate({ requests: 1, intervalMs: 100 });
       const { client } = clientFor(sim, { rateGate });
-      const result = await client.linkIntersect(competitorsQuery(), { pageSize: 20 });
-      expect(result.truncated).toBe(false);
+      const result = await allPages(client, competitorsQuery(), 20);
+      expect(result.pages).toBeGreaterThan(2);
       expect(sim.stats().rateLimited).toBe(0);
       expect(client.stats().retries).toBe(0);
     });
@@ -545,7 +601,7 @@ describe('Moz client against the simulator', () => {
         }
         sim.faults.clear();
         await collect(() => client.intersectPage(competitorsQuery(), { limit: 2, nextToken: 'bogus' }));
-        await collect(() => client.linkIntersect(competitorsQuery(), { pageSize: 50 }));
+        await collect(() => allPages(client, competitorsQuery()));
         sim.setRowQuota(1);
         await collect(() => client.intersectPage(competitorsQuery(), { limit: 2 }));
         sim.setRowQuota(null);
@@ -556,8 +612,8 @@ describe('Moz client against the simulator', () => {
         log: (event) => logs.push(event),
       }).client;
       await collect(() => badAuth.intersectPage(competitorsQuery(), { limit: 2 }));
-      const deadline = clientFor(sim, { deadline: () => 0, log: (event) => logs.push(event) }).client;
-      await collect(() => deadline.usageData());
+      const deadline = clientFor(sim, { log: (event) => logs.push(event) }).client;
+      await collect(() => deadline.intersectPage(competitorsQuery(), { limit: 2, deadline: 0 }));
 
       const names = new Set(errors.map((error) => (error as Error).name));
       expect([...names].sort()).toEqual(
@@ -596,9 +652,8 @@ describe('Moz client against simulator variants', () => {
       try {
         const { client } = clientFor(sim);
         const query = competitorsQuery();
-        const result = await client.linkIntersect(query, { pageSize: 40 });
+        const result = await allPages(client, query, 40);
         expect(result.rows).toEqual(truthRows(sim, query));
-        expect(result).toMatchObject({ truncated: false, nextToken: null });
         expect(intersectRequests(sim)).toHaveLength(result.pages);
       } finally {
         await sim.close();

@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelay, intersectBody } from '#moz/client.ts';
-import { MozConfigError, mozConfigFromEnv } from '#moz/config.ts';
+import { clientBaseUrl, MozConfigError, mozConfigFromEnv, publicBaseUrl } from '#moz/config.ts';
 import { MozBadRequestError } from '#moz/errors.ts';
 import { errorMessageOf, isQuotaMessage, parseRetryAfter, redact } from '#moz/http.ts';
+import { admitRow } from '#moz/rows.ts';
 import type { IntersectQuery } from '#moz/types.ts';
-import { RawIntersectResponse, toIntersectRow } from '#moz/types.ts';
+import { RawIntersectResponse, type RawIntersectRow } from '#moz/types.ts';
+
+/** The row as the client hands it on, for a query with one positive target. */
+const toIntersectRow = (raw: RawIntersectRow) => {
+  const admission = admitRow(raw, 1);
+  if (!admission.ok) throw new Error(admission.reason);
+  return admission.row;
+};
 
 const aQuery = (overrides: Partial<IntersectQuery> = {}): IntersectQuery => ({
   positiveTargets: [{ target: 'competitor-a.example', scope: 'root_domain' }],
@@ -22,7 +30,7 @@ const aRow = (overrides: Record<string, unknown> = {}) => ({
   ...overrides,
 });
 
-describe('RawIntersectResponse + toIntersectRow', () => {
+describe('RawIntersectResponse + admitRow', () => {
   it.each([
     { name: 'page key (confirmed)', row: aRow(), source: 'www.example.com/a' },
     {
@@ -60,9 +68,10 @@ describe('RawIntersectResponse + toIntersectRow', () => {
       spamScore: null,
       pageAuthority: 31,
       matchingTargetIndexes: [0],
+      // Best page first.
       sourcePages: [
-        { page: 'example.com/x', pageAuthority: 12 },
         { page: 'example.com/y', pageAuthority: 31 },
+        { page: 'example.com/x', pageAuthority: 12 },
       ],
     });
   });
@@ -187,6 +196,10 @@ describe('parseRetryAfter', () => {
     ['Wed, 01 Jan 2025 00:00:30 GMT', 30_000],
     ['Tue, 31 Dec 2024 00:00:00 GMT', 0],
     ['soon', undefined],
+    // Absurd waits are capped at a minute: a day, a date years away (past Node's 2^31 ms timers).
+    ['86400', 60_000],
+    ['99999999999999999999', 60_000],
+    ['Fri, 01 Jan 2100 00:00:00 GMT', 60_000],
   ])('%j → %s ms', (value, expected) => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });
@@ -218,6 +231,7 @@ describe('mozConfigFromEnv', () => {
   it('applies defaults', () => {
     expect(mozConfigFromEnv({})).toEqual({
       baseUrl: 'https://lsapi.seomoz.com',
+      publicBaseUrl: 'https://lsapi.seomoz.com',
       credentials: undefined,
       rateLimit: { requests: 1, intervalMs: 10_000 },
       timeoutMs: 30_000,
@@ -251,6 +265,9 @@ describe('mozConfigFromEnv', () => {
 
   it.each([
     { MOZ_API_BASE_URL: 'not a url' },
+    { MOZ_API_BASE_URL: 'https://user:SEKRET-VALUE@lsapi.example' },
+    { MOZ_API_BASE_URL: 'https://SEKRET-VALUE@lsapi.example' },
+    { MOZ_API_BASE_URL: 'https://lsapi.example/?token=SEKRET-VALUE' },
     { MOZ_ACCESS_ID: 'id-only' },
     { MOZ_SECRET_KEY: 'SEKRET-VALUE' },
     { MOZ_MAX_ATTEMPTS: '0', MOZ_TOKEN: 'SEKRET-VALUE' },
@@ -258,5 +275,40 @@ describe('mozConfigFromEnv', () => {
   ])('rejects %o without echoing values', (env) => {
     expect(() => mozConfigFromEnv(env)).toThrow(MozConfigError);
     expect(() => mozConfigFromEnv(env)).not.toThrow(/SEKRET-VALUE/);
+  });
+});
+
+describe('base URLs', () => {
+  it('refuses a user name or password in MOZ_API_BASE_URL, pointing at MOZ_TOKEN', () => {
+    expect(() => mozConfigFromEnv({ MOZ_API_BASE_URL: 'https://me:pw-123456@lsapi.example' })).toThrow(
+      /must not contain a user name or password; put the API token in MOZ_TOKEN/,
+    );
+    expect(() => clientBaseUrl('https://me:pw-123456@lsapi.example')).toThrow(MozConfigError);
+  });
+
+  it.each([
+    ['https://lsapi.seomoz.com/', 'https://lsapi.seomoz.com'],
+    ['https://lsapi.seomoz.com/v2/', 'https://lsapi.seomoz.com'],
+    [' http://127.0.0.1:8080/moz ', 'http://127.0.0.1:8080/moz'],
+  ])('clientBaseUrl(%j) = %j', (raw, expected) => {
+    expect(clientBaseUrl(raw)).toBe(expected);
+  });
+
+  it.each([
+    ['https://user:pa55word@moz.example/v2?token=abc#frag', 'https://moz.example/v2'],
+    ['https://lsapi.seomoz.com/', 'https://lsapi.seomoz.com'],
+    ['http://127.0.0.1:9999', 'http://127.0.0.1:9999'],
+    ['file:user:pa55word@host', '(not an http(s) URL)'],
+    ['//pa55word@ not a url', '(not a URL)'],
+  ])('publicBaseUrl(%j) = %j', (raw, expected) => {
+    expect(publicBaseUrl(raw)).toBe(expected);
+    expect(publicBaseUrl(raw)).not.toContain('pa55word');
+  });
+
+  it('the parsed config records the public form', () => {
+    expect(mozConfigFromEnv({ MOZ_API_BASE_URL: 'https://lsapi.example/v2/' })).toMatchObject({
+      baseUrl: 'https://lsapi.example',
+      publicBaseUrl: 'https://lsapi.example',
+    });
   });
 });

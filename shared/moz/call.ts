@@ -1,0 +1,265 @@
+import { Agent, type Dispatcher } from 'undici';
+import type { z } from 'zod';
+import { addCost, type CallCost, NO_COST } from '#domain/call-cost.ts';
+import type { MozClientConfig, MozClientStats, MozLogEvent } from './client.ts';
+import { clientBaseUrl } from './config.ts';
+import { MozDeadlineError, MozError, MozResponseFormatError } from './errors.ts';
+import { type AttemptOutcome, MAX_WAIT_MS, redactedAttempt } from './http.ts';
+import { type RateGate, unlimitedRateGate } from './rate-gate.ts';
+import type { MozCredentials } from './types.ts';
+
+/*
+ * One logical Moz request: attempts, retries with backoff, credential refresh, the caller's deadline,
+ * and what it all cost. Every wait is at most MAX_WAIT_MS (a minute); attempts are at most maxAttempts
+ * (plus one after a credential refresh).
+ */
+
+/** What one logical request sends and how its 2xx answer is read and metered. */
+export interface CallSpec<T> {
+  endpoint: string;
+  body: unknown;
+  /** Reads a 2xx JSON body; a problem is a retryable format failure naming `path`. */
+  parse: (json: unknown) => Parsed<T>;
+  /** Most weighted rows one attempt can meter (for rowsPossiblyMeteredOnFailures). */
+  weightedLimit: number;
+  /** Weighted rows Moz metered for an answer. */
+  meter: (value: T) => number;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; path: string; message: string };
+type Failure = AttemptOutcome & { ok: false };
+type Outcome<T> = Failure | { ok: true; status: number; value: T };
+type Tally = { requests: number; retries: number; rowsPossiblyMeteredOnFailures: number };
+
+interface CallerSettings {
+  baseUrl: string;
+  credentials: () => Promise<MozCredentials>;
+  refreshCredentials: (() => Promise<MozCredentials>) | undefined;
+  credentialSource: string;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  timeoutMs: number;
+  userAgent: string;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+  gate: RateGate;
+  log: (event: MozLogEvent) => void;
+  dispatcher: Dispatcher;
+}
+
+/** The settings every call uses, and the client's running totals. */
+export interface Caller {
+  readonly settings: CallerSettings;
+  totals: MozClientStats;
+}
+
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function createCaller(config: MozClientConfig): Caller {
+  // Node timers overflow (and fire at once, with a warning) past 2^31 - 1 ms.
+  const timeoutMs = Math.min(config.timeoutMs ?? 30_000, 2 ** 31 - 1);
+  const dispatcher =
+    config.dispatcher ??
+    new Agent({
+      keepAliveTimeout: 10_000,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      connections: 8,
+    });
+  return {
+    settings: {
+      baseUrl: clientBaseUrl(config.baseUrl),
+      credentials: config.credentials,
+      refreshCredentials: config.refreshCredentials,
+      credentialSource: config.credentialSource ?? 'the configured Moz credentials',
+      maxAttempts: Math.max(1, Math.floor(config.maxAttempts ?? 6)),
+      baseDelayMs: config.baseDelayMs ?? 1000,
+      maxDelayMs: Math.min(config.maxDelayMs ?? MAX_WAIT_MS, MAX_WAIT_MS),
+      timeoutMs,
+      userAgent: config.userAgent ?? 'linkgap/0.1 (+moz-links-v2-client)',
+      now: config.now ?? Date.now,
+      sleep: config.sleep ?? realSleep,
+      random: config.random ?? Math.random,
+      gate: config.rateGate ?? unlimitedRateGate,
+      log: config.log ?? (() => {}),
+      dispatcher,
+    },
+    totals: { ...NO_COST, rateLimited: 0, droppedRows: 0 },
+  };
+}
+
+/** Full-jitter exponential backoff: uniform in [0, min(cap, base × 2^(attempt-1))]. */
+export function backoffDelay(
+  attemptNumber: number,
+  baseMs: number,
+  capMs: number,
+  random: () => number,
+): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attemptNumber - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/**
+ * Sends one logical request with retries; returns the parsed answer and what the call cost. A failure
+ * is thrown as the MozError it is, with `cost` set: a failed call still sent requests.
+ */
+export async function call<T>(
+  caller: Caller,
+  spec: CallSpec<T>,
+  deadline?: number,
+): Promise<{ value: T; cost: CallCost }> {
+  const { settings } = caller;
+  const tally: Tally = { requests: 0, retries: 0, rowsPossiblyMeteredOnFailures: 0 };
+  const record = (rowsConsumed: number): CallCost => {
+    const cost = { ...tally, rowsConsumed };
+    caller.totals = { ...caller.totals, ...addCost(caller.totals, cost) };
+    return cost;
+  };
+  let credentials = await settings.credentials();
+  let refreshed = false;
+  let lastError: MozError | undefined;
+  try {
+    // Bounded: every pass sends one attempt, and waitBeforeRetry throws once maxAttempts are spent.
+    while (true) {
+      ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
+      await settings.gate.acquire();
+      ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
+      const outcome = await sendOnce(caller, spec, credentials, tally);
+      if (outcome.ok) {
+        settings.log({
+          level: 'debug',
+          msg: 'moz request succeeded',
+          endpoint: spec.endpoint,
+          attempts: tally.requests,
+        });
+        return { value: outcome.value, cost: record(spec.meter(outcome.value)) };
+      }
+      lastError = outcome.error;
+      if (outcome.credentialsRejected && settings.refreshCredentials !== undefined && !refreshed) {
+        refreshed = true;
+        settings.log({
+          level: 'warn',
+          msg: 'moz credentials rejected; refreshing once',
+          endpoint: spec.endpoint,
+        });
+        credentials = await settings.refreshCredentials();
+        continue;
+      }
+      await waitBeforeRetry(settings, spec.endpoint, outcome, deadline);
+    }
+  } catch (error) {
+    const cost = record(0);
+    if (error instanceof MozError) error.cost = cost;
+    throw error;
+  }
+}
+
+function ensureTimeLeft(
+  settings: CallerSettings,
+  endpoint: string,
+  deadline: number | undefined,
+  lastError: MozError | undefined,
+  waitMs = 0,
+): void {
+  if (deadline === undefined || settings.now() + waitMs < deadline) return;
+  const why = lastError ? `after ${lastError.name} (${lastError.message})` : 'before the first attempt';
+  throw new MozDeadlineError(
+    `Moz ${endpoint}: no time left before the deadline to try again ${why}`,
+    lastError,
+    {
+      endpoint,
+      attempts: lastError?.attempts ?? 0,
+    },
+  );
+}
+
+/** One HTTP attempt, counted in `tally`, with its 2xx body parsed. */
+async function sendOnce<T>(
+  caller: Caller,
+  spec: CallSpec<T>,
+  credentials: MozCredentials,
+  tally: Tally,
+): Promise<Outcome<T>> {
+  const { settings } = caller;
+  tally.requests += 1;
+  if (tally.requests > 1) tally.retries += 1;
+  const outcome = await redactedAttempt({
+    dispatcher: settings.dispatcher,
+    url: `${settings.baseUrl}${spec.endpoint}`,
+    endpoint: spec.endpoint,
+    body: spec.body,
+    credentials,
+    credentialSource: settings.credentialSource,
+    timeoutMs: settings.timeoutMs,
+    userAgent: settings.userAgent,
+    now: settings.now,
+  });
+  const result = outcome.ok ? parsedOutcome(spec, outcome) : outcome;
+  if (!result.ok) {
+    result.error.attempts = tally.requests;
+    if (result.rateLimited) caller.totals.rateLimited += 1;
+    if (result.possiblyMetered) tally.rowsPossiblyMeteredOnFailures += spec.weightedLimit;
+  }
+  return result;
+}
+
+/** Throws the failure when it is final; otherwise waits (at most a minute) before the next attempt. */
+async function waitBeforeRetry(
+  settings: CallerSettings,
+  endpoint: string,
+  failure: Failure,
+  deadline: number | undefined,
+): Promise<void> {
+  const { error } = failure;
+  const attempts = error.attempts ?? 1;
+  const about = { endpoint, attempts, code: error.code, status: error.status };
+  if (!failure.retry || attempts >= settings.maxAttempts) {
+    settings.log({ level: 'warn', msg: 'moz request failed', ...about });
+    throw error;
+  }
+  let delayMs = backoffDelay(attempts, settings.baseDelayMs, settings.maxDelayMs, settings.random);
+  if (failure.retryAfterMs !== undefined) {
+    delayMs = Math.max(delayMs, failure.retryAfterMs);
+    settings.gate.pause(failure.retryAfterMs);
+  } else if (failure.rateLimited) {
+    settings.gate.pause(delayMs);
+  }
+  ensureTimeLeft(settings, endpoint, deadline, error, delayMs);
+  settings.log({
+    level: 'warn',
+    msg: 'moz request failed; retrying',
+    ...about,
+    delayMs,
+    retryAfterMs: failure.retryAfterMs,
+  });
+  await settings.sleep(delayMs);
+}
+
+export function parseWith<S extends z.ZodType>(schema: S, json: unknown): Parsed<z.infer<S>> {
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const path = issue ? issue.path.map(String).join('.') : '';
+  const where = path === '' ? '(root)' : path;
+  return { ok: false, path, message: `${where}: ${issue?.message ?? 'does not match the schema'}` };
+}
+
+/** A 2xx answer parsed, or a retryable format failure naming the zod path. */
+function parsedOutcome<T>(spec: CallSpec<T>, outcome: AttemptOutcome & { ok: true }): Outcome<T> {
+  const parsed = spec.parse(outcome.json);
+  if (parsed.ok) return { ok: true, status: outcome.status, value: parsed.value };
+  const error = new MozResponseFormatError(
+    `Moz ${spec.endpoint} answered with an unexpected body: ${parsed.message}`,
+    { endpoint: spec.endpoint, status: outcome.status, path: parsed.path },
+  );
+  return {
+    ok: false,
+    error,
+    retry: true,
+    credentialsRejected: false,
+    possiblyMetered: true,
+    rateLimited: false,
+  };
+}
