@@ -134,6 +134,7 @@ async function claimAndRun(request: RunRequest, raw: unknown, deps: RunDeps): Pr
     return { outcome: 'busy', runDate: request.runDate, runId: claim.record.runId, holder: claim.record };
   }
   const record = claim.record;
+  await deps.afterStep?.('claimed');
   const log = withFields(deps.log, {
     campaignId: record.campaignId,
     runId: record.runId,
@@ -143,7 +144,6 @@ async function claimAndRun(request: RunRequest, raw: unknown, deps: RunDeps): Pr
     if (!campaign) throw invalid ?? new Error('campaign is invalid');
     deps.onClaimed?.(record);
     log.info(claim.resumed ? 'run resumed' : 'run started', { attempt: record.attempt });
-    await deps.afterStep?.('claimed');
     const outcome = await execute(campaign, record, request, deps, log);
     if (outcome.outcome === 'paused') {
       await deps.runs.release(record, deps.clock());

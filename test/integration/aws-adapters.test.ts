@@ -270,7 +270,7 @@ describeAws('AWS adapters against moto', () => {
       expect(forced).toMatchObject({
         outcome: 'claimed',
         resumed: false,
-        record: { runId: forcedId, attempt: 1 },
+        record: { runId: forcedId, attempt: 2 },
       });
       expect(forced.record.summary).toBeUndefined();
 

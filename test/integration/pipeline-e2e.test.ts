@@ -188,7 +188,7 @@ describe('monthly gap tracking on embedded defaults', () => {
         log: silentLog,
         force: true,
       }),
-    ).rejects.toThrow(/only the latest run date can be replaced/);
+    ).rejects.toThrow(/only the latest run date \(2026-07-01\) can be replaced/);
   });
 
   it('leaves a lake DuckDB reads with every contract column, typed, agreeing with the manifests', async () => {

@@ -381,6 +381,8 @@ describe('Promise 5: bad input is refused clearly', () => {
       ],
     ] as const;
 
+    // The first case leaves hand-edited's 2026-02-01 run FAILED; the second one's later date is then
+    // held back by it (runs commit in date order), and the catch-up fails on the new corruption.
     it.each(corruptions)(
       '%s, corrupted after dispatch: FAILED record naming the problem; the others commit',
       async (_what, text, problem) => {
@@ -412,7 +414,12 @@ describe('Promise 5: bad input is refused clearly', () => {
         const failure = outcomes.get('hand-edited');
         expect(failure).toBeInstanceOf(RunFailedError);
         expect((failure as RunFailedError).kind).toBe('CampaignValidationError');
-        const record = await local.runs.get('hand-edited', runDate);
+        expect((failure as RunFailedError).message).toMatch(problem);
+        if (runDate !== '2026-02-01') {
+          expect((failure as RunFailedError).message).toMatch(/held back: the earlier run of 2026-02-01/);
+          expect(await local.runs.get('hand-edited', runDate)).toBeUndefined();
+        }
+        const record = await local.runs.get('hand-edited', '2026-02-01');
         expect(record?.status).toBe('FAILED');
         expect(record?.error?.message).toMatch(problem);
         expect(record?.error?.message).toContain('hand-edited');

@@ -87,6 +87,7 @@ describe('Promise 3: at-least-once delivery', () => {
     expect(first.outcome).toBe('committed');
     expect(second).toEqual({
       outcome: 'already-done',
+      runDate: RUN_DATE,
       runId: first.outcome === 'committed' ? first.manifest.run_id : '',
     });
     await expectOneRunOneSpend(local.lake);
