@@ -104,9 +104,7 @@ describe('every Parquet file of the lake, read by Arrow (Rust parquet via parque
       expect(() => readParquet(lakeFile(key).bytes), key).toThrow(/Expected list element type of Struct/);
       // hyparquet reads the same footer: the schema is whole, only the list header is off.
       const bytes = lakeFile(key).bytes;
-      const metadata = parquetMetadata(
-        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-      );
+      const metadata = parquetMetadata(bytes);
       expect([metadata.row_groups.length, metadata.schema.length - 1], key).toEqual([
         0,
         LAKE_TABLES[lakeFile(key).table].columns.length +
@@ -176,9 +174,7 @@ describe('every Parquet file of the lake, read by Arrow (Rust parquet via parque
   it('holds DATE as INT32 with the DATE logical type, Snappy chunks, and only page types and encodings Trino reads', () => {
     for (const key of keys) {
       const bytes = lakeFile(key).bytes;
-      const metadata = parquetMetadata(
-        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
-      );
+      const metadata = parquetMetadata(bytes);
       for (const element of metadata.schema) {
         if (element.name === 'first_seen_date') {
           expect([element.type, element.logical_type?.type], key).toEqual(['INT32', 'DATE']);
