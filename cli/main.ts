@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '#shared/version.ts';
+import { registerAthenaCommands } from './commands/athena.ts';
 import { registerCampaignCommands } from './commands/campaign.ts';
 import { registerDemoCommand } from './commands/demo.ts';
 import { registerDownloadCommand } from './commands/download.ts';
@@ -36,6 +37,7 @@ export async function main(
   registerDownloadCommand(program, environment);
   registerQueryCommand(program, environment);
   registerReportCommand(program, environment);
+  registerAthenaCommands(program, environment);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
