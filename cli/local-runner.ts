@@ -1,7 +1,7 @@
-import type { LocalContext } from '#adapters/local/context.ts';
 import { type RunDeps, RunFailedError, type RunOutcome, runCampaign } from '#pipeline/run-campaign.ts';
 import type { Log, Metrics, RunMessage } from '#shared/ports.ts';
 import { newRunId } from '#shared/run-id.ts';
+import type { LocalContext } from './local-context.ts';
 
 export interface LocalRunResult {
   message: RunMessage;

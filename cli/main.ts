@@ -6,16 +6,9 @@ import { registerDownloadCommand } from './commands/download.ts';
 import { registerQueryCommand } from './commands/query.ts';
 import { registerReportCommand } from './commands/report.ts';
 import { registerRunCommand } from './commands/run.ts';
-import { UsageError } from './errors.ts';
-import { exitQuietlyOnBrokenPipe, type Output, processOutput } from './output.ts';
-
-export interface CliEnvironment {
-  env: Record<string, string | undefined>;
-  output: Output;
-}
-
-/** What every command receives: the environment and where to print. */
-export type CommandContext = CliEnvironment;
+import type { CliEnvironment } from './context.ts';
+import { ExitCodeError, UsageError } from './errors.ts';
+import { exitQuietlyOnBrokenPipe, processOutput } from './output.ts';
 
 /** Runs the `linkgap` command line; returns the exit code. Errors are one line unless --debug. */
 export async function main(
@@ -47,17 +40,6 @@ export async function main(
     else output.err(`linkgap: ${error instanceof Error ? error.message : String(error)}`);
     if (error instanceof ExitCodeError) return error.exitCode;
     return error instanceof UsageError ? 2 : 1;
-  }
-}
-
-/** Thrown by a command that printed its own report and only needs a non-zero exit. */
-export class ExitCodeError extends Error {
-  override name = 'ExitCodeError';
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
   }
 }
 

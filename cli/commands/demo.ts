@@ -1,17 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { createLocalContext, type LocalContext } from '#adapters/local/context.ts';
 import { parseCampaign } from '#domain/campaign.ts';
 import { monthlyRunDates } from '#domain/schedule.ts';
 import { decodeManifest } from '#lake/manifest.ts';
 import { findLakeQuery, withCampaign } from '#lake/queries.ts';
 import type { RunManifest } from '#lake/schema.ts';
 import { silentLog } from '#shared/observability.ts';
+import type { CommandContext } from '../context.ts';
+import { ExitCodeError } from '../errors.ts';
+import { createLocalContext, type LocalContext } from '../local-context.ts';
 import { runLocally } from '../local-runner.ts';
-import { type CommandContext, ExitCodeError } from '../main.ts';
+import { parseDateOption, todayUtc } from '../options.ts';
 import { formatTable } from '../output.ts';
-import { parseDateOption, todayUtc } from './run.ts';
 
 export const DEMO_CAMPAIGN_FILE = new URL('../../examples/acme-trail-shoes.json', import.meta.url);
 

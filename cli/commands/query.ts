@@ -7,8 +7,8 @@ import type { Column } from '#lake/schema.ts';
 import { type AthenaResult, runAthenaQuery } from '../athena.ts';
 import { awsSetting, openAwsClients } from '../aws.ts';
 import { localHome } from '../backend.ts';
+import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandContext } from '../main.ts';
 import { formatTable } from '../output.ts';
 
 type QueryFormat = 'table' | 'csv' | 'json';

@@ -7,8 +7,8 @@ import type { ProspectRow } from '#lake/schema.ts';
 import { type ReportModel, type ReportProspect, renderReport } from '#shared/report/render.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { type CommittedRun, committedRuns, tableKeyOf } from '../committed-runs.ts';
+import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandContext } from '../main.ts';
 
 interface ReportOptions extends AwsOptions {
   campaign: string;

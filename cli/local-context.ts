@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
+import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
+import { staticSecretSource } from '#adapters/local/static-secrets.ts';
 import { createMozClient, type MozClient } from '#moz/client.ts';
 import { mozConfigFromEnv } from '#moz/config.ts';
 import { createIntervalRateGate } from '#moz/rate-gate.ts';
@@ -7,9 +10,6 @@ import { silentLog } from '#shared/observability.ts';
 import type { CampaignStore, Log, ObjectStore, RunStore, SecretSource } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { createFileCampaignStore, createFileRunStore } from './file-stores.ts';
-import { createFsObjectStore } from './fs-object-store.ts';
-import { staticSecretSource } from './static-secrets.ts';
 
 export interface LocalContext {
   home: string;
