@@ -9,7 +9,7 @@ import { createIntervalRateGate } from '#moz/rate-gate.ts';
 import { silentLog } from '#shared/observability.ts';
 import type { CampaignStore, Log, ObjectStore, RunStore, SecretSource } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
-import { type MozSimulator, startSimulator } from '#simulator/server.ts';
+import type { MozSimulator } from '#simulator/server.ts';
 
 export interface LocalContext {
   home: string;
@@ -59,6 +59,8 @@ export async function createLocalContext(options: LocalContextOptions): Promise<
       );
     }
     const token = randomBytes(16).toString('hex');
+    // Imported only when started: with real credentials the simulator is never loaded.
+    const { startSimulator } = await import('#simulator/server.ts');
     simulator = await startSimulator({
       token,
       seed: options.simulatorSeed ?? env.LINKGAP_SIMULATOR_SEED ?? 'linkgap-demo',

@@ -82,7 +82,7 @@ export function registerCampaignCommands(program: Command, context: CommandConte
 
   /** Runs `work` against the backend the options choose, and closes it. */
   async function using(options: AwsOptions, work: (backend: Backend) => Promise<void>): Promise<void> {
-    const backend = openBackend(options, context.env);
+    const backend = await openBackend(options, context.env);
     try {
       await work(backend);
     } finally {

@@ -47,7 +47,7 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     .option('--aws', 'read the deployed S3 lake instead of $LINKGAP_HOME/lake')
     .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
     .action(async (options: DownloadOptions) => {
-      const backend = openBackend(options, context.env);
+      const backend = await openBackend(options, context.env);
       try {
         await download(options, backend, context);
       } finally {
