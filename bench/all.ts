@@ -3,6 +3,7 @@
  * Run one alone with `npx tsx bench/<name>.ts`. BENCH_FULL=1 adds the 1M-prospect pipeline run.
  */
 import { writeFile } from 'node:fs/promises';
+import { run as cliStartup } from './cli-startup.ts';
 import { run as coldStart } from './cold-start.ts';
 import { run as diffVsDuckdb } from './diff-vs-duckdb.ts';
 import { run as quota } from './quota.ts';
@@ -17,6 +18,7 @@ const BENCHMARKS: [string, () => Promise<BenchResult>][] = [
   ['scale', scale],
   ['diff-vs-duckdb', diffVsDuckdb],
   ['cold-start', coldStart],
+  ['cli-startup', cliStartup],
   ['scan', scan],
 ];
 

@@ -3,13 +3,9 @@
  * stack with `--aws` (DynamoDB table, S3 lake). One place decides, so every command reads the same.
  */
 import { join, resolve } from 'node:path';
-import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
-import { createS3ObjectStore } from '#adapters/aws/object-store.ts';
-import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import type { CampaignStore, ObjectStore, RunStore } from '#shared/ports.ts';
-import { awsSetting, openAwsClients } from './aws.ts';
 
 /** The flags every `--aws`-capable command accepts. */
 export interface AwsOptions {
@@ -37,9 +33,13 @@ export function localHome(env: Record<string, string | undefined>): string {
 
 /**
  * Local by default; with `--aws`, the table and bucket are read only when a command needs them, so
- * `campaign list --aws` needs no bucket and `download --aws` needs no table.
+ * `campaign list --aws` needs no bucket and `download --aws` needs no table. The AWS SDK is imported
+ * only with `--aws`: a local command never pays for loading it.
  */
-export function openBackend(options: AwsOptions, env: Record<string, string | undefined>): Backend {
+export async function openBackend(
+  options: AwsOptions,
+  env: Record<string, string | undefined>,
+): Promise<Backend> {
   if (!options.aws) {
     const home = localHome(env);
     const lakeRoot = join(home, 'lake');
@@ -53,6 +53,13 @@ export function openBackend(options: AwsOptions, env: Record<string, string | un
       close() {},
     };
   }
+  const [{ awsSetting, openAwsClients }, { createDynamoCampaignStore }, { createDynamoRunStore }, s3] =
+    await Promise.all([
+      import('./aws.ts'),
+      import('#adapters/aws/campaign-store.ts'),
+      import('#adapters/aws/run-store.ts'),
+      import('#adapters/aws/object-store.ts'),
+    ]);
   let clients: ReturnType<typeof openAwsClients> | undefined;
   const sdk = () => {
     clients ??= openAwsClients();
@@ -66,7 +73,7 @@ export function openBackend(options: AwsOptions, env: Record<string, string | un
     },
     campaigns: () => createDynamoCampaignStore({ doc: sdk().doc, tableName: table() }),
     runs: () => createDynamoRunStore({ doc: sdk().doc, tableName: table() }),
-    lake: () => createS3ObjectStore({ s3: sdk().s3, bucket: bucket() }),
+    lake: () => s3.createS3ObjectStore({ s3: sdk().s3, bucket: bucket() }),
     lakeWhere: () => `s3://${bucket()}`,
     localLakeRoot: undefined,
     close() {

@@ -1,4 +1,3 @@
-import type { LocalContext } from '#adapters/local/context.ts';
 import { thisProcess } from '#adapters/local/file-stores.ts';
 import {
   createRunDeps,
@@ -8,6 +7,7 @@ import {
   runCampaign,
 } from '#pipeline/run-campaign.ts';
 import type { Log, Metrics, RunMessage } from '#shared/ports.ts';
+import type { LocalContext } from './local-context.ts';
 
 export interface LocalRunResult {
   message: RunMessage;

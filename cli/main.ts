@@ -1,22 +1,66 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '#shared/version.ts';
-import { registerAthenaCommands } from './commands/athena.ts';
-import { registerCampaignCommands } from './commands/campaign.ts';
-import { registerDemoCommand } from './commands/demo.ts';
-import { registerDownloadCommand } from './commands/download.ts';
-import { registerQueryCommand } from './commands/query.ts';
-import { registerReportCommand } from './commands/report.ts';
-import { registerRunCommand } from './commands/run.ts';
-import { UsageError } from './errors.ts';
-import { exitQuietlyOnBrokenPipe, type Output, processOutput } from './output.ts';
+import type { CliEnvironment, CommandContext } from './context.ts';
+import { ExitCodeError, UsageError } from './errors.ts';
+import { processOutput } from './output.ts';
 
-export interface CliEnvironment {
-  env: Record<string, string | undefined>;
-  output: Output;
+/** A top-level command: what `--help` lists, and the module that registers it in full. */
+export interface LazyCommand {
+  name: string;
+  /** The summary `linkgap --help` prints; a test holds it equal to the command's own description. */
+  description: string;
+  load(): Promise<(program: Command, context: CommandContext) => void>;
 }
 
-/** What every command receives: the environment and where to print. */
-export type CommandContext = CliEnvironment;
+/**
+ * Every command, in `--help` order. Only the module of the command being run is imported, so
+ * `linkgap --help` never loads DuckDB, the AWS SDK, the Moz client or the simulator.
+ */
+export const COMMANDS: readonly LazyCommand[] = [
+  {
+    name: 'campaign',
+    description: 'add, update, list, show, enable, disable and remove campaigns (local, or --aws)',
+    load: async () => (await import('./commands/campaign.ts')).registerCampaignCommands,
+  },
+  {
+    name: 'run',
+    description: 'run the campaigns that are due (or one campaign) against Moz or the embedded simulator',
+    load: async () => (await import('./commands/run.ts')).registerRunCommand,
+  },
+  {
+    name: 'demo',
+    description: 'replay months of gap tracking for an example campaign against the embedded Moz simulator',
+    load: async () => (await import('./commands/demo.ts')).registerDemoCommand,
+  },
+  {
+    name: 'download',
+    description: 'copy committed snapshots of a campaign out of the lake (local, or S3 with --aws)',
+    load: async () => (await import('./commands/download.ts')).registerDownloadCommand,
+  },
+  {
+    name: 'query',
+    description:
+      'run SQL over the views prospects, changes and runs (local DuckDB, or Athena with --aws --athena)',
+    load: async () => (await import('./commands/query.ts')).registerQueryCommand,
+  },
+  {
+    name: 'report',
+    description:
+      'write a self-contained HTML report of a campaign: gap, changes, closure rate, top prospects, Moz rows',
+    load: async () => (await import('./commands/report.ts')).registerReportCommand,
+  },
+  {
+    name: 'athena',
+    description: 'Athena helpers for lakes outside the CDK stack',
+    load: async () => (await import('./commands/athena.ts')).registerAthenaCommands,
+  },
+];
+
+/** The command the arguments name (`linkgap help <command>` names one too); top-level flags take no value. */
+export function requestedCommand(argv: readonly string[]): string | undefined {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  return words[0] === 'help' ? words[1] : words[0];
+}
 
 /** Runs the `linkgap` command line; returns the exit code. Errors are one line unless --debug. */
 export async function main(
@@ -31,15 +75,12 @@ export async function main(
     .exitOverride()
     .configureOutput({ writeOut: (text) => output.out(text), writeErr: (text) => output.err(text) });
 
-  registerCampaignCommands(program, environment);
-  registerRunCommand(program, environment);
-  registerDemoCommand(program, environment);
-  registerDownloadCommand(program, environment);
-  registerQueryCommand(program, environment);
-  registerReportCommand(program, environment);
-  registerAthenaCommands(program, environment);
-
   try {
+    const requested = requestedCommand(argv);
+    for (const command of COMMANDS) {
+      if (command.name === requested) (await command.load())(program, environment);
+      else program.command(command.name).description(command.description);
+    }
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
@@ -50,22 +91,4 @@ export async function main(
     if (error instanceof ExitCodeError) return error.exitCode;
     return error instanceof UsageError ? 2 : 1;
   }
-}
-
-/** Thrown by a command that printed its own report and only needs a non-zero exit. */
-export class ExitCodeError extends Error {
-  override name = 'ExitCodeError';
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
-
-const isEntryPoint =
-  process.argv[1] !== undefined && import.meta.url === new URL(`file://${process.argv[1]}`).href;
-if (isEntryPoint) {
-  exitQuietlyOnBrokenPipe();
-  process.exitCode = await main(process.argv.slice(2));
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { AthenaDdlError, athenaDdl } from '#lake/athena-ddl.ts';
+import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandContext } from '../main.ts';
 
 interface DdlOptions {
   bucket?: string;

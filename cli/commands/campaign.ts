@@ -3,11 +3,9 @@ import type { Command } from 'commander';
 import { type Campaign, CampaignValidationError, parseCampaign } from '#domain/campaign.ts';
 import type { RunRecord } from '#shared/ports.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
+import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandContext } from '../main.ts';
 import { formatTable } from '../output.ts';
-
-export { localHome } from '../backend.ts';
 
 export async function readCampaignFile(path: string): Promise<Campaign> {
   let text: string;
@@ -84,7 +82,7 @@ export function registerCampaignCommands(program: Command, context: CommandConte
 
   /** Runs `work` against the backend the options choose, and closes it. */
   async function using(options: AwsOptions, work: (backend: Backend) => Promise<void>): Promise<void> {
-    const backend = openBackend(options, context.env);
+    const backend = await openBackend(options, context.env);
     try {
       await work(backend);
     } finally {

@@ -1,19 +1,19 @@
-import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import type { Command } from 'commander';
-import { createLocalContext, type LocalContext } from '#adapters/local/context.ts';
 import { parseCampaign } from '#domain/campaign.ts';
 import { monthlyRunDates } from '#domain/schedule.ts';
 import { decodeManifest } from '#lake/manifest.ts';
 import { findLakeQuery, withCampaign } from '#lake/queries.ts';
 import type { RunManifest } from '#lake/schema.ts';
 import { silentLog } from '#shared/observability.ts';
+// Imported, not read from disk, so the built CLI carries the example campaign inside its bundle.
+import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
+import type { CommandContext } from '../context.ts';
+import { ExitCodeError } from '../errors.ts';
+import { createLocalContext, type LocalContext } from '../local-context.ts';
 import { runLocally } from '../local-runner.ts';
-import { type CommandContext, ExitCodeError } from '../main.ts';
+import { parseDateOption, todayUtc } from '../options.ts';
 import { formatTable } from '../output.ts';
-import { parseDateOption, todayUtc } from './run.ts';
-
-export const DEMO_CAMPAIGN_FILE = new URL('../../examples/acme-trail-shoes.json', import.meta.url);
 
 /** The demo answers one cookbook question, so its example is a query people can reuse as-is. */
 export const DEMO_QUERY_ID = 'monthly-closure-rate';
@@ -54,7 +54,7 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
 
 async function runDemo(local: LocalContext, context: CommandContext, runDates: string[]): Promise<void> {
   const { output } = context;
-  const campaign = parseCampaign(JSON.parse(await readFile(DEMO_CAMPAIGN_FILE, 'utf8')));
+  const campaign = parseCampaign(demoCampaign);
   if ((await local.campaigns.get(campaign.id)) === undefined) await local.campaigns.put(campaign);
   output.out(
     `linkgap demo: campaign ${campaign.id}, site ${campaign.site[0]?.target}, ${campaign.competitors.length} competitors`,

@@ -8,10 +8,10 @@ import { LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { type CommittedRun, committedRuns, copyKeys, tableKeyOf } from '../committed-runs.ts';
+import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandContext } from '../main.ts';
+import { parseDateOption } from '../options.ts';
 import { processOutput } from '../output.ts';
-import { parseDateOption } from './run.ts';
 
 export type DownloadFormat = 'parquet' | 'csv' | 'jsonl';
 const FORMATS: readonly DownloadFormat[] = ['parquet', 'csv', 'jsonl'];
@@ -47,7 +47,7 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     .option('--aws', 'read the deployed S3 lake instead of $LINKGAP_HOME/lake')
     .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
     .action(async (options: DownloadOptions) => {
-      const backend = openBackend(options, context.env);
+      const backend = await openBackend(options, context.env);
       try {
         await download(options, backend, context);
       } finally {

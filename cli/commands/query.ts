@@ -4,11 +4,10 @@ import type { Command } from 'commander';
 import { toCsv } from '#lake/csv.ts';
 import { findLakeQuery, LAKE_QUERIES, withCampaign } from '#lake/queries.ts';
 import type { Column } from '#lake/schema.ts';
-import { type AthenaResult, runAthenaQuery } from '../athena.ts';
-import { awsSetting, openAwsClients } from '../aws.ts';
+import type { AthenaResult } from '../athena.ts';
 import { localHome } from '../backend.ts';
+import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandContext } from '../main.ts';
 import { formatTable } from '../output.ts';
 
 type QueryFormat = 'table' | 'csv' | 'json';
@@ -142,6 +141,11 @@ async function queryAthena(
   options: QueryOptions,
   context: CommandContext,
 ): Promise<AthenaResult> {
+  // The AWS SDK loads only here: a local query never pays for it.
+  const [{ awsSetting, openAwsClients }, { runAthenaQuery }] = await Promise.all([
+    import('../aws.ts'),
+    import('../athena.ts'),
+  ]);
   const workgroup = awsSetting('workgroup', options.workgroup, context.env);
   const database = awsSetting('database', options.database, context.env);
   const clients = openAwsClients();

@@ -7,8 +7,8 @@ import type { ProspectRow } from '#lake/schema.ts';
 import { type ReportModel, type ReportProspect, renderReport } from '#shared/report/render.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { type CommittedRun, committedRuns, tableKeyOf } from '../committed-runs.ts';
+import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import type { CommandContext } from '../main.ts';
 
 interface ReportOptions extends AwsOptions {
   campaign: string;
@@ -31,7 +31,7 @@ export function registerReportCommand(program: Command, context: CommandContext)
     .action(async (options: ReportOptions) => {
       const top = Number(options.top);
       if (!Number.isInteger(top) || top < 1 || top > 500) throw new UsageError('--top must be 1-500');
-      const backend = openBackend(options, context.env);
+      const backend = await openBackend(options, context.env);
       try {
         const model = await buildReportModel(backend, options.campaign, { top, now: new Date() });
         const path = resolve(options.out);

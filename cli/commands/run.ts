@@ -1,24 +1,16 @@
 import type { Command } from 'commander';
-import { createLocalContext } from '#adapters/local/context.ts';
 import { createMemoryQueue } from '#adapters/local/memory-queue.ts';
 import { parseCampaign } from '#domain/campaign.ts';
 import { scheduledDateOnOrBefore } from '#domain/schedule.ts';
 import { dispatchDue } from '#pipeline/dispatch.ts';
 import { createJsonLog, silentLog } from '#shared/observability.ts';
 import type { RunMessage } from '#shared/ports.ts';
-import { UsageError } from '../errors.ts';
+import type { CommandContext } from '../context.ts';
+import { ExitCodeError, UsageError } from '../errors.ts';
+import { createLocalContext } from '../local-context.ts';
 import { type LocalRunResult, runLocally } from '../local-runner.ts';
-import { type CommandContext, ExitCodeError } from '../main.ts';
+import { parseDateOption, todayUtc } from '../options.ts';
 import { formatTable } from '../output.ts';
-
-export const todayUtc = (now: Date = new Date()) => now.toISOString().slice(0, 10);
-
-export function parseDateOption(value: string, name: string): string {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw new UsageError(`${name} must be a date like 2026-11-01, got "${value}"`);
-  }
-  return value;
-}
 
 export function outcomeRow(result: LocalRunResult): Record<string, unknown> {
   const { message, outcome } = result;

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLocalContext, type LocalContext } from '#adapters/local/context.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import { monthlyRunDates } from '#domain/schedule.ts';
 import { duckdbTypeOf, openLake } from '#lake/duckdb.ts';
@@ -16,6 +15,7 @@ import { intersectBody } from '#moz/client.ts';
 import { intersectQueryOf } from '#pipeline/intersect-query.ts';
 import { silentLog } from '#shared/observability.ts';
 import { aCampaign } from '#test/support/builders.ts';
+import { createLocalContext, type LocalContext } from '../../cli/local-context.ts';
 import { runLocally } from '../../cli/local-runner.ts';
 
 /**

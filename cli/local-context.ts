@@ -1,15 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
+import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
+import { staticSecretSource } from '#adapters/local/static-secrets.ts';
 import { createMozClient, type MozClient } from '#moz/client.ts';
 import { mozConfigFromEnv } from '#moz/config.ts';
 import { createIntervalRateGate } from '#moz/rate-gate.ts';
 import { silentLog } from '#shared/observability.ts';
 import type { CampaignStore, Log, ObjectStore, RunStore, SecretSource } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
-import { type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { createFileCampaignStore, createFileRunStore } from './file-stores.ts';
-import { createFsObjectStore } from './fs-object-store.ts';
-import { staticSecretSource } from './static-secrets.ts';
+import type { MozSimulator } from '#simulator/server.ts';
 
 export interface LocalContext {
   home: string;
@@ -59,6 +59,8 @@ export async function createLocalContext(options: LocalContextOptions): Promise<
       );
     }
     const token = randomBytes(16).toString('hex');
+    // Imported only when started: with real credentials the simulator is never loaded.
+    const { startSimulator } = await import('#simulator/server.ts');
     simulator = await startSimulator({
       token,
       seed: options.simulatorSeed ?? env.LINKGAP_SIMULATOR_SEED ?? 'linkgap-demo',
