@@ -8,7 +8,7 @@ import { createS3ObjectStore } from '#adapters/aws/object-store.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
-import type { CampaignStore, ObjectStore, RunStore } from '#shared/ports.ts';
+import type { EditableCampaignStore, ObjectStore, RunStore } from '#shared/ports.ts';
 import { awsSetting, openAwsClients } from './aws.ts';
 
 /** The flags every `--aws`-capable command accepts. */
@@ -21,7 +21,7 @@ export interface AwsOptions {
 export interface Backend {
   /** For messages: "local (/path/.linkgap)" or "DynamoDB table X". */
   where: string;
-  campaigns(): CampaignStore;
+  campaigns(): EditableCampaignStore;
   runs(): RunStore;
   lake(): ObjectStore;
   /** Where the lake lives, for messages. */
