@@ -14,7 +14,7 @@ export function parseStoredCampaign(campaignId: string, raw: unknown): Campaign 
       throw new CampaignValidationError(campaignId, [
         {
           field: 'id',
-          message: `is "${campaign.id}" but the campaign is stored as "${campaignId}" (a campaign file is named after its id: ${campaignId}.json holds "id": "${campaignId}"); make them match`,
+          message: `is "${campaign.id}" but the campaign is stored as "${campaignId}" (the file name or table key); make them match`,
         },
       ]);
     }

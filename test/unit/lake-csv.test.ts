@@ -136,4 +136,3 @@ describe('guardFormula and leading NUL', () => {
     expect(guardFormula(text)).toBe(`'${text}`);
   });
 });
-
