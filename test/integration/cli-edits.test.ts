@@ -4,8 +4,11 @@
  * campaign, a hand-edited file that stopped every run, a BOM, option values, a partial download, odd
  * folder names, unusable --out folders and control sequences reaching the terminal.
  */
+
+import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileRunStore } from '#adapters/local/file-stores.ts';
 import type { CampaignInput } from '#domain/campaign.ts';
@@ -195,6 +198,28 @@ describe('campaign edits (local store)', () => {
     // JSON is a machine format: the value is kept exactly.
     const json = JSON.parse((await linkgap(['campaign', 'show', 'trail-shoes', '--json'], env)).stdout);
     expect(json.campaign.name).toBe(hostile);
+  });
+});
+
+describe('the error line of the real process', () => {
+  it('escapes control characters a config file put in an error message', async () => {
+    const dir = tempDir('process');
+    try {
+      const file = aCampaignFile(dir.path, { '\u001b]52;c;aGk=\u0007\u009b2J': 1 });
+      const failed = await promisify(execFile)(process.execPath, ['cli/bin.js', 'campaign', 'add', file], {
+        env: { ...process.env, LINKGAP_HOME: join(dir.path, 'home') },
+        timeout: 30_000,
+      }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failed?.code).toBe(2);
+      expect(failed?.stderr).toContain('unknown field');
+      expect(failed?.stderr).toContain('\\x1b]52;c;aGk=\\x07\\x9b2J');
+      expect(failed?.stderr).not.toMatch(TERMINAL_CONTROL);
+    } finally {
+      dir.remove();
+    }
   });
 });
 
