@@ -5,7 +5,7 @@
 import { join, resolve } from 'node:path';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
-import type { CampaignStore, ObjectStore, RunStore } from '#shared/ports.ts';
+import type { EditableCampaignStore, ObjectStore, RunStore } from '#shared/ports.ts';
 
 /** The flags every `--aws`-capable command accepts. */
 export interface AwsOptions {
@@ -17,7 +17,7 @@ export interface AwsOptions {
 export interface Backend {
   /** For messages: "local (/path/.linkgap)" or "DynamoDB table X". */
   where: string;
-  campaigns(): CampaignStore;
+  campaigns(): EditableCampaignStore;
   runs(): RunStore;
   lake(): ObjectStore;
   /** Where the lake lives, for messages. */

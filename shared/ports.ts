@@ -38,6 +38,20 @@ export interface CampaignStore {
   remove(id: string): Promise<boolean>;
 }
 
+/**
+ * The writes a person triggers (`linkgap campaign add/update/enable/disable`), conditional so that two
+ * edits never silently overwrite each other. The pipeline only reads, so it needs {@link CampaignStore}.
+ */
+export interface EditableCampaignStore extends CampaignStore {
+  /** Stores a new campaign atomically; 'exists', writing nothing, when the id is already stored. */
+  create(campaign: Campaign): Promise<'created' | 'exists'>;
+  /**
+   * Replaces the stored campaign only while it still equals `expected` (what `get` returned when the
+   * edit began); 'changed', writing nothing, when it was edited or removed since.
+   */
+  replace(campaign: Campaign, expected: unknown): Promise<'replaced' | 'changed'>;
+}
+
 export type RunState = 'RUNNING' | 'SUCCEEDED' | 'FAILED';
 
 /** Who holds a claim: a local process (host and pid) or a Lambda invocation (host is its log stream). */

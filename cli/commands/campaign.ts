@@ -1,13 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type Campaign, CampaignValidationError, parseCampaign } from '#domain/campaign.ts';
+import { parseStoredCampaign } from '#pipeline/stored-campaign.ts';
 import type { RunRecord } from '#shared/ports.ts';
+import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
+import { campaignChanges, mergeForUpdate, scheduleText, startsNewBaseline } from '../campaign-edits.ts';
 import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { formatTable } from '../output.ts';
+import { formatTable, printable } from '../output.ts';
 
 export async function readCampaignFile(path: string): Promise<Campaign> {
+  return (await readCampaignInput(path)).campaign;
+}
+
+/** A campaign file, validated, with the JSON as written (to tell a field left out from a default). */
+export async function readCampaignInput(path: string): Promise<{ campaign: Campaign; input: unknown }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -16,14 +24,15 @@ export async function readCampaignFile(path: string): Promise<Campaign> {
       `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
-  let json: unknown;
+  let input: unknown;
   try {
-    json = JSON.parse(text);
+    // Windows editors save UTF-8 with a byte order mark; it is not part of the JSON.
+    input = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
     throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
   try {
-    return parseCampaign(json);
+    return { campaign: parseCampaign(input), input };
   } catch (error) {
     if (error instanceof CampaignValidationError) throw new UsageError(`${path}: ${error.message}`);
     throw error;
@@ -32,11 +41,20 @@ export async function readCampaignFile(path: string): Promise<Campaign> {
 
 /** The stored campaign, validated; a UsageError when it does not exist or no longer parses. */
 export async function loadCampaign(backend: Backend, id: string): Promise<Campaign> {
+  return (await loadStoredCampaign(backend, id)).campaign;
+}
+
+/** The stored campaign and its raw value as read (for a conditional write back). */
+async function loadStoredCampaign(
+  backend: Backend,
+  id: string,
+): Promise<{ campaign: Campaign; raw: unknown }> {
+  campaignIdArgument(id);
   const raw = await backend.campaigns().get(id);
   if (raw === undefined)
     throw new UsageError(`no campaign "${id}" in ${backend.where} (linkgap campaign list)`);
   try {
-    return parseCampaign(raw);
+    return { campaign: parseStoredCampaign(id, raw), raw };
   } catch (error) {
     if (error instanceof CampaignValidationError) {
       throw new UsageError(`stored ${error.message} (fix it with linkgap campaign update <file>)`);
@@ -44,11 +62,6 @@ export async function loadCampaign(backend: Backend, id: string): Promise<Campai
     throw error;
   }
 }
-
-const scheduleText = (campaign: Campaign) =>
-  campaign.schedule.every === 'month'
-    ? `monthly, day ${campaign.schedule.day}`
-    : `weekly, ${campaign.schedule.weekday}`;
 
 /** One `campaign show` runs-table row: status, date, cost, and why it failed. */
 export function runRow(record: RunRecord): Record<string, unknown> {
@@ -75,10 +88,13 @@ function withAwsOptions(command: Command): Command {
 }
 
 export function registerCampaignCommands(program: Command, context: CommandContext): void {
-  const campaign = program
-    .command('campaign')
-    .description('add, update, list, show, enable, disable and remove campaigns (local, or --aws)');
-  const out = (text: string) => context.output.out(text);
+  const campaign = exitTwoOnUsageErrors(
+    program
+      .command('campaign')
+      .description('add, update, list, show, enable, disable and remove campaigns (local, or --aws)'),
+  );
+  // Names, targets and run errors come from people and the Moz API: made printable on the way out.
+  const out = (text: string) => context.output.out(printable(text));
 
   /** Runs `work` against the backend the options choose, and closes it. */
   async function using(options: AwsOptions, work: (backend: Backend) => Promise<void>): Promise<void> {
@@ -98,15 +114,14 @@ export function registerCampaignCommands(program: Command, context: CommandConte
   ).action((file: string, options: AwsOptions) =>
     using(options, async (backend) => {
       const parsed = await readCampaignFile(file);
-      const store = backend.campaigns();
-      if ((await store.get(parsed.id)) !== undefined) {
+      // One conditional write: of two concurrent adds of an id, exactly one succeeds.
+      if ((await backend.campaigns().create(parsed)) === 'exists') {
         throw new UsageError(
           `campaign "${parsed.id}" already exists in ${backend.where}: use linkgap campaign update ${file}`,
         );
       }
-      await store.put(parsed);
       out(
-        `campaign ${parsed.id} added to ${backend.where} (${parsed.competitors.length} competitors, ${scheduleText(parsed)})`,
+        `campaign ${parsed.id} added to ${backend.where} (${parsed.competitors.length} competitors, ${scheduleText(parsed.schedule)})`,
       );
     }),
   );
@@ -114,22 +129,13 @@ export function registerCampaignCommands(program: Command, context: CommandConte
   withAwsOptions(
     campaign
       .command('update')
-      .description('validate a campaign JSON file and replace the stored campaign with the same id')
-      .argument('<file>', 'campaign JSON'),
-  ).action((file: string, options: AwsOptions) =>
-    using(options, async (backend) => {
-      const parsed = await readCampaignFile(file);
-      const store = backend.campaigns();
-      if ((await store.get(parsed.id)) === undefined) {
-        throw new UsageError(
-          `no campaign "${parsed.id}" in ${backend.where} to update: use linkgap campaign add ${file}`,
-        );
-      }
-      await store.put(parsed);
-      out(
-        `campaign ${parsed.id} updated in ${backend.where} (${parsed.competitors.length} competitors, ${scheduleText(parsed)})`,
-      );
-    }),
+      .description(
+        'validate a campaign JSON file and replace the stored campaign with the same id (keeps "enabled" unless the file sets it)',
+      )
+      .argument('<file>', 'campaign JSON')
+      .option('--new-baseline', 'go ahead when the change makes the next run start a new baseline'),
+  ).action((file: string, options: AwsOptions & { newBaseline?: boolean }) =>
+    using(options, (backend) => updateCampaign(file, options, backend, out)),
   );
 
   withAwsOptions(campaign.command('list').description('list stored campaigns')).action(
@@ -138,13 +144,13 @@ export function registerCampaignCommands(program: Command, context: CommandConte
         const rows: Record<string, unknown>[] = [];
         for await (const stored of backend.campaigns().list()) {
           try {
-            const parsed = parseCampaign(stored.raw);
+            const parsed = parseStoredCampaign(stored.id, stored.raw);
             rows.push({
               id: parsed.id,
               name: parsed.name ?? '',
               site: parsed.site.map((site) => site.target).join(', '),
               competitors: parsed.competitors.length,
-              schedule: scheduleText(parsed),
+              schedule: scheduleText(parsed.schedule),
               max_rows: parsed.maxRowsPerRun,
               enabled: parsed.enabled ? 'yes' : 'no',
             });
@@ -175,7 +181,8 @@ export function registerCampaignCommands(program: Command, context: CommandConte
       const config = await loadCampaign(backend, id);
       const runs = await backend.runs().list(id, limit);
       if (options.json) {
-        out(JSON.stringify({ campaign: config, runs }, null, 2));
+        // JSON is data: printed exactly (its escapes already keep control characters out).
+        context.output.out(JSON.stringify({ campaign: config, runs }, null, 2));
         return;
       }
       out(showText(config, runs, backend.where));
@@ -195,12 +202,13 @@ export function registerCampaignCommands(program: Command, context: CommandConte
         .argument('<id>', 'campaign id'),
     ).action((id: string, options: AwsOptions) =>
       using(options, async (backend) => {
-        const current = await loadCampaign(backend, id);
+        const { campaign: current, raw } = await loadStoredCampaign(backend, id);
         if (current.enabled === enabled) {
           out(`campaign ${id} is already ${enabled ? 'enabled' : 'disabled'}`);
           return;
         }
-        await backend.campaigns().put({ ...current, enabled });
+        if ((await backend.campaigns().replace({ ...current, enabled }, raw)) === 'changed')
+          throw changedMeanwhile(id, backend);
         out(`campaign ${id} ${enabled ? 'enabled' : 'disabled'} in ${backend.where}`);
       }),
     );
@@ -213,6 +221,7 @@ export function registerCampaignCommands(program: Command, context: CommandConte
       .argument('<id>', 'campaign id'),
   ).action((id: string, options: AwsOptions) =>
     using(options, async (backend) => {
+      campaignIdArgument(id);
       const store = backend.campaigns();
       const raw = await store.get(id);
       if (raw === undefined)
@@ -228,6 +237,59 @@ export function registerCampaignCommands(program: Command, context: CommandConte
   );
 }
 
+const changedMeanwhile = (id: string, backend: Backend) =>
+  new UsageError(
+    `campaign ${id} was changed in ${backend.where} while this command ran; nothing was written (run it again to apply it to the new version)`,
+  );
+
+/**
+ * `campaign update`: keeps the stored `enabled` unless the file sets it, prints every change, refuses
+ * a change that starts a new baseline without --new-baseline, and writes only if nobody else wrote
+ * the campaign since it was read.
+ */
+async function updateCampaign(
+  file: string,
+  options: { newBaseline?: boolean },
+  backend: Backend,
+  out: (text: string) => void,
+): Promise<void> {
+  const { campaign: fromFile, input } = await readCampaignInput(file);
+  const id = fromFile.id;
+  const raw = await backend.campaigns().get(id);
+  if (raw === undefined)
+    throw new UsageError(
+      `no campaign "${id}" in ${backend.where} to update: use linkgap campaign add ${file}`,
+    );
+  let stored: Campaign | undefined;
+  try {
+    stored = parseStoredCampaign(id, raw);
+  } catch (error) {
+    if (!(error instanceof CampaignValidationError)) throw error;
+  }
+  const next = mergeForUpdate(fromFile, input, raw);
+  const changes = stored
+    ? campaignChanges(stored, next)
+    : ['(the stored campaign was invalid: replaced as a whole)'];
+  if (changes.length === 0) {
+    out(`campaign ${id} in ${backend.where}: nothing changed`);
+    return;
+  }
+  const newBaseline = startsNewBaseline(next, (await backend.runs().latest(id))?.configHash);
+  const changeLines = changes.map((change) => `  ${change}`);
+  if (newBaseline && !options.newBaseline) {
+    out([`campaign ${id} in ${backend.where} would change:`, ...changeLines].join('\n'));
+    throw new UsageError(
+      `this changes what defines ${id}'s gap list (targets, scopes, threshold, source scope or sort): the next run starts a new baseline, with every prospect "new" and nothing closed or lost against earlier runs. Nothing was written; add --new-baseline to go ahead.`,
+    );
+  }
+  if ((await backend.campaigns().replace(next, raw)) === 'changed') throw changedMeanwhile(id, backend);
+  const lines = [`campaign ${id} updated in ${backend.where}:`, ...changeLines];
+  if (stored && !stored.enabled && !next.enabled && !changes.some((change) => change.startsWith('enabled:')))
+    lines.push(`it stays disabled (linkgap campaign enable ${id} schedules it again)`);
+  if (newBaseline) lines.push('the next run starts a new baseline (the config hash changed)');
+  out(lines.join('\n'));
+}
+
 /** The human text of `campaign show`: what it tracks, how, and its last runs. */
 export function showText(config: Campaign, runs: readonly RunRecord[], where: string): string {
   const targets = (list: Campaign['site']) => list.map((t) => `${t.target} (${t.scope})`).join(', ');
@@ -237,7 +299,7 @@ export function showText(config: Campaign, runs: readonly RunRecord[], where: st
     `  site:           ${targets(config.site)}`,
     `  competitors:    ${targets(config.competitors)}`,
     `  matching:       at least ${config.minMatchingTargets} competitor(s), sources at ${config.sourceScope} scope, sorted by ${config.sort}`,
-    `  schedule:       ${scheduleText(config)}`,
+    `  schedule:       ${scheduleText(config.schedule)}`,
     `  budget:         ${config.maxRowsPerRun} Moz rows per run; verify departures: ${config.verifyDepartures ? 'yes' : 'no'}`,
     `  ignore:         ${config.ignore.length === 0 ? '(none)' : config.ignore.join(', ')}`,
     '',

@@ -1,17 +1,18 @@
-import { access, constants, mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { access, constants, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { toCsv, toJsonLines } from '#lake/csv.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import { LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
+import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { type CommittedRun, committedRuns, copyKeys, tableKeyOf } from '../committed-runs.ts';
 import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { parseDateOption } from '../options.ts';
-import { processOutput } from '../output.ts';
+import { humanOutput, processOutput } from '../output.ts';
 
 export type DownloadFormat = 'parquet' | 'csv' | 'jsonl';
 const FORMATS: readonly DownloadFormat[] = ['parquet', 'csv', 'jsonl'];
@@ -24,20 +25,22 @@ interface DownloadOptions extends AwsOptions {
   runDate?: string;
   latest?: boolean;
   all?: boolean;
-  what: string;
+  what?: string;
   format: string;
   out: string;
 }
 
 export function registerDownloadCommand(program: Command, context: CommandContext): void {
-  program
-    .command('download')
+  exitTwoOnUsageErrors(program.command('download'))
     .description('copy committed snapshots of a campaign out of the lake (local, or S3 with --aws)')
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--run-date <date>', 'the run of this scheduled date (YYYY-MM-DD)')
     .option('--latest', 'the newest committed run (the default)')
     .option('--all', 'every committed run')
-    .option('--what <tables>', 'prospects, changes, runs, a comma list, or all', 'prospects')
+    .option(
+      '--what <tables>',
+      'prospects, changes, runs, a comma list, or all (default: all for parquet, so the folder is a whole lake; prospects for csv and jsonl)',
+    )
     .option(
       '--format <format>',
       'parquet (files as-is, Athena layout), csv (spreadsheets) or jsonl',
@@ -69,16 +72,44 @@ function parseTables(text: string): LakeTableName[] {
   return [...new Set(names)] as LakeTableName[];
 }
 
+/** Why the system refused to make a folder, in words. */
+function refusal(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EROFS') return 'the file system is read-only';
+  if (code === 'ENOSPC') return 'no space left on the device';
+  if (code === 'ENOENT') return 'folders cannot be made there';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * The --out folder, created if missing. Made one level at a time below the nearest existing folder
+ * (mkdir's recursive mode never returns on some paths, e.g. under /proc), so every failure is one
+ * line that names what is in the way.
+ */
 async function writableFolder(out: string): Promise<string> {
   const folder = resolve(out);
-  try {
-    await mkdir(folder, { recursive: true });
-    await access(folder, constants.W_OK);
-  } catch (error) {
-    throw new UsageError(
-      `cannot write to --out ${out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
+  const missing: string[] = [];
+  // Walks up one level per step: at most as many steps as the path has parts.
+  for (let current = folder; ; current = dirname(current)) {
+    const info = await stat(current).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+      throw new UsageError(`cannot write to --out ${out}: ${current}: ${refusal(error)}`);
+    });
+    if (info?.isDirectory()) break;
+    if (info) throw new UsageError(`cannot write to --out ${out}: ${current} is a file, not a folder`);
+    missing.unshift(current);
+    if (dirname(current) === current) break;
   }
+  for (const level of missing) {
+    await mkdir(level).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') return; // made meanwhile by someone else: fine
+      throw new UsageError(`cannot create --out ${out}: ${refusal(error)} (${level})`);
+    });
+  }
+  await access(folder, constants.W_OK).catch((error: unknown) => {
+    throw new UsageError(`cannot write to --out ${out}: ${refusal(error)}`);
+  });
   return folder;
 }
 
@@ -112,7 +143,10 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
   const format = options.format as DownloadFormat;
   if (!FORMATS.includes(format))
     throw new UsageError(`--format must be parquet, csv or jsonl; got "${options.format}"`);
-  const tables = parseTables(options.what);
+  // Parquet keeps the lake layout, so the folder is queried as a lake: a table left out would read as
+  // empty (a closure rate of 0 every month). CSV and JSON Lines are for people: prospects by default.
+  const tables = parseTables(options.what ?? (format === 'parquet' ? 'all' : 'prospects'));
+  campaignIdArgument(options.campaign, '--campaign id');
   if (options.runDate !== undefined) parseDateOption(options.runDate, '--run-date');
   const lake = backend.lake();
   const runs = await committedRuns(lake, options.campaign);
@@ -145,7 +179,7 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
   const first = selected[0]?.runDate;
   const last = selected.at(-1)?.runDate;
   const runText = selected.length === 1 ? `run ${first}` : `${selected.length} runs (${first} to ${last})`;
-  const out = (text: string) => context.output.out(text);
+  const out = humanOutput(context.output).out;
   out(
     `downloaded ${options.campaign} ${runText} from ${backend.lakeWhere()}: ${written.length} ${format} file(s) in ${folder}`,
   );

@@ -2,13 +2,15 @@ import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { toCsv } from '#lake/csv.ts';
+import type { Lake } from '#lake/duckdb.ts';
 import { findLakeQuery, LAKE_QUERIES, withCampaign } from '#lake/queries.ts';
-import type { Column } from '#lake/schema.ts';
+import type { Column, LakeTableName } from '#lake/schema.ts';
+import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import type { AthenaResult } from '../athena.ts';
 import { localHome } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { formatTable } from '../output.ts';
+import { formatTable, printable } from '../output.ts';
 
 type QueryFormat = 'table' | 'csv' | 'json';
 
@@ -24,8 +26,7 @@ interface QueryOptions {
 }
 
 export function registerQueryCommand(program: Command, context: CommandContext): void {
-  program
-    .command('query')
+  exitTwoOnUsageErrors(program.command('query'))
     .description(
       'run SQL over the views prospects, changes and runs (local DuckDB, or Athena with --aws --athena)',
     )
@@ -78,7 +79,7 @@ function chooseSql(sqlArgument: string | undefined, options: QueryOptions): stri
       );
     }
     if (options.campaign === undefined) throw new UsageError('--cookbook needs --campaign <id>');
-    return withCampaign(query.sql, options.campaign);
+    return withCampaign(query.sql, campaignIdArgument(options.campaign, '--campaign id'));
   }
   if (sqlArgument === undefined || sqlArgument.trim() === '') {
     throw new UsageError(
@@ -119,6 +120,17 @@ async function queryLocal(
   const { openLake, toPlain } = await import('#lake/duckdb.ts');
   const lake = await openLake(lakeRoot);
   try {
+    await refuseSeveralStatements(lake, sql);
+    const missing = missingTables(lake, sql);
+    if (options.cookbook !== undefined && options.campaign !== undefined) {
+      await refuseUnanswerableCookbook(lake, missing, options.campaign, lakeRoot);
+    } else if (missing.length > 0 && !lake.tablesWithoutFiles().includes('runs')) {
+      context.output.err(
+        printable(
+          `linkgap: warning: ${lakeRoot} has no ${missing.join(' or ')} files; those views are empty (download them with --what all)`,
+        ),
+      );
+    }
     const reader = await lake.connection.runAndReadAll(sql).catch((error: unknown) => {
       throw new UsageError(
         `query failed: ${duckdbErrorLine(error instanceof Error ? error.message : String(error))}`,
@@ -133,6 +145,54 @@ async function queryLocal(
     return { columns, rows };
   } finally {
     lake.close();
+  }
+}
+
+/** DuckDB runs every statement but returns only the last answer: say so instead of hiding the others. */
+async function refuseSeveralStatements(lake: Lake, sql: string): Promise<void> {
+  const statements = await lake.connection.extractStatements(sql).catch(() => undefined);
+  // A statement DuckDB cannot parse is reported by the query itself, with DuckDB's own message.
+  if (statements !== undefined && statements.count > 1) {
+    throw new UsageError(
+      `query runs one SQL statement at a time; this has ${statements.count} (run each with its own linkgap query)`,
+    );
+  }
+}
+
+/**
+ * The lake views the SQL reads (FROM / JOIN, which is how every cookbook query names them) that have
+ * no files in this lake, e.g. a download of one table. DuckDB's own getTableNames sees through the
+ * views to no table at all, so the names are read from the text.
+ */
+function missingTables(lake: Lake, sql: string): LakeTableName[] {
+  const read = new Set(
+    [...sql.matchAll(/\b(?:from|join)\s+"?(prospects|changes|runs)\b/gi)].map((match) =>
+      match[1]?.toLowerCase(),
+    ),
+  );
+  return lake.tablesWithoutFiles().filter((table) => read.has(table));
+}
+
+/**
+ * A cookbook answer over a lake that lacks one of its tables, or for a campaign without runs, would
+ * be zeros or "(no rows)" that look like a real answer: refuse and say why.
+ */
+async function refuseUnanswerableCookbook(
+  lake: Lake,
+  missing: readonly LakeTableName[],
+  campaign: string,
+  lakeRoot: string,
+): Promise<void> {
+  const runs = await lake.query(`SELECT count(*) AS n FROM runs WHERE campaign_id = '${campaign}'`);
+  if (Number(runs[0]?.n ?? 0) === 0) {
+    throw new UsageError(
+      `campaign "${campaign}" has no committed runs in ${lakeRoot} (linkgap campaign list; linkgap run --campaign ${campaign})`,
+    );
+  }
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${lakeRoot} has no ${missing.join(' or ')} files, so this cookbook query would answer with zeros; download every table: linkgap download --campaign ${campaign} --all --what all --format parquet --out <dir>`,
+    );
   }
 }
 
@@ -170,5 +230,7 @@ export function formatRows(
       .replace(/^\uFEFF/, '')
       .replace(/\r\n$/, '');
   }
-  return rows.length === 0 ? `(no rows; columns: ${columns.join(', ')})` : formatTable(rows, columns);
+  return rows.length === 0
+    ? printable(`(no rows; columns: ${columns.join(', ')})`)
+    : formatTable(rows, columns);
 }

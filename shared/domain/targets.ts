@@ -86,9 +86,13 @@ function toAsciiHost(authority: string): string {
   } catch {
     throw new TargetError(`"${truncate(authority)}" is not a valid host name`);
   }
-  if (ascii.startsWith('[') || /^[0-9.]+$/.test(ascii))
+  // WHATWG URL parsing rewrites every IPv4 spelling (127.1, 0x7f.0.0.1, 2130706433) as a dotted quad.
+  if (ascii.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(ascii))
     throw new TargetError('must be a domain name, not an IP address');
   const labels = ascii.replace(/\.$/, '').split('.');
+  // '..', '.' or '%2e%2e' (a path, not a host): an empty label is never a host name.
+  if (labels.some((label) => label === ''))
+    throw new TargetError(`"${truncate(authority)}" is not a valid host name`);
   if (labels.length < 2) throw new TargetError(`"${truncate(ascii)}" is not a domain name (it has no dot)`);
   if (ascii.length > 253 || !labels.every((label) => LABEL.test(label))) {
     throw new TargetError(`"${truncate(ascii)}" is not a valid host name`);

@@ -8,14 +8,15 @@
  *
  * Formula injection: page titles and URLs come from third-party sites. A text cell that starts with
  * '=', '+', '-', '@', a tab or a carriage return would be evaluated by a spreadsheet as a formula,
- * so such a cell gets a leading apostrophe ("'=HYPERLINK(...)"), which spreadsheets show as text.
+ * and so would one that starts with NUL (some spreadsheets drop NUL while importing), so such a cell gets a leading apostrophe ("'=HYPERLINK(...)"), which spreadsheets show as text.
  * Numbers are written as they are (a negative number is not a formula), so a guarded cell differs
  * from the lake value by exactly that apostrophe.
  */
 import type { Column } from './schema.ts';
 
 export const CSV_BOM = '\uFEFF';
-const FORMULA_START = /^[=+\-@\t\r]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a leading NUL is one of the dangerous starts.
+const FORMULA_START = /^[=+\-@\t\r\u0000]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 
 function cellText(value: unknown): string {

@@ -6,6 +6,10 @@
  * Kept in its own file on purpose: it imports the native @duckdb/node-api, which Lambda bundles
  * must never pull in. Nothing else in shared/lake imports this file.
  */
+import { rmSync } from 'node:fs';
+import { mkdtemp, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, sep } from 'node:path';
 import {
   DuckDBArrayValue,
   type DuckDBConnection,
@@ -47,6 +51,8 @@ export function duckdbTypeOf(column: Column): string {
 
 export interface Lake {
   connection: DuckDBConnection;
+  /** The tables that had no files when the views were last made (their views are empty). */
+  tablesWithoutFiles(): LakeTableName[];
   /** Run SQL; values come back as plain JS (see toPlain). */
   query(sql: string): Promise<Record<string, unknown>[]>;
   /** Re-create the views, e.g. after the first files of a table were written. */
@@ -62,8 +68,25 @@ function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-function fileGlob(lakeRoot: string, table: LakeTableName): string {
+/** DuckDB reads `*`, `?` and `[` anywhere in a path as a glob; `[c]` matches the character itself. */
+const escapeGlob = (path: string) => path.replace(/[*?[]/g, (character) => `[${character}]`);
+
+/**
+ * The lake folder as DuckDB globs can name it, whatever the folder is called. Glob characters are
+ * escaped; a backslash cannot be escaped in a DuckDB glob (outside Windows, where it is the
+ * separator), so such a folder is reached through a symbolic link with a plain name instead.
+ */
+async function globbableRoot(lakeRoot: string): Promise<{ root: string; dispose(): void }> {
   const root = lakeRoot.replace(/[\\/]+$/, '');
+  if (sep === '\\' || !root.includes('\\')) return { root: escapeGlob(root), dispose() {} };
+  const folder = await mkdtemp(join(tmpdir(), 'linkgap-lake-'));
+  const link = join(folder, 'lake');
+  await symlink(root, link, 'junction');
+  // rm removes the link itself, never what it points to.
+  return { root: escapeGlob(link), dispose: () => rmSync(folder, { recursive: true, force: true }) };
+}
+
+function fileGlob(root: string, table: LakeTableName): string {
   return `${root}/${LAKE_TABLES[table].prefix}/**/*.${LAKE_TABLES[table].format}`;
 }
 
@@ -96,28 +119,45 @@ function viewSql(table: LakeTableName, glob: string, hasFiles: boolean): string 
  * files yet gets an empty view of the right shape; call `refresh()` once files exist.
  */
 export async function openLake(lakeRoot: string): Promise<Lake> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
+  const { root, dispose } = await globbableRoot(lakeRoot);
+  let instance: DuckDBInstance;
+  let connection: DuckDBConnection;
+  try {
+    instance = await DuckDBInstance.create(':memory:');
+    connection = await instance.connect();
+  } catch (error) {
+    dispose();
+    throw error;
+  }
+  let empty: LakeTableName[] = [];
+  const close = () => {
+    connection.closeSync();
+    instance.closeSync();
+    dispose();
+  };
 
   async function refresh(): Promise<void> {
+    const withoutFiles: LakeTableName[] = [];
     for (const table of Object.keys(LAKE_TABLES) as LakeTableName[]) {
-      const glob = fileGlob(lakeRoot, table);
+      const glob = fileGlob(root, table);
       const found = await connection.runAndReadAll(`SELECT count(*) AS n FROM glob(${sqlString(glob)})`);
       const hasFiles = Number(found.getRowObjects()[0]?.n ?? 0) > 0;
+      if (!hasFiles) withoutFiles.push(table);
       await connection.run(viewSql(table, glob, hasFiles));
     }
+    empty = withoutFiles;
   }
 
   try {
     await refresh();
   } catch (error) {
-    connection.closeSync();
-    instance.closeSync();
+    close();
     throw error;
   }
 
   return {
     connection,
+    tablesWithoutFiles: () => [...empty],
     async query(sql) {
       const reader = await connection.runAndReadAll(sql);
       return reader.getRowObjects().map((row) => {
@@ -127,10 +167,7 @@ export async function openLake(lakeRoot: string): Promise<Lake> {
       });
     },
     refresh,
-    close() {
-      connection.closeSync();
-      instance.closeSync();
-    },
+    close,
   };
 }
 

@@ -130,3 +130,9 @@ describe('toJsonLines', () => {
     expect(toJsonLines([{ n: 5n }])).toBe('{"n":5}\n');
   });
 });
+
+describe('guardFormula and leading NUL', () => {
+  it.each(['\u0000=cmd|calc', '\u0000+1', '\u0000'])('guards a cell that starts with NUL (%j)', (text) => {
+    expect(guardFormula(text)).toBe(`'${text}`);
+  });
+});

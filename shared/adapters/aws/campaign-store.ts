@@ -1,12 +1,14 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  type PutCommandInput,
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
 import type { Campaign } from '#domain/campaign.ts';
-import type { CampaignStore, Clock, StoredCampaign } from '#shared/ports.ts';
+import type { Clock, EditableCampaignStore, StoredCampaign } from '#shared/ports.ts';
 import { CAMPAIGNS_GSI1PK, campaignIdFromPk, campaignKey, TABLE_KEYS } from './table.ts';
 
 export interface DynamoCampaignStoreOptions {
@@ -23,9 +25,32 @@ export interface DynamoCampaignStoreOptions {
  * and edit it in the console. Nothing is validated on the way out: a hand-edited item that no longer
  * parses must fail only its own run, so `get` and `list` hand back the raw value.
  */
-export function createDynamoCampaignStore(options: DynamoCampaignStoreOptions): CampaignStore {
+export function createDynamoCampaignStore(options: DynamoCampaignStoreOptions): EditableCampaignStore {
   const { doc, tableName } = options;
   const clock = options.clock ?? (() => new Date());
+  const itemOf = (campaign: Campaign) => ({
+    ...campaignKey(campaign.id),
+    [TABLE_KEYS.gsi1.partitionKey]: CAMPAIGNS_GSI1PK,
+    [TABLE_KEYS.gsi1.sortKey]: campaign.id,
+    config: campaign,
+    updatedAt: clock().toISOString(),
+  });
+  /** A put that only happens when `condition` holds; false when it did not. */
+  const conditionalPut = async (
+    campaign: Campaign,
+    condition: Pick<
+      PutCommandInput,
+      'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+  ): Promise<boolean> => {
+    try {
+      await doc.send(new PutCommand({ TableName: tableName, Item: itemOf(campaign), ...condition }));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  };
 
   return {
     async get(id) {
@@ -54,18 +79,27 @@ export function createDynamoCampaignStore(options: DynamoCampaignStoreOptions): 
     },
 
     async put(campaign: Campaign) {
-      await doc.send(
-        new PutCommand({
-          TableName: tableName,
-          Item: {
-            ...campaignKey(campaign.id),
-            [TABLE_KEYS.gsi1.partitionKey]: CAMPAIGNS_GSI1PK,
-            [TABLE_KEYS.gsi1.sortKey]: campaign.id,
-            config: campaign,
-            updatedAt: clock().toISOString(),
-          },
-        }),
-      );
+      await doc.send(new PutCommand({ TableName: tableName, Item: itemOf(campaign) }));
+    },
+
+    async create(campaign) {
+      const created = await conditionalPut(campaign, {
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': TABLE_KEYS.partitionKey },
+      });
+      return created ? 'created' : 'exists';
+    },
+
+    async replace(campaign, expected) {
+      // The whole config map must still be what was read: this catches a console edit as well as
+      // another `campaign update`, and fails on a removed item (no config to compare).
+      if (expected === undefined) return 'changed';
+      const replaced = await conditionalPut(campaign, {
+        ConditionExpression: '#config = :expected',
+        ExpressionAttributeNames: { '#config': 'config' },
+        ExpressionAttributeValues: { ':expected': expected },
+      });
+      return replaced ? 'replaced' : 'changed';
     },
 
     async remove(id) {

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Campaign } from '#domain/campaign.ts';
 import type {
-  CampaignStore,
   ClaimRequest,
   ClaimResult,
+  EditableCampaignStore,
   LatestPointer,
   RunOwner,
   RunRecord,
@@ -24,7 +25,8 @@ async function readJson(path: string): Promise<unknown | undefined> {
     throw error;
   }
   try {
-    return JSON.parse(text) as unknown;
+    // Windows editors save UTF-8 with a byte order mark; it is not part of the JSON.
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
   } catch {
     // Hand-edited and broken: hand the text on, so validation fails this campaign only.
     return text;
@@ -38,14 +40,37 @@ async function writeJsonAtomically(path: string, value: unknown): Promise<void> 
   await rename(temporary, path);
 }
 
+/**
+ * Writes a file that must not exist yet: the whole text goes to a temporary file, which is then
+ * hard-linked to its name. link() fails with EEXIST when the name is taken, atomically, so of two
+ * writers exactly one wins and nobody ever sees a half-written file.
+ */
+async function createJsonExclusively(path: string, value: unknown): Promise<'created' | 'exists'> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
+  try {
+    await link(temporary, path);
+    return 'created';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+    throw error;
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
 const safeId = (id: string) => {
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(id) || id.startsWith('.'))
     throw new Error(`invalid id: ${id.slice(0, 80)}`);
   return id;
 };
 
-/** Campaigns as one JSON file each under `<home>/campaigns/`, editable by hand. */
-export function createFileCampaignStore(home: string): CampaignStore {
+/**
+ * Campaigns as one JSON file each under `<home>/campaigns/`, editable by hand. `replace` compares and
+ * writes under a lock file, so two CLI edits serialize; a hand edit in between is seen as a change.
+ */
+export function createFileCampaignStore(home: string): EditableCampaignStore {
   const folder = join(home, 'campaigns');
   const pathOf = (id: string) => join(folder, `${safeId(id)}.json`);
   return {
@@ -64,6 +89,14 @@ export function createFileCampaignStore(home: string): CampaignStore {
       }
     },
     put: (campaign: Campaign) => writeJsonAtomically(pathOf(campaign.id), campaign),
+    create: (campaign: Campaign) => createJsonExclusively(pathOf(campaign.id), campaign),
+    replace: (campaign: Campaign, expected: unknown) =>
+      withFileLock(join(folder, '.lock'), async () => {
+        const current = await readJson(pathOf(campaign.id));
+        if (current === undefined || !isDeepStrictEqual(current, expected)) return 'changed';
+        await writeJsonAtomically(pathOf(campaign.id), campaign);
+        return 'replaced';
+      }),
     async remove(id) {
       const path = pathOf(id);
       const existed = (await readJson(path)) !== undefined;

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeTarget, TargetError } from '#domain/targets.ts';
+
+describe('normalizeTarget refuses path tricks for the right reason', () => {
+  it.each([
+    ['..', 'root_domain'],
+    ['../../etc/passwd', 'page'],
+    ['%2e%2e', 'root_domain'],
+    ['%2e%2e/%2e%2e/etc/passwd', 'page'],
+    ['.', 'root_domain'],
+    ['...', 'subdomain'],
+  ] as const)('%j (%s) is not a valid host name, not an IP address', (target, scope) => {
+    expect(() => normalizeTarget(target, scope)).toThrow(TargetError);
+    expect(() => normalizeTarget(target, scope)).toThrow(/is not a valid host name/);
+    expect(() => normalizeTarget(target, scope)).not.toThrow(/IP address/);
+  });
+
+  it.each(['10.0.0.1', '127.1', '0x7f.0.0.1', '2130706433'])('%s is an IP address', (target) => {
+    expect(() => normalizeTarget(target, 'root_domain')).toThrow(/IP address/);
+  });
+});
