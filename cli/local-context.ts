@@ -4,7 +4,7 @@ import { createFileCampaignStore, createFileRunStore } from '#adapters/local/fil
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { staticSecretSource } from '#adapters/local/static-secrets.ts';
 import { createMozClient, type MozClient } from '#moz/client.ts';
-import { mozConfigFromEnv } from '#moz/config.ts';
+import { mozConfigFromEnv, publicBaseUrl } from '#moz/config.ts';
 import { createIntervalRateGate } from '#moz/rate-gate.ts';
 import { silentLog } from '#shared/observability.ts';
 import type { CampaignStore, Log, ObjectStore, RunStore, SecretSource } from '#shared/ports.ts';
@@ -91,7 +91,7 @@ export async function createLocalContext(options: LocalContextOptions): Promise<
     lake: createFsObjectStore(lakeRoot),
     secrets,
     moz,
-    mozBaseUrl: simulator ? 'embedded-simulator' : mozBaseUrl,
+    mozBaseUrl: simulator ? 'embedded-simulator' : publicBaseUrl(mozBaseUrl),
     simulator,
     softwareVersion: VERSION,
     async close() {

@@ -7,6 +7,7 @@ import { createDynamoRateGate } from '#adapters/aws/rate-gate.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createSecretsManagerSource } from '#adapters/aws/secret-source.ts';
 import { createMozClient } from '#moz/client.ts';
+import { publicBaseUrl } from '#moz/config.ts';
 import { createRunDeps, type RunDeps } from '#pipeline/run-deps.ts';
 import type { Queue } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
@@ -48,7 +49,7 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
       moz,
       log,
       metrics: observability.metrics,
-      provenance: { softwareVersion: VERSION, mozBaseUrl: config.mozBaseUrl },
+      provenance: { softwareVersion: VERSION, mozBaseUrl: publicBaseUrl(config.mozBaseUrl) },
       owner: { host: env.AWS_LAMBDA_LOG_STREAM_NAME || 'lambda', pid: process.pid },
     }),
     queue: createSqsQueue({ sqs: clients.sqs, queueUrl: config.queueUrl }),

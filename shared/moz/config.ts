@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { blankToUndefined, httpUrlVariable, parseEnv } from '#shared/env.ts';
 import type { MozCredentials } from './types.ts';
 
 /**
@@ -6,24 +7,25 @@ import type { MozCredentials } from './types.ts';
  * (shared/moz itself never reads process.env). Parse once per cold start.
  */
 
+/** The Moz Links API; point MOZ_API_BASE_URL elsewhere only for a stand-in. */
+export const DEFAULT_MOZ_BASE_URL = 'https://lsapi.seomoz.com';
+/** The Moz free tier: 1 request per 10 s, for the whole account. */
+export const DEFAULT_MOZ_RATE = { requests: 1, intervalMs: 10_000 } as const;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
-const blankToUndefined = (value: unknown) =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 export const MozEnv = z
   .object({
-    MOZ_API_BASE_URL: z.preprocess(
-      blankToUndefined,
-      z
-        .url({ protocol: /^https?$/, error: 'MOZ_API_BASE_URL must be an http(s) URL' })
-        .default('https://lsapi.seomoz.com'),
-    ),
+    MOZ_API_BASE_URL: httpUrlVariable('MOZ_API_BASE_URL', DEFAULT_MOZ_BASE_URL),
     MOZ_TOKEN: z.preprocess(blankToUndefined, z.string().optional()),
     MOZ_ACCESS_ID: z.preprocess(blankToUndefined, z.string().optional()),
     MOZ_SECRET_KEY: z.preprocess(blankToUndefined, z.string().optional()),
     /** Free tier: 1 request per 10 s. */
-    MOZ_REQUESTS_PER_INTERVAL: z.preprocess(blankToUndefined, positiveInt(1)),
-    MOZ_INTERVAL_MS: z.preprocess(blankToUndefined, z.coerce.number().int().min(0).default(10_000)),
+    MOZ_REQUESTS_PER_INTERVAL: z.preprocess(blankToUndefined, positiveInt(DEFAULT_MOZ_RATE.requests)),
+    MOZ_INTERVAL_MS: z.preprocess(
+      blankToUndefined,
+      z.coerce.number().int().min(0).default(DEFAULT_MOZ_RATE.intervalMs),
+    ),
     MOZ_TIMEOUT_MS: z.preprocess(blankToUndefined, positiveInt(30_000)),
     MOZ_MAX_ATTEMPTS: z.preprocess(blankToUndefined, positiveInt(6)),
   })
@@ -55,12 +57,7 @@ export class MozConfigError extends Error {
 
 /** Parses a passed env record. MOZ_TOKEN wins over MOZ_ACCESS_ID + MOZ_SECRET_KEY when both are set. */
 export function mozConfigFromEnv(env: Record<string, string | undefined>): MozConfig {
-  const parsed = MozEnv.safeParse(env);
-  if (!parsed.success) {
-    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || '(env)'}: ${i.message}`).join('; ');
-    throw new MozConfigError(`invalid Moz configuration: ${detail}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(MozEnv, env, (detail) => new MozConfigError(`invalid Moz configuration: ${detail}`));
   let credentials: MozCredentials | undefined;
   if (e.MOZ_TOKEN !== undefined) credentials = { kind: 'token', token: e.MOZ_TOKEN };
   else if (e.MOZ_ACCESS_ID !== undefined && e.MOZ_SECRET_KEY !== undefined) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_MOZ_BASE_URL, DEFAULT_MOZ_RATE } from '#moz/config.ts';
 import { blankToUndefined, httpUrlVariable, parseEnv, requiredVariable } from '#shared/env.ts';
 
 /**
@@ -15,7 +16,7 @@ export const LAMBDA_ENV_VARIABLES = {
   rateRequests: 'MOZ_RATE_REQUESTS',
   rateIntervalMs: 'MOZ_RATE_INTERVAL_MS',
   rateGateName: 'LINKGAP_RATE_GATE_NAME',
-  /** The dispatcher's calendar time zone; parsed in functions/dispatcher/deps.ts. */
+  /** The dispatcher's calendar time zone (dispatcherConfigFromEnv). */
   timeZone: 'LINKGAP_TIME_ZONE',
   /** Read by Powertools itself (logger service name, metrics namespace). */
   serviceName: 'POWERTOOLS_SERVICE_NAME',
@@ -24,10 +25,7 @@ export const LAMBDA_ENV_VARIABLES = {
 
 export type LambdaSetting = keyof typeof LAMBDA_ENV_VARIABLES;
 
-/** The Moz Links API; point MOZ_API_BASE_URL elsewhere only for a stand-in. */
-export const DEFAULT_MOZ_BASE_URL = 'https://lsapi.seomoz.com';
-/** The Moz free tier: 1 request per 10 s, for the whole account. */
-export const DEFAULT_MOZ_RATE = { requests: 1, intervalMs: 10_000 } as const;
+export { DEFAULT_MOZ_BASE_URL, DEFAULT_MOZ_RATE } from '#moz/config.ts';
 
 /**
  * The environment of a function: each setting given, under the variable its handler reads.
@@ -112,4 +110,39 @@ export function awsConfigFromEnv(env: Record<string, string | undefined>): AwsCo
       intervalMs: e.MOZ_RATE_INTERVAL_MS,
     },
   };
+}
+
+const TimeZone = z.preprocess(
+  blankToUndefined,
+  z
+    .string()
+    .default('UTC')
+    .refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, `${V.timeZone} must be an IANA time zone such as Europe/Berlin`),
+);
+
+/** What the dispatcher is deployed with: the table, the run queue and its calendar's time zone. */
+const DispatcherEnv = AwsEnv.pick({ [V.tableName]: true, [V.queueUrl]: true }).extend({
+  [V.timeZone]: TimeZone,
+});
+
+export interface DispatcherConfig {
+  tableName: string;
+  queueUrl: string;
+  timeZone: string;
+}
+
+export function dispatcherConfigFromEnv(env: Record<string, string | undefined>): DispatcherConfig {
+  const e = parseEnv(
+    DispatcherEnv,
+    env,
+    (detail) => new AwsConfigError(`invalid Lambda environment: ${detail}`),
+  );
+  return { tableName: e.LINKGAP_TABLE, queueUrl: e.LINKGAP_QUEUE_URL, timeZone: e.LINKGAP_TIME_ZONE };
 }
