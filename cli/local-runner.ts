@@ -1,17 +1,24 @@
 import { thisProcess } from '#adapters/local/file-stores.ts';
 import {
+  BackdatedRunError,
   createRunDeps,
+  ForceRejectedError,
   type RunDeps,
   RunFailedError,
   type RunOutcome,
   runCampaign,
 } from '#pipeline/run-campaign.ts';
-import type { Log, Metrics, RunMessage } from '#shared/ports.ts';
+import type { Log, Metrics, RunMessage, RunRecord } from '#shared/ports.ts';
+import { INTERRUPTED_EXIT_CODE } from './interrupts.ts';
 import type { LocalContext } from './local-context.ts';
 
 export interface LocalRunResult {
   message: RunMessage;
-  outcome: RunOutcome | { outcome: 'failed'; kind: string; message: string };
+  outcome:
+    | RunOutcome
+    | { outcome: 'failed'; kind: string; message: string }
+    /** Refused before any Moz call: a back-dated date, or a --force that cannot replace. */
+    | { outcome: 'refused'; message: string };
 }
 
 /** The local composition of a run: the embedded stores, this process as the claims' owner. */
@@ -48,9 +55,48 @@ export async function runLocally(
       const outcome = await runCampaign({ ...message, force: options.force, signal: options.signal }, deps);
       results.push({ message, outcome });
     } catch (error) {
+      if (error instanceof BackdatedRunError || error instanceof ForceRejectedError) {
+        results.push({ message, outcome: { outcome: 'refused', message: error.message } });
+        continue;
+      }
       if (!(error instanceof RunFailedError)) throw error;
       results.push({ message, outcome: { outcome: 'failed', kind: error.kind, message: error.message } });
     }
   }
   return results;
+}
+
+/** "pid 4242 on laptop until 2026-03-01 06:15 UTC": who holds a claim, for people. */
+export function holderOf(record: RunRecord): string {
+  const who = record.owner ? `pid ${record.owner.pid} on ${record.owner.host}` : 'another worker';
+  return `${who} until ${new Date(record.leaseUntil).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/** The one line a run that did not finish ends with, and its exit code; undefined when all is done. */
+export function unfinishedLine(
+  results: readonly LocalRunResult[],
+  interrupted: boolean,
+): { line: string; exitCode: number } | undefined {
+  const paused = results.find((result) => result.outcome.outcome === 'paused');
+  if (interrupted) {
+    const saved =
+      paused?.outcome.outcome === 'paused'
+        ? `saved ${paused.outcome.pages} page(s) (${paused.outcome.rowsConsumed} Moz rows) of ${paused.message.campaignId} ${paused.outcome.runDate}`
+        : 'nothing was in progress';
+    return {
+      line: `interrupted: ${saved}; run the same command again to resume`,
+      exitCode: INTERRUPTED_EXIT_CODE,
+    };
+  }
+  const busy = results.find((result) => result.outcome.outcome === 'busy');
+  if (busy?.outcome.outcome === 'busy') {
+    const { runDate, holder } = busy.outcome;
+    return {
+      line: `${busy.message.campaignId} ${runDate} is being run by ${holderOf(holder)}; try again when it is done`,
+      exitCode: 1,
+    };
+  }
+  const failed = results.filter((result) => ['failed', 'refused'].includes(result.outcome.outcome)).length;
+  if (failed > 0) return { line: `${failed} campaign run(s) failed or were refused`, exitCode: 1 };
+  return undefined;
 }

@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '#shared/version.ts';
 import type { CliEnvironment, CommandContext } from './context.ts';
 import { ExitCodeError, UsageError } from './errors.ts';
-import { processOutput } from './output.ts';
+import { humanOutput, processOutput } from './output.ts';
 
 /** A top-level command: what `--help` lists, and the module that registers it in full. */
 export interface LazyCommand {
@@ -84,10 +84,13 @@ export async function main(
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Commander's own usage errors (unknown option, missing argument) exit 1; linkgap's usage code is 2.
+    if (error instanceof CommanderError) return error.exitCode === 1 ? 2 : error.exitCode;
     const debug = argv.includes('--debug');
-    if (debug && error instanceof Error) output.err(error.stack ?? error.message);
-    else output.err(`linkgap: ${error instanceof Error ? error.message : String(error)}`);
+    // Error text can carry API text: printed for people, so made printable.
+    const human = humanOutput(output);
+    if (debug && error instanceof Error) human.err(error.stack ?? error.message);
+    else human.err(`linkgap: ${error instanceof Error ? error.message : String(error)}`);
     if (error instanceof ExitCodeError) return error.exitCode;
     return error instanceof UsageError ? 2 : 1;
   }

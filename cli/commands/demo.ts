@@ -10,8 +10,9 @@ import { silentLog } from '#shared/observability.ts';
 import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
 import type { CommandContext } from '../context.ts';
 import { ExitCodeError } from '../errors.ts';
+import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext, type LocalContext } from '../local-context.ts';
-import { runLocally } from '../local-runner.ts';
+import { runLocally, unfinishedLine } from '../local-runner.ts';
 import { parseDateOption, todayUtc } from '../options.ts';
 import { formatTable } from '../output.ts';
 
@@ -61,11 +62,14 @@ async function runDemo(local: LocalContext, context: CommandContext, runDates: s
   );
   output.out(`Moz: embedded simulator at ${local.simulator?.baseUrl}; home: ${local.home}\n`);
 
+  const interrupts = trapInterrupts(output);
   const results = await runLocally(
     local,
     runDates.map((runDate) => ({ campaignId: campaign.id, runDate })),
-    { log: silentLog },
-  );
+    { log: silentLog, signal: interrupts.signal },
+  ).finally(() => interrupts.release());
+  const unfinished = unfinishedLine(results, interrupts.signal.aborted);
+  if (unfinished) throw new ExitCodeError(unfinished.line, unfinished.exitCode);
   const rows: Record<string, unknown>[] = [];
   for (const result of results) {
     const manifest = await manifestOf(local, result.message.campaignId, result.message.runDate);

@@ -5,14 +5,15 @@ import { scheduledDateOnOrBefore } from '#domain/schedule.ts';
 import { dispatchDue } from '#pipeline/dispatch.ts';
 import { parseStoredCampaign } from '#pipeline/stored-campaign.ts';
 import { createJsonLog, silentLog } from '#shared/observability.ts';
-import type { RunMessage } from '#shared/ports.ts';
+import type { RunMessage, RunStore } from '#shared/ports.ts';
 import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import type { CommandContext } from '../context.ts';
 import { ExitCodeError, UsageError } from '../errors.ts';
+import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext } from '../local-context.ts';
-import { type LocalRunResult, runLocally } from '../local-runner.ts';
+import { holderOf, type LocalRunResult, runLocally, unfinishedLine } from '../local-runner.ts';
 import { parseDateOption, todayUtc } from '../options.ts';
-import { formatTable, humanOutput } from '../output.ts';
+import { formatTable, humanOutput, type Output } from '../output.ts';
 
 export function outcomeRow(result: LocalRunResult): Record<string, unknown> {
   const { message, outcome } = result;
@@ -31,8 +32,26 @@ export function outcomeRow(result: LocalRunResult): Record<string, unknown> {
       truncated: m.truncated ? 'yes' : 'no',
     };
   }
-  if (outcome.outcome === 'failed') return { ...base, error: outcome.message };
+  if (outcome.outcome === 'failed' || outcome.outcome === 'refused')
+    return { ...base, error: outcome.message };
+  if (outcome.outcome === 'busy') return { ...base, held_by: holderOf(outcome.holder) };
+  if (outcome.outcome === 'paused') {
+    return { ...base, run_date: outcome.runDate, pages: outcome.pages, rows: outcome.rowsConsumed };
+  }
   return base;
+}
+
+/** --force says what it is about to replace before it spends anything. */
+async function announceForce(runs: RunStore, messages: readonly RunMessage[], human: Output): Promise<void> {
+  for (const { campaignId, runDate } of messages) {
+    const record = await runs.get(campaignId, runDate);
+    const summary = record?.status === 'SUCCEEDED' ? record.summary : undefined;
+    human.err(
+      summary
+        ? `--force: replacing the committed run ${record?.runId} of ${campaignId} ${runDate} (gap ${summary.gapSize}, ${summary.rowsConsumed} Moz rows)`
+        : `--force: ${campaignId} ${runDate} has no committed run to replace; running it normally`,
+    );
+  }
 }
 
 export function registerRunCommand(program: Command, context: CommandContext): void {
@@ -84,11 +103,16 @@ export function registerRunCommand(program: Command, context: CommandContext): v
         if (messages.length === 0) {
           human.out(`nothing is due on ${asOf}`);
         } else {
-          const results = await runLocally(local, messages, { force: options.force, log });
+          if (options.force) await announceForce(local.runs, messages, human);
+          const interrupts = trapInterrupts(human);
+          const results = await runLocally(local, messages, {
+            force: options.force,
+            log,
+            signal: interrupts.signal,
+          }).finally(() => interrupts.release());
           human.out(formatTable(results.map(outcomeRow)));
-          const failed = results.filter((result) => result.outcome.outcome === 'failed').length;
-          if (failed + broken.length > 0)
-            throw new ExitCodeError(`${failed + broken.length} campaign run(s) failed`, 1);
+          const unfinished = unfinishedLine(results, interrupts.signal.aborted);
+          if (unfinished) throw new ExitCodeError(unfinished.line, unfinished.exitCode);
         }
         if (broken.length > 0) throw new ExitCodeError(`${broken.length} campaign(s) could not be read`, 1);
       } finally {
