@@ -121,7 +121,7 @@ async function claimAndRun(request: RunRequest, raw: unknown, deps: RunDeps): Pr
   const claim = await deps.runs.claim({
     campaignId: request.campaignId,
     runDate: request.runDate,
-    runId: deps.newRunId(),
+    runId: deps.newRunId(request.runDate),
     configHash: campaign ? configHash(campaign) : 'invalid',
     now: deps.clock(),
     leaseMs: deps.settings.leaseMs,

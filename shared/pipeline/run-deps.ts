@@ -36,7 +36,8 @@ export interface RunPorts {
   lake: ObjectStore;
   moz: RunMoz;
   clock: Clock;
-  newRunId: () => string;
+  /** A new run id for a run of `runDate` (production ids are random; tests derive them from the date). */
+  newRunId: (runDate: string) => string;
   log: Log;
   metrics?: Metrics;
 }
@@ -80,7 +81,7 @@ export const RUN_DEFAULTS: Readonly<RunSettings> = Object.freeze({
 
 export interface RunDepsInput extends Omit<RunDeps, 'clock' | 'newRunId' | 'settings'> {
   clock?: Clock;
-  newRunId?: () => string;
+  newRunId?: (runDate: string) => string;
   settings?: Partial<RunSettings>;
 }
 

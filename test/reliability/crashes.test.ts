@@ -12,6 +12,7 @@ import {
   crashAt,
   type Harness,
   InjectedCrash,
+  killedAt,
   type MozCall,
   readerView,
   SIM_TOKEN,
@@ -81,38 +82,6 @@ async function harnessAfterEarlierMonths(): Promise<Harness> {
   await cp(template, home, { recursive: true });
   simulator.resetUsage();
   return startHarness({ home, sharedSimulator: simulator });
-}
-
-/**
- * Deps whose ports all refuse to work once the hook fires: the process died there, so not even
- * the failure record gets written (the harsher model of a crash than a thrown error).
- */
-function killedAt(deps: RunDeps, hook: NonNullable<RunDeps['afterStep']>): RunDeps {
-  let dead = false;
-  const guard = <T extends object>(port: T): T =>
-    new Proxy(port, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (typeof value !== 'function' || property === 'stats') return value;
-        return (...args: unknown[]) =>
-          dead ? Promise.reject(new InjectedCrash('the process is gone')) : value.apply(target, args);
-      },
-    });
-  return {
-    ...deps,
-    runs: guard(deps.runs),
-    lake: guard(deps.lake),
-    moz: guard(deps.moz),
-    campaigns: guard(deps.campaigns),
-    afterStep: async (step, detail) => {
-      try {
-        await hook(step, detail);
-      } catch (error) {
-        dead = true;
-        throw error;
-      }
-    },
-  };
 }
 
 function successfulIntersectTokens(calls: readonly MozCall[], runDate: string): string[] {

@@ -165,6 +165,8 @@ export interface HarnessOptions {
   home?: string;
   /** Reuse a running simulator (not closed by this harness). */
   sharedSimulator?: MozSimulator;
+  /** Other stores than the file stores under the home (DynamoDB on moto). */
+  stores?: { campaigns: CampaignStore; runs: RunStore };
 }
 
 export interface ManualClock {
@@ -247,8 +249,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   }) as ManualClock;
 
-  const campaigns = createFileCampaignStore(home);
-  const runs = createFileRunStore(home);
+  const campaigns = options.stores?.campaigns ?? createFileCampaignStore(home);
+  const runs = options.stores?.runs ?? createFileRunStore(home);
   const lake = createFsObjectStore(lakeRoot);
   const runIds = options.runIds ?? 'per-date';
   let runCounter = 0;
@@ -260,10 +262,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       lake,
       moz,
       clock,
-      newRunId: () =>
+      newRunId: (runDate) =>
         runIds === 'per-date'
-          ? `run-${currentRunDate.replaceAll('-', '')}`
-          : `run-${currentRunDate.replaceAll('-', '')}-${(++runCounter).toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+          ? `run-${runDate.replaceAll('-', '')}`
+          : `run-${runDate.replaceAll('-', '')}-${(++runCounter).toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
       log,
       provenance: { softwareVersion: 'reliability', mozBaseUrl: 'simulator' },
       // An earlier run caught up on the way sees its own month, like the local runner does.
@@ -402,6 +404,38 @@ export async function allFiles(root: string): Promise<[string, Buffer][]> {
     files.push([relative(root, path).split(sep).join('/'), await readFile(path)]);
   }
   return files.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * Deps whose ports all refuse to work once the hook fires: the process died there, so not even
+ * the failure record gets written (the harsher model of a crash than a thrown error).
+ */
+export function killedAt(deps: RunDeps, hook: NonNullable<RunDeps['afterStep']>): RunDeps {
+  let dead = false;
+  const guard = <T extends object>(port: T): T =>
+    new Proxy(port, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) =>
+          dead ? Promise.reject(new InjectedCrash('the process is gone')) : value.apply(target, args);
+      },
+    });
+  return {
+    ...deps,
+    runs: guard(deps.runs),
+    lake: guard(deps.lake),
+    moz: guard(deps.moz),
+    campaigns: guard(deps.campaigns),
+    afterStep: async (step, detail) => {
+      try {
+        await hook(step, detail);
+      } catch (error) {
+        dead = true;
+        throw error;
+      }
+    },
+  };
 }
 
 /** Crashes a run at one step (and its n-th occurrence), once. */
