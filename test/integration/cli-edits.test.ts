@@ -207,10 +207,14 @@ describe('the error line of the real process', () => {
     const dir = tempDir('process');
     try {
       const file = aCampaignFile(dir.path, { '\u001b]52;c;aGk=\u0007\u009b2J': 1 });
-      const failed = await promisify(execFile)(process.execPath, ['cli/bin.js', 'campaign', 'add', file], {
-        env: { ...process.env, LINKGAP_HOME: join(dir.path, 'home') },
-        timeout: 30_000,
-      }).then(
+      const failed = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'tsx', 'cli/bin.ts', 'campaign', 'add', file],
+        {
+          env: { ...process.env, LINKGAP_HOME: join(dir.path, 'home') },
+          timeout: 30_000,
+        },
+      ).then(
         () => undefined,
         (error: { code: number; stderr: string }) => error,
       );

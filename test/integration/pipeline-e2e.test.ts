@@ -183,12 +183,14 @@ describe('monthly gap tracking on embedded defaults', () => {
   });
 
   it('--force refuses a date that a later run was diffed against', async () => {
-    await expect(
-      runLocally(context, [{ campaignId: campaign.id, runDate: RUN_DATES[1] ?? '' }], {
-        log: silentLog,
-        force: true,
-      }),
-    ).rejects.toThrow(/only the latest run date \(2026-07-01\) can be replaced/);
+    const [result] = await runLocally(context, [{ campaignId: campaign.id, runDate: RUN_DATES[1] ?? '' }], {
+      log: silentLog,
+      force: true,
+    });
+    expect(result?.outcome).toMatchObject({
+      outcome: 'refused',
+      message: expect.stringMatching(/only the latest run date \(2026-07-01\) can be replaced/),
+    });
   });
 
   it('leaves a lake DuckDB reads with every contract column, typed, agreeing with the manifests', async () => {
