@@ -13,6 +13,9 @@ import type { Queue } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
 import { type LambdaObservability, lambdaObservability } from '../lambda-observability.ts';
 
+/** Leave this much of the Lambda's time for checkpointing, handing over and flushing. */
+export const SAFETY_MARGIN_MS = 30_000;
+
 export interface RunnerDeps {
   pipeline: RunDeps;
   /** Continuations of runs that ran out of time go back on the run queue. */

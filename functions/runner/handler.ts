@@ -2,12 +2,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { runCampaign } from '#pipeline/run-campaign.ts';
 import { parseRunMessage } from '#shared/ports.ts';
 import { once } from '../cold-start.ts';
-import { coldStartDeps, type RunnerDeps } from './deps.ts';
-
-export { coldStartDeps, type RunnerDeps } from './deps.ts';
-
-/** Leave this much of the Lambda's time for checkpointing, handing over and flushing. */
-export const SAFETY_MARGIN_MS = 30_000;
+import { coldStartDeps, type RunnerDeps, SAFETY_MARGIN_MS } from './deps.ts';
 
 /**
  * One SQS batch, a (campaign, run_date) per message. A run that runs out of time checkpoints and is
@@ -33,9 +28,7 @@ async function runMessage(record: SQSRecord, deps: RunnerDeps, deadline: number)
   const { log } = deps.pipeline;
   const message = parseRunMessage(record.body);
   if (!message) {
-    log.error('run message is not {"campaignId","runDate"}; sending it towards the DLQ', {
-      messageId: record.messageId,
-    });
+    log.error('not a {campaignId, runDate} message: SQS dead-letters it', { messageId: record.messageId });
     return false;
   }
   try {

@@ -18,11 +18,8 @@ import { type MozSimulator, startSimulator } from '#simulator/server.ts';
 import { aCampaign } from '#test/support/builders.ts';
 import { createTestStack, describeAws, type TestStack, useMoto } from '#test/support/moto.ts';
 import { run as dispatch, coldStartDeps as dispatcherDeps } from '../../functions/dispatcher/handler.ts';
-import {
-  type RunnerDeps,
-  coldStartDeps as runnerDeps,
-  run as runRunner,
-} from '../../functions/runner/handler.ts';
+import { type RunnerDeps, coldStartDeps as runnerDeps } from '../../functions/runner/deps.ts';
+import { run as runRunner } from '../../functions/runner/handler.ts';
 
 /**
  * Issue 4 acceptance: the Lambda handlers with their real composition roots (SDK clients built from

@@ -4,14 +4,13 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunDeps, RunStep } from '#pipeline/run-campaign.ts';
+import type { RunStep } from '#pipeline/run-campaign.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
 import {
   comparableLake,
   comparableRuns,
   crashAt,
   type Harness,
-  InjectedCrash,
   killedAt,
   type MozCall,
   readerView,
