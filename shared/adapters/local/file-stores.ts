@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Campaign } from '#domain/campaign.ts';
 import type {
@@ -14,6 +13,7 @@ import type {
   RunStore,
 } from '#shared/ports.ts';
 import { chainCommit, claimRun, commitRun, failRun, releaseRun } from '../run-record-transitions.ts';
+import { writeFileAtomically } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
 
 async function readJson(path: string): Promise<unknown | undefined> {
@@ -33,32 +33,15 @@ async function readJson(path: string): Promise<unknown | undefined> {
   }
 }
 
+const jsonText = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
+
 async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
-  await rename(temporary, path);
+  await writeFileAtomically(path, jsonText(value));
 }
 
-/**
- * Writes a file that must not exist yet: the whole text goes to a temporary file, which is then
- * hard-linked to its name. link() fails with EEXIST when the name is taken, atomically, so of two
- * writers exactly one wins and nobody ever sees a half-written file.
- */
-async function createJsonExclusively(path: string, value: unknown): Promise<'created' | 'exists'> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
-  try {
-    await link(temporary, path);
-    return 'created';
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
-    throw error;
-  } finally {
-    await rm(temporary, { force: true });
-  }
-}
+/** Writes a file that must not exist yet; of two writers exactly one wins (see writeFileAtomically). */
+const createJsonExclusively = (path: string, value: unknown) =>
+  writeFileAtomically(path, jsonText(value), { exclusive: true });
 
 const safeId = (id: string) => {
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(id) || id.startsWith('.'))

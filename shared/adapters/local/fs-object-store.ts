@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { link, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, sep } from 'node:path';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
 import type { ObjectStore } from '#shared/ports.ts';
+import { writeFileAtomically } from './atomic-file.ts';
 
 /**
  * The lake as a folder, with the same keys as S3. Writes go to a temporary file first and are
@@ -15,30 +15,7 @@ export function createFsObjectStore(root: string): ObjectStore {
   };
 
   return {
-    async put(key, body, options) {
-      const target = pathOf(key);
-      await mkdir(dirname(target), { recursive: true });
-      const temporary = `${target}.${randomUUID()}.tmp`;
-      await writeFile(temporary, body);
-      try {
-        if (!options?.ifNoneMatch) {
-          await rename(temporary, target);
-          return 'created';
-        }
-        try {
-          await link(temporary, target);
-          return 'created';
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
-          throw error;
-        } finally {
-          await unlink(temporary).catch(() => undefined);
-        }
-      } catch (error) {
-        await unlink(temporary).catch(() => undefined);
-        throw error;
-      }
-    },
+    put: (key, body, options) => writeFileAtomically(pathOf(key), body, { exclusive: options?.ifNoneMatch }),
 
     async get(key) {
       try {
