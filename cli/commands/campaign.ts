@@ -87,6 +87,8 @@ function withAwsOptions(command: Command): Command {
     .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)');
 }
 
+type Print = (text: string) => void;
+
 export function registerCampaignCommands(program: Command, context: CommandContext): void {
   const campaign = exitTwoOnUsageErrors(
     program
@@ -94,17 +96,16 @@ export function registerCampaignCommands(program: Command, context: CommandConte
       .description('add, update, list, show, enable, disable and remove campaigns (local, or --aws)'),
   );
   // Names, targets and run errors come from people and the Moz API: made printable on the way out.
-  const out = (text: string) => context.output.out(printable(text));
-
+  const out: Print = (text) => context.output.out(printable(text));
   /** Runs `work` against the backend the options choose, and closes it. */
-  async function using(options: AwsOptions, work: (backend: Backend) => Promise<void>): Promise<void> {
+  const using = async (options: AwsOptions, work: (backend: Backend) => Promise<void>) => {
     const backend = await openBackend(options, context.env);
     try {
       await work(backend);
     } finally {
       backend.close();
     }
-  }
+  };
 
   withAwsOptions(
     campaign
@@ -112,20 +113,8 @@ export function registerCampaignCommands(program: Command, context: CommandConte
       .description('validate a campaign JSON file and store it (refuses an id that exists: use update)')
       .argument('<file>', 'campaign JSON (see README: Configure a campaign)'),
   ).action((file: string, options: AwsOptions) =>
-    using(options, async (backend) => {
-      const parsed = await readCampaignFile(file);
-      // One conditional write: of two concurrent adds of an id, exactly one succeeds.
-      if ((await backend.campaigns().create(parsed)) === 'exists') {
-        throw new UsageError(
-          `campaign "${parsed.id}" already exists in ${backend.where}: use linkgap campaign update ${file}`,
-        );
-      }
-      out(
-        `campaign ${parsed.id} added to ${backend.where} (${parsed.competitors.length} competitors, ${scheduleText(parsed.schedule)})`,
-      );
-    }),
+    using(options, (backend) => addCampaign(file, backend, out)),
   );
-
   withAwsOptions(
     campaign
       .command('update')
@@ -137,35 +126,9 @@ export function registerCampaignCommands(program: Command, context: CommandConte
   ).action((file: string, options: AwsOptions & { newBaseline?: boolean }) =>
     using(options, (backend) => updateCampaign(file, options, backend, out)),
   );
-
   withAwsOptions(campaign.command('list').description('list stored campaigns')).action(
-    (options: AwsOptions) =>
-      using(options, async (backend) => {
-        const rows: Record<string, unknown>[] = [];
-        for await (const stored of backend.campaigns().list()) {
-          try {
-            const parsed = parseStoredCampaign(stored.id, stored.raw);
-            rows.push({
-              id: parsed.id,
-              name: parsed.name ?? '',
-              site: parsed.site.map((site) => site.target).join(', '),
-              competitors: parsed.competitors.length,
-              schedule: scheduleText(parsed.schedule),
-              max_rows: parsed.maxRowsPerRun,
-              enabled: parsed.enabled ? 'yes' : 'no',
-            });
-          } catch (error) {
-            rows.push({ id: stored.id, name: `INVALID: ${(error as Error).message}` });
-          }
-        }
-        out(
-          rows.length === 0
-            ? `no campaigns in ${backend.where} yet: linkgap campaign add <file.json>`
-            : formatTable(rows),
-        );
-      }),
+    (options: AwsOptions) => using(options, (backend) => listCampaigns(backend, out)),
   );
-
   withAwsOptions(
     campaign
       .command('show')
@@ -174,66 +137,109 @@ export function registerCampaignCommands(program: Command, context: CommandConte
       .option('--runs <n>', 'how many recent runs to list', '12')
       .option('--json', 'print the config and run records as JSON'),
   ).action((id: string, options: AwsOptions & { runs: string; json?: boolean }) =>
-    using(options, async (backend) => {
-      const limit = Number(options.runs);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
-        throw new UsageError('--runs must be 1-1000');
-      const config = await loadCampaign(backend, id);
-      const runs = await backend.runs().list(id, limit);
-      if (options.json) {
-        // JSON is data: printed exactly (its escapes already keep control characters out).
-        context.output.out(JSON.stringify({ campaign: config, runs }, null, 2));
-        return;
-      }
-      out(showText(config, runs, backend.where));
-    }),
+    // JSON is data: printed exactly (its escapes already keep control characters out).
+    using(options, (backend) => showCampaign(id, options, backend, options.json ? context.output.out : out)),
   );
-
-  for (const [name, enabled] of [
-    ['disable', false],
-    ['enable', true],
-  ] as const) {
+  for (const enabled of [false, true]) {
     withAwsOptions(
       campaign
-        .command(name)
+        .command(enabled ? 'enable' : 'disable')
         .description(
           enabled ? 'schedule a disabled campaign again' : 'stop scheduling a campaign (its history stays)',
         )
         .argument('<id>', 'campaign id'),
     ).action((id: string, options: AwsOptions) =>
-      using(options, async (backend) => {
-        const { campaign: current, raw } = await loadStoredCampaign(backend, id);
-        if (current.enabled === enabled) {
-          out(`campaign ${id} is already ${enabled ? 'enabled' : 'disabled'}`);
-          return;
-        }
-        if ((await backend.campaigns().replace({ ...current, enabled }, raw)) === 'changed')
-          throw changedMeanwhile(id, backend);
-        out(`campaign ${id} ${enabled ? 'enabled' : 'disabled'} in ${backend.where}`);
-      }),
+      using(options, (backend) => setEnabled(id, enabled, backend, out)),
     );
   }
-
   withAwsOptions(
     campaign
       .command('remove')
       .description('delete a campaign config (asks nothing); its run records and lake files are kept')
       .argument('<id>', 'campaign id'),
   ).action((id: string, options: AwsOptions) =>
-    using(options, async (backend) => {
-      campaignIdArgument(id);
-      const store = backend.campaigns();
-      const raw = await store.get(id);
-      if (raw === undefined)
-        throw new UsageError(`no campaign "${id}" in ${backend.where} (linkgap campaign list)`);
-      await store.remove(id);
-      const name = typeof raw === 'object' && raw !== null && 'name' in raw ? ` "${String(raw.name)}"` : '';
-      out(`removed campaign ${id}${name} from ${backend.where}; it will not be scheduled again.`);
-      out(
-        `Kept: its run records and the lake history (prospects/, changes/, runs/ under campaign_id=${id}/); ` +
-          `add the same id again to continue the series.`,
-      );
-    }),
+    using(options, (backend) => removeCampaign(id, backend, out)),
+  );
+}
+
+async function addCampaign(file: string, backend: Backend, out: Print): Promise<void> {
+  const parsed = await readCampaignFile(file);
+  // One conditional write: of two concurrent adds of an id, exactly one succeeds.
+  if ((await backend.campaigns().create(parsed)) === 'exists') {
+    throw new UsageError(
+      `campaign "${parsed.id}" already exists in ${backend.where}: use linkgap campaign update ${file}`,
+    );
+  }
+  out(
+    `campaign ${parsed.id} added to ${backend.where} (${parsed.competitors.length} competitors, ${scheduleText(parsed.schedule)})`,
+  );
+}
+
+async function listCampaigns(backend: Backend, out: Print): Promise<void> {
+  const rows: Record<string, unknown>[] = [];
+  for await (const stored of backend.campaigns().list()) {
+    try {
+      const parsed = parseStoredCampaign(stored.id, stored.raw);
+      rows.push({
+        id: parsed.id,
+        name: parsed.name ?? '',
+        site: parsed.site.map((site) => site.target).join(', '),
+        competitors: parsed.competitors.length,
+        schedule: scheduleText(parsed.schedule),
+        max_rows: parsed.maxRowsPerRun,
+        enabled: parsed.enabled ? 'yes' : 'no',
+      });
+    } catch (error) {
+      rows.push({ id: stored.id, name: `INVALID: ${(error as Error).message}` });
+    }
+  }
+  out(
+    rows.length === 0
+      ? `no campaigns in ${backend.where} yet: linkgap campaign add <file.json>`
+      : formatTable(rows),
+  );
+}
+
+async function showCampaign(
+  id: string,
+  options: { runs: string; json?: boolean },
+  backend: Backend,
+  out: Print,
+): Promise<void> {
+  const limit = Number(options.runs);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--runs must be 1-1000');
+  const config = await loadCampaign(backend, id);
+  const runs = await backend.runs().list(id, limit);
+  out(
+    options.json
+      ? JSON.stringify({ campaign: config, runs }, null, 2)
+      : showText(config, runs, backend.where),
+  );
+}
+
+async function setEnabled(id: string, enabled: boolean, backend: Backend, out: Print): Promise<void> {
+  const { campaign: current, raw } = await loadStoredCampaign(backend, id);
+  if (current.enabled === enabled) {
+    out(`campaign ${id} is already ${enabled ? 'enabled' : 'disabled'}`);
+    return;
+  }
+  if ((await backend.campaigns().replace({ ...current, enabled }, raw)) === 'changed')
+    throw changedMeanwhile(id, backend);
+  out(`campaign ${id} ${enabled ? 'enabled' : 'disabled'} in ${backend.where}`);
+}
+
+async function removeCampaign(id: string, backend: Backend, out: Print): Promise<void> {
+  campaignIdArgument(id);
+  const store = backend.campaigns();
+  const raw = await store.get(id);
+  if (raw === undefined)
+    throw new UsageError(`no campaign "${id}" in ${backend.where} (linkgap campaign list)`);
+  await store.remove(id);
+  const name = typeof raw === 'object' && raw !== null && 'name' in raw ? ` "${String(raw.name)}"` : '';
+  out(`removed campaign ${id}${name} from ${backend.where}; it will not be scheduled again.`);
+  out(
+    `Kept: its run records and the lake history (prospects/, changes/, runs/ under campaign_id=${id}/); ` +
+      `add the same id again to continue the series.`,
   );
 }
 
