@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { ESM_REQUIRE_BANNER, UNDICI_CLIENT_ONLY, ZOD_ENGLISH_ONLY } from './esbuild-plugins.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * Never bundled, never imported by a Lambda: DuckDB (native, used by the CLI) and playwright-core
@@ -24,7 +24,7 @@ export const NEVER_BUNDLED = ['@duckdb/*', 'playwright-core'];
 /** The esbuild options of every linkgap Lambda bundle; `entry` is relative to the repository root. */
 export function lambdaBuildOptions(entry: string, outdir: string) {
   return {
-    absWorkingDir: ROOT,
+    absWorkingDir: REPO_ROOT,
     entryPoints: { index: entry },
     outdir,
     outExtension: { '.js': '.mjs' },
