@@ -88,60 +88,22 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
   const sleep = options.sleep ?? realSleep;
   const maxHoldMs = options.maxHoldMs ?? 10_000;
   const queue: Waiter[] = [];
-  let lastStart = Number.NEGATIVE_INFINITY;
+  const state: GateState = { lastStart: Number.NEGATIVE_INFINITY, outstanding: undefined };
   let pausedUntil = Number.NEGATIVE_INFINITY;
   let pumping = false;
-  /** Settles when the permit handed out last is settled (or held too long). */
-  let outstanding: Promise<void> | undefined;
-
-  function grant(waiter: Waiter, at: number): void {
-    const before = lastStart;
-    lastStart = at;
-    if (!waiter.reports) return waiter.resolve(SETTLED_PERMIT);
-    let settled = false;
-    let settle = () => {};
-    outstanding = new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        if (!settled) lastStart = Math.max(lastStart, now());
-        settled = true;
-        resolve();
-      }, maxHoldMs);
-      timer.unref?.();
-      settle = () => {
-        settled = true;
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    let handedBack = false;
-    waiter.resolve({
-      written() {
-        if (handedBack) return;
-        lastStart = Math.max(lastStart, now());
-        settle();
-      },
-      unused() {
-        // Nothing reached the server: the slot was not used, so the next caller need not wait for it.
-        if (settled) return;
-        handedBack = true;
-        if (lastStart === at) lastStart = before;
-        settle();
-      },
-    });
-  }
 
   async function pump(): Promise<void> {
     pumping = true;
     try {
       while (queue.length > 0) {
-        if (outstanding) {
-          const holding = outstanding;
+        if (state.outstanding) {
+          const holding = state.outstanding;
           await holding;
-          if (outstanding === holding) outstanding = undefined;
+          if (state.outstanding === holding) state.outstanding = undefined;
           continue;
         }
         const t = now();
-        const earliest = Math.max(lastStart + spacingMs, pausedUntil);
+        const earliest = Math.max(state.lastStart + spacingMs, pausedUntil);
         if (t < earliest) {
           // Re-evaluated after waking: a pause() may have arrived meanwhile.
           await sleep(earliest - t);
@@ -151,7 +113,11 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
         if (waiter === undefined) break;
         if (waiter.signal?.aborted) continue; // already rejected by its abort listener
         if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-        grant(waiter, t);
+        if (waiter.reports) waiter.resolve(reportedPermit(state, t, now, maxHoldMs));
+        else {
+          state.lastStart = t;
+          waiter.resolve(SETTLED_PERMIT);
+        }
       }
     } finally {
       pumping = false;
@@ -189,6 +155,53 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
   function rejectAll(error: unknown): void {
     for (const waiter of queue.splice(0)) waiter.reject(error);
   }
+}
+
+interface GateState {
+  /** When the last request started: released (acquire) or written (reserve). */
+  lastStart: number;
+  /** Settles when the permit handed out last is settled, or held for maxHoldMs. */
+  outstanding: Promise<void> | undefined;
+}
+
+/**
+ * Starts a slot at `at` whose start moves to the reported write. Until the permit is settled (at
+ * most `maxHoldMs`) `state.outstanding` holds the next caller back.
+ */
+function reportedPermit(state: GateState, at: number, now: () => number, maxHoldMs: number): RatePermit {
+  const before = state.lastStart;
+  state.lastStart = at;
+  let settled = false;
+  let handedBack = false;
+  let settle = () => {};
+  state.outstanding = new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      // Never reported: count the write as now, the latest it can have happened so far.
+      if (!settled) state.lastStart = Math.max(state.lastStart, now());
+      settled = true;
+      resolve();
+    }, maxHoldMs);
+    timer.unref?.();
+    settle = () => {
+      settled = true;
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return {
+    written() {
+      if (handedBack) return;
+      state.lastStart = Math.max(state.lastStart, now());
+      settle();
+    },
+    unused() {
+      // Nothing reached the server: the slot was not used, so the next caller need not wait for it.
+      if (settled) return;
+      handedBack = true;
+      if (state.lastStart === at) state.lastStart = before;
+      settle();
+    },
+  };
 }
 
 /** A gate that never waits (tests, or when the shared gate lives elsewhere). */
