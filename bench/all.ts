@@ -6,11 +6,12 @@ import { writeFile } from 'node:fs/promises';
 import { run as cliStartup } from './cli-startup.ts';
 import { run as coldStart } from './cold-start.ts';
 import { run as diffVsDuckdb } from './diff-vs-duckdb.ts';
+import { collectGoals } from './goals.ts';
 import { run as quota } from './quota.ts';
 import { run as rateLimit } from './rate-limit.ts';
 import { run as scale } from './scale.ts';
 import { run as scan } from './scan.ts';
-import { type BenchResult, formatResult, machineInfo } from './support/result.ts';
+import { type BenchResult, formatResult, formatTable, machineInfo } from './support/result.ts';
 
 const BENCHMARKS: [string, () => Promise<BenchResult>][] = [
   ['quota', quota],
@@ -45,8 +46,28 @@ const totalMs = performance.now() - started;
 const summary = results.flatMap((result) =>
   'checks' in result ? result.checks.map((check) => ({ benchmark: result.name, ...check })) : [],
 );
+const goalFigures = collectGoals(results);
+const goals = Object.fromEntries(goalFigures.map((figure) => [figure.key, figure.value]));
+const goalsNotMeasured = Object.fromEntries(
+  goalFigures.flatMap((figure) => (figure.missing ? [[figure.key, figure.missing]] : [])),
+);
 const output = new URL('./results.json', import.meta.url);
-await writeFile(output, `${JSON.stringify({ machine, totalMs, results, summary }, null, 2)}\n`);
+await writeFile(
+  output,
+  `${JSON.stringify({ machine, totalMs, goals, goalsNotMeasured, results, summary }, null, 2)}\n`,
+);
+console.log(
+  `\n${formatTable({
+    title: 'issue 14 goals (results.json "goals")',
+    columns: ['figure', 'value', 'goal', 'result'],
+    rows: goalFigures.map((figure) => [
+      figure.key,
+      figure.value,
+      figure.goal,
+      figure.met === null ? `not measured: ${figure.missing}` : figure.met ? 'met' : 'MISSED',
+    ]),
+  })}`,
+);
 const misses = summary.filter((check) => !check.pass);
 console.log(
   `\nall benchmarks: ${(totalMs / 1000).toFixed(0)} s; ${summary.length - misses.length}/${summary.length} targets met; wrote bench/results.json`,

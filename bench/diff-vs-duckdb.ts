@@ -4,7 +4,7 @@
  * anti-join for new and departed, COPY … TO (FORMAT parquet). Each engine × size in a fresh process.
  */
 import { runWorker } from './support/child.ts';
-import { type BenchCheck, type BenchResult, type BenchTable, runIfMain } from './support/result.ts';
+import { type BenchCheck, type BenchResult, type BenchTable, round, runIfMain } from './support/result.ts';
 
 const WORKER = new URL('./workers/diff-engine.ts', import.meta.url).href;
 const SIZES = [100_000, 1_000_000];
@@ -43,6 +43,7 @@ export async function run(): Promise<BenchResult> {
     rows: [],
   };
   const checks: BenchCheck[] = [];
+  const goals: Record<string, number> = {};
   for (const size of SIZES) {
     const results: Record<string, EngineFigures & { maxRssMb: number }> = {};
     for (const engine of ['linkgap', 'duckdb']) {
@@ -68,6 +69,8 @@ export async function run(): Promise<BenchResult> {
     const duck = results.duckdb;
     if (!ours || !duck) continue;
     const ratio = ours.totalMs / duck.totalMs;
+    if (size === 100_000) goals.diff_write_vs_duckdb_100k = round(ratio, 2);
+    if (size === 1_000_000) goals.diff_write_vs_duckdb_1m = round(ratio, 2);
     ratios.rows.push([
       size,
       ratio.toFixed(2),
@@ -92,6 +95,7 @@ export async function run(): Promise<BenchResult> {
     summary:
       '100k and 1M prospects, 90% overlap; each engine × size in a fresh process (peak RSS includes generating the input).',
     tables: [table, ratios],
+    goals,
     checks,
     notes: [
       'DuckDB "load" = appending the two JS lists into tables (the data starts in JS in both cases); "diff/query" = the two anti-join COPY statements.',

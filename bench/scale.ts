@@ -8,7 +8,14 @@ import { silentLog } from '#shared/observability.ts';
 import { benchCampaign } from './support/campaigns.ts';
 import { runWorker } from './support/child.ts';
 import { createMemoryCampaignStore, createMemoryRunStore } from './support/memory-ports.ts';
-import { type BenchCheck, type BenchResult, type BenchTable, runIfMain, timed } from './support/result.ts';
+import {
+  type BenchCheck,
+  type BenchResult,
+  type BenchTable,
+  round,
+  runIfMain,
+  timed,
+} from './support/result.ts';
 
 const CAMPAIGNS = 10_000;
 /** 1M takes ≈ 2.5 min and 3.3 GB on 2 cores (see README): opt in with BENCH_FULL=1. */
@@ -45,6 +52,7 @@ export async function run(): Promise<BenchResult> {
   };
   const notes: string[] = [];
   const perRow: number[] = [];
+  const bySize = new Map<number, { micros: number; maxRssMb: number }>();
   for (const size of SIZES) {
     try {
       const m = await runWorker<{ baselineMs: number; diffMs: number; lakeBytes: number }>(
@@ -57,6 +65,7 @@ export async function run(): Promise<BenchResult> {
       );
       const micros = (m.diffMs * 1000) / size;
       perRow.push(micros);
+      bySize.set(size, { micros, maxRssMb: m.maxRssMb });
       sizeTable.rows.push([
         size,
         Math.round(m.baselineMs),
@@ -89,6 +98,11 @@ export async function run(): Promise<BenchResult> {
     target: '≥ 10,000',
     pass: d.enqueued / (d.ms / 1000) >= 10_000,
   });
+  const goals: Record<string, number> = {};
+  const at100k = bySize.get(100_000);
+  const at1m = bySize.get(1_000_000);
+  if (at1m) goals.pipeline_1m_peak_rss_mb = at1m.maxRssMb;
+  if (at1m && at100k) goals.pipeline_us_per_prospect_ratio_1m_vs_100k = round(at1m.micros / at100k.micros, 2);
   notes.push(
     'µs/prospect and ms per 1k are the same figure in two units; flat across sizes = linear growth.',
     'each size runs in a fresh `node` child (month 1 baseline, then month 2), so peak RSS is that size alone.',
@@ -103,6 +117,7 @@ export async function run(): Promise<BenchResult> {
       process.env.BENCH_FULL === '1'
         ? notes
         : [...notes, '1M prospects skipped (BENCH_FULL=1 runs it; ≈ 2.5 min).'],
+    goals,
     durationMs: performance.now() - started,
   };
 }

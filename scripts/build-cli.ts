@@ -7,7 +7,8 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { ESM_REQUIRE_BANNER, ZOD_ENGLISH_ONLY } from './esbuild-plugins.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -19,26 +20,6 @@ export const CLI_ENTRY = join(DIST, 'linkgap.js');
  * platform). Everything else, the AWS SDK included, is bundled into lazily loaded chunks.
  */
 export const RUNTIME_EXTERNALS = ['@duckdb/node-api'];
-
-/** Bundled CommonJS dependencies call `require` for Node built-ins, which an ES module lacks. */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __linkgapCreateRequire } from 'node:module'; const require = __linkgapCreateRequire(import.meta.url);";
-
-/**
- * zod re-exports its 40-odd message locales as `z.locales`, and esbuild cannot drop a namespace
- * re-export: 258 KB every command would parse at start-up. linkgap never calls `z.config(z.locales…)`
- * (English is registered by zod's schemas themselves), so only `en` stays reachable.
- */
-const ZOD_ENGLISH_ONLY: Plugin = {
-  name: 'zod-english-only',
-  setup(pluginBuild) {
-    pluginBuild.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
-      contents: "export { default as en } from './en.js';",
-      loader: 'js',
-      resolveDir: dirname(args.path),
-    }));
-  },
-};
 
 export const CLI_BUILD_OPTIONS = {
   absWorkingDir: ROOT,

@@ -13,6 +13,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 export interface BenchMoto {
   endpoint: string;
+  /** DynamoDB calls that went through the proxy so far, by operation (X-Amz-Target). */
+  calls(): Record<string, number>;
   doc(): DynamoDBDocumentClient;
   createTable(name: string): Promise<void>;
   close(): Promise<void>;
@@ -63,7 +65,10 @@ export async function startBenchMoto(): Promise<BenchMoto | null> {
 
   const agent = new Agent({ keepAlive: true, maxSockets: 16 });
   let queue: Promise<void> = Promise.resolve();
+  const calls: Record<string, number> = {};
   const proxy = createServer((req, res) => {
+    const operation = String(req.headers['x-amz-target'] ?? 'other').replace(/^DynamoDB_\d+\./, '');
+    calls[operation] = (calls[operation] ?? 0) + 1;
     queue = queue.then(
       () =>
         new Promise<void>((done) => {
@@ -94,6 +99,7 @@ export async function startBenchMoto(): Promise<BenchMoto | null> {
   const clients: DynamoDBClient[] = [];
   return {
     endpoint,
+    calls: () => ({ ...calls }),
     doc() {
       const client = new DynamoDBClient(clientConfig);
       clients.push(client);

@@ -26,6 +26,11 @@ export interface BenchResult {
   summary: string;
   tables: BenchTable[];
   checks: BenchCheck[];
+  /**
+   * This benchmark's figures for the goals of issue 14, under the keys bench/all.ts collects into
+   * results.json's top-level `goals` (see GOAL_KEYS there). Only the keys it measured.
+   */
+  goals?: Record<string, number>;
   notes: string[];
   durationMs: number;
 }

@@ -1,5 +1,10 @@
 import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
-import { createAwsClients } from '#adapters/aws/clients.ts';
+import {
+  createDocumentClient,
+  createS3Client,
+  createSecretsManagerClient,
+  createSqsClient,
+} from '#adapters/aws/clients.ts';
 import { awsConfigFromEnv } from '#adapters/aws/config.ts';
 import { createS3ObjectStore } from '#adapters/aws/object-store.ts';
 import { createSqsQueue } from '#adapters/aws/queue.ts';
@@ -26,7 +31,13 @@ export interface RunnerDeps {
 /** The composition root: env parsed, clients and the Moz client built once per cold start. */
 export function coldStartDeps(env: Record<string, string | undefined> = process.env): RunnerDeps {
   const config = awsConfigFromEnv(env);
-  const clients = createAwsClients();
+  // Only the clients the runner calls (no Athena): each one bundled costs start-up time.
+  const clients = {
+    doc: createDocumentClient(),
+    s3: createS3Client(),
+    secrets: createSecretsManagerClient(),
+    sqs: createSqsClient(),
+  };
   const observability = lambdaObservability(env, 'linkgap-runner');
   const { log } = observability;
   const secrets = createSecretsManagerSource({ client: clients.secrets, secretId: config.mozSecretId });

@@ -1,7 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { execFileSync } from 'node:child_process';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { REPO_ROOT, repoPath } from '../paths.ts';
@@ -12,21 +12,6 @@ import { REPO_ROOT, repoPath } from '../paths.ts';
  * the reminder to move this one line.
  */
 export const LINKGAP_RUNTIME = lambda.Runtime.NODEJS_24_X;
-
-/**
- * Makes `require` exist in the ESM bundle: some bundled CommonJS dependencies call `require` for
- * Node built-ins, which an ES module does not define.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as __linkgapCreateRequire } from 'node:module'; const require = __linkgapCreateRequire(import.meta.url);";
-
-/**
- * Never bundled, never imported by a Lambda: DuckDB (native, used by the CLI) and playwright-core
- * (used by report tests). Marking them external keeps an accidental import from dragging native
- * binaries into a bundle. `@aws-sdk/*` is bundled on purpose: the version in package-lock.json is
- * the version that runs, not whatever the Lambda runtime happens to ship.
- */
-const NEVER_BUNDLED = ['@duckdb/*', 'playwright-core'];
 
 export interface LinkgapFunctionProps {
   /** Entry file relative to the repository root, e.g. `functions/runner/handler.ts` (exports `handler`). */
@@ -64,11 +49,17 @@ export interface LinkgapFunctionProps {
 }
 
 /**
- * A NodejsFunction with linkgap's defaults fixed in one place: Node.js 24 on arm64, an ESM bundle
- * (minified, with source maps) built by the local esbuild (never Docker), an explicit log group
- * with retention (`this.logGroup`), and a role that may write only to that log group (no AWSLambdaBasicExecutionRole).
+ * A Lambda function with linkgap's defaults fixed in one place: Node.js 24 on arm64, an ESM bundle
+ * (minified, with source maps, rarely used code in chunks loaded on demand) built by the local
+ * esbuild (never Docker), an explicit log group with retention (`this.logGroup`), and a role that may
+ * write only to that log group (no AWSLambdaBasicExecutionRole).
+ *
+ * The bundle is built by scripts/bundle-lambda.ts, not by NodejsFunction: NodejsFunction runs the
+ * esbuild CLI, which cannot take plugins, and the bundles need two (scripts/esbuild-plugins.ts: zod
+ * without its 258 KB of message locales, undici without the 350 KB the Moz client never uses). The
+ * CLI build shares the same plugins, and bench/cold-start.ts measures this very build.
  */
-export class LinkgapFunction extends NodejsFunction {
+export class LinkgapFunction extends lambda.Function {
   constructor(scope: Construct, id: string, props: LinkgapFunctionProps) {
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -82,8 +73,8 @@ export class LinkgapFunction extends NodejsFunction {
     logGroup.grantWrite(role);
 
     super(scope, id, {
-      entry: repoPath(props.entry),
-      handler: 'handler',
+      code: bundledCode(props.entry),
+      handler: 'index.handler',
       description: props.description,
       runtime: LINKGAP_RUNTIME,
       architecture: lambda.Architecture.ARM_64,
@@ -93,19 +84,32 @@ export class LinkgapFunction extends NodejsFunction {
       logGroup,
       role,
       ...(props.tracing ? { tracing: lambda.Tracing.ACTIVE } : {}),
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: repoPath('package-lock.json'),
-      bundling: {
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        // Stack traces still map to file and line; the sources themselves stay out of the zip.
-        sourcesContent: false,
-        externalModules: NEVER_BUNDLED,
-        forceDockerBundling: false,
-      },
     });
   }
+}
+
+/**
+ * The asset: `index.mjs` and its chunks, hashed by content (a change to any bundled source changes
+ * the hash). Bundling runs in a child process because CDK's local bundling hook is synchronous and
+ * esbuild plugins need esbuild's asynchronous API. Stacks whose bundling is skipped
+ * (`aws:cdk:bundling-stacks`) never run it.
+ */
+function bundledCode(entry: string): lambda.Code {
+  return lambda.Code.fromAsset(REPO_ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Never pulled: local bundling always succeeds or throws, so Docker is not a fallback.
+      image: DockerImage.fromRegistry('linkgap-bundles-locally-only'),
+      local: {
+        tryBundle(outputDir) {
+          execFileSync(
+            process.execPath,
+            ['--import', 'tsx', repoPath('scripts/bundle-lambda.ts'), entry, outputDir],
+            { cwd: REPO_ROOT, stdio: ['ignore', process.stderr, 'inherit'], timeout: 120_000 },
+          );
+          return true;
+        },
+      },
+    },
+  });
 }

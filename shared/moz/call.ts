@@ -5,7 +5,7 @@ import type { MozClientConfig, MozClientStats, MozLogEvent } from './client.ts';
 import { clientBaseUrl } from './config.ts';
 import { MozDeadlineError, MozError, MozResponseFormatError } from './errors.ts';
 import { type AttemptOutcome, MAX_WAIT_MS, redactedAttempt } from './http.ts';
-import { type RateGate, unlimitedRateGate } from './rate-gate.ts';
+import { type RateGate, type RatePermit, reserveSlot, unlimitedRateGate } from './rate-gate.ts';
 import type { MozCredentials } from './types.ts';
 
 /*
@@ -124,9 +124,7 @@ export async function call<T>(
     // Bounded: every pass sends one attempt, and waitBeforeRetry throws once maxAttempts are spent.
     while (true) {
       ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
-      await settings.gate.acquire();
-      ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
-      const outcome = await sendOnce(caller, spec, credentials, tally);
+      const outcome = await sendInSlot(caller, spec, credentials, tally, deadline, lastError);
       if (outcome.ok) {
         settings.log({
           level: 'debug',
@@ -175,12 +173,36 @@ function ensureTimeLeft(
   );
 }
 
+/**
+ * One attempt in a slot of the rate gate. The gate learns the instant the request is written to the
+ * socket, so it spaces the next request from there; if nothing is written (no time left, a failed
+ * connection) the slot is handed back.
+ */
+async function sendInSlot<T>(
+  caller: Caller,
+  spec: CallSpec<T>,
+  credentials: MozCredentials,
+  tally: Tally,
+  deadline: number | undefined,
+  lastError: MozError | undefined,
+): Promise<Outcome<T>> {
+  const { settings } = caller;
+  const permit = await reserveSlot(settings.gate);
+  try {
+    ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
+    return await sendOnce(caller, spec, credentials, tally, permit);
+  } finally {
+    permit.unused(); // a no-op once the write was reported
+  }
+}
+
 /** One HTTP attempt, counted in `tally`, with its 2xx body parsed. */
 async function sendOnce<T>(
   caller: Caller,
   spec: CallSpec<T>,
   credentials: MozCredentials,
   tally: Tally,
+  permit: RatePermit,
 ): Promise<Outcome<T>> {
   const { settings } = caller;
   tally.requests += 1;
@@ -195,6 +217,7 @@ async function sendOnce<T>(
     timeoutMs: settings.timeoutMs,
     userAgent: settings.userAgent,
     now: settings.now,
+    onWrite: () => permit.written(),
   });
   const result = outcome.ok ? parsedOutcome(spec, outcome) : outcome;
   if (!result.ok) {

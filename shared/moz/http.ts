@@ -58,6 +58,8 @@ export interface AttemptRequest {
   timeoutMs: number;
   userAgent: string;
   now: () => number;
+  /** Called right before the request is written to the socket (each time, if undici writes it again). */
+  onWrite?: () => void;
 }
 
 export function authHeader(credentials: MozCredentials): Record<string, string> {
@@ -138,7 +140,7 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
   let status: number | undefined;
   try {
     const response = await request(req.url, {
-      dispatcher: req.dispatcher,
+      dispatcher: req.onWrite ? req.dispatcher.compose(reportingWrites(req.onWrite)) : req.dispatcher,
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -161,6 +163,28 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * An undici interceptor that calls `onWrite` from `onRequestStart`, which undici calls synchronously
+ * right before it writes the request to the socket (once a connection is ready); everything else is
+ * passed through unchanged.
+ */
+function reportingWrites(onWrite: () => void): Dispatcher.DispatcherComposeInterceptor {
+  return (dispatch) => (options, handler) =>
+    dispatch(options, {
+      onRequestStart(controller, context) {
+        onWrite();
+        handler.onRequestStart?.(controller, context);
+      },
+      onRequestUpgrade: (controller, statusCode, headers, socket) =>
+        handler.onRequestUpgrade?.(controller, statusCode, headers, socket),
+      onResponseStart: (controller, statusCode, headers, statusMessage) =>
+        handler.onResponseStart?.(controller, statusCode, headers, statusMessage),
+      onResponseData: (controller, chunk) => handler.onResponseData?.(controller, chunk),
+      onResponseEnd: (controller, trailers) => handler.onResponseEnd?.(controller, trailers),
+      onResponseError: (controller, error) => handler.onResponseError?.(controller, error),
+    });
 }
 
 /** Attempt outcomes never quote a secret, whatever the server or the network put in the text. */

@@ -43,12 +43,29 @@ it('synthesizes through the real CLI with no AWS account, bundling ESM functions
   expect(functions).toHaveLength(2);
   for (const fn of functions) {
     const assetDir = join(outdir, `asset.${fn.Properties.Code.S3Key.replace(/\.zip$/, '')}`);
-    expect(readdirSync(assetDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    // The entry, its source map, and the chunks it loads (some only on demand), each with its map.
+    const files = readdirSync(assetDir, { recursive: true, encoding: 'utf8' }).sort();
+    const chunks = files.filter((file) => file.startsWith('chunks/'));
+    expect(files.filter((file) => !file.startsWith('chunks/'))).toEqual([
+      'chunks',
+      'index.mjs',
+      'index.mjs.map',
+    ]);
+    expect(chunks.length).toBeGreaterThan(0);
+    expect(chunks.every((file) => /^chunks\/[\w-]+\.mjs(\.map)?$/.test(file))).toBe(true);
     const code = readFileSync(join(assetDir, 'index.mjs'), 'utf8');
     // The createRequire banner, then a minified body that never pulls in DuckDB's native bindings.
     expect(code.startsWith("import { createRequire as __linkgapCreateRequire } from 'node:module';")).toBe(
       true,
     );
     expect(code).not.toContain('@duckdb/node-bindings');
+    // zod's message locales and the parts of undici the Moz client never uses are left out.
+    const all = chunks
+      .filter((file) => file.endsWith('.mjs'))
+      .map((file) => readFileSync(join(assetDir, file), 'utf8'));
+    for (const text of [code, ...all]) {
+      expect(text).not.toMatch(/Zbyt (du|ma)ż/); // zod's Polish locale
+      expect(text).not.toContain('fetch failed'); // undici's fetch()
+    }
   }
 }, 120_000);

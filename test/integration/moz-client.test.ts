@@ -551,6 +551,44 @@ describe('Moz client against the simulator', () => {
   });
 
   describe('rate gate', () => {
+    it('tells the gate when each request is written, and hands back a slot nothing was written in', async () => {
+      const events: string[] = [];
+      let reservedAt = 0;
+      const writes: number[] = [];
+      const gate: RateGate = {
+        acquire: async () => {
+          throw new Error('the client reserves');
+        },
+        reserve: async () => {
+          reservedAt = Date.now();
+          events.push('reserve');
+          return {
+            written: () => {
+              events.push('written');
+              writes.push(Date.now() - reservedAt);
+            },
+            unused: () => events.push('unused'),
+          };
+        },
+        pause: () => {},
+      };
+      const { client } = clientFor(sim, { rateGate: gate });
+      await client.intersectPage(competitorsQuery(), { limit: 5 });
+      // The permit is settled by the write; the client's closing `unused` is then a no-op for the gate.
+      expect(events).toEqual(['reserve', 'written', 'unused']);
+      expect(writes[0]).toBeGreaterThanOrEqual(0);
+      expect(writes[0]).toBeLessThan(1_000);
+
+      events.length = 0;
+      const refused = clientFor(sim, {
+        rateGate: gate,
+        baseUrl: 'http://127.0.0.1:9',
+        maxAttempts: 1,
+      }).client;
+      await expect(refused.intersectPage(competitorsQuery(), { limit: 5 })).rejects.toThrow();
+      expect(events).toEqual(['reserve', 'unused']);
+    });
+
     it('spacing requests under the simulated limit never meets a 429', async () => {
       // The gate spaces sends; the server sees arrivals. A margin absorbs network and scheduling jitter.
       sim.setRateLimit({ requests: 1, perMs: 50 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createIntervalRateGate } from '#moz/rate-gate.ts';
+import { createIntervalRateGate, type RateGate, type RatePermit } from '#moz/rate-gate.ts';
+
+function reserve(gate: RateGate): Promise<RatePermit> {
+  if (!gate.reserve) throw new Error('the interval gate reserves');
+  return gate.reserve();
+}
 
 /** A fake clock whose sleeps complete only when the test advances time. */
 function manualClock() {
@@ -129,5 +134,75 @@ describe('createIntervalRateGate', () => {
     { requests: 1, intervalMs: -1 },
   ])('refuses a nonsensical rate %o', (options) => {
     expect(() => createIntervalRateGate(options)).toThrow(RangeError);
+  });
+
+  describe('reserve: spacing counted from the write', () => {
+    it('spaces the next caller from the reported write, not from the release', async () => {
+      const clock = manualClock();
+      const gate = createIntervalRateGate({ requests: 1, intervalMs: 1_000, ...clock });
+      const permit = await reserve(gate); // released at 0
+      await clock.advanceTo(30);
+      permit.written(); // at 30: a new connection's handshake took 30 ms
+      const starts: number[] = [];
+      const next = gate.acquire().then(() => starts.push(clock.now()));
+      await clock.advanceTo(5_000);
+      await next;
+      expect(starts).toEqual([1_030]);
+    });
+
+    it('holds the next caller until the write is reported', async () => {
+      const clock = manualClock();
+      const gate = createIntervalRateGate({ requests: 1, intervalMs: 1_000, ...clock });
+      const permit = await reserve(gate);
+      const starts: number[] = [];
+      const next = gate.acquire().then(() => starts.push(clock.now()));
+      await clock.advanceTo(3_000);
+      expect(starts).toEqual([]);
+      permit.written();
+      await clock.advanceTo(5_000);
+      await next;
+      expect(starts).toEqual([4_000]);
+    });
+
+    it('hands back a slot nothing was written in', async () => {
+      const clock = manualClock();
+      const gate = createIntervalRateGate({ requests: 1, intervalMs: 10_000, ...clock });
+      await gate.acquire(); // t = 0
+      await clock.advanceTo(10_000);
+      const permit = await reserve(gate); // released at 10 000
+      permit.unused();
+      permit.written(); // too late to count: the slot was already handed back
+      const starts: number[] = [];
+      const next = gate.acquire().then(() => starts.push(clock.now()));
+      await clock.advanceTo(10_000);
+      await next;
+      expect(starts).toEqual([10_000]);
+    });
+
+    it('waits at most maxHoldMs for a report that never comes', async () => {
+      const gate = createIntervalRateGate({ requests: 1_000, intervalMs: 1_000, maxHoldMs: 40 });
+      await reserve(gate); // never reported
+      const started = performance.now();
+      await gate.acquire();
+      expect(performance.now() - started).toBeGreaterThanOrEqual(39);
+      expect(performance.now() - started).toBeLessThan(1_000);
+    });
+
+    it('never lets two reported writes come closer than the spacing', async () => {
+      const gate = createIntervalRateGate({ requests: 50, intervalMs: 1_000 }); // 20 ms
+      const writes: number[] = [];
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, index) => {
+          const permit = await reserve(gate);
+          // Some callers write late (a stall, a handshake), as the client would report.
+          if (index % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 7));
+          writes.push(performance.timeOrigin + performance.now());
+          permit.written();
+        }),
+      );
+      writes.sort((a, b) => a - b);
+      const gaps = writes.slice(1).map((at, i) => at - (writes[i] ?? at));
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(20);
+    });
   });
 });

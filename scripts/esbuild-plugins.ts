@@ -1,0 +1,89 @@
+/**
+ * esbuild plugins shared by the CLI build (scripts/build-cli.ts) and the Lambda bundles
+ * (scripts/bundle-lambda.ts, which infra/constructs/linkgap-function.ts runs at synth).
+ */
+import { dirname } from 'node:path';
+import type { Plugin } from 'esbuild';
+
+/** Bundled CommonJS dependencies call `require` for Node built-ins, which an ES module lacks. */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __linkgapCreateRequire } from 'node:module'; const require = __linkgapCreateRequire(import.meta.url);";
+
+/**
+ * zod re-exports its 40-odd message locales as `z.locales`, and esbuild cannot drop a namespace
+ * re-export: 258 KB every bundle would parse at start-up. linkgap never calls `z.config(z.locales…)`
+ * (English is registered by zod's schemas themselves), so only `en` stays reachable.
+ */
+export const ZOD_ENGLISH_ONLY: Plugin = {
+  name: 'zod-english-only',
+  setup(pluginBuild) {
+    pluginBuild.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]locales[\\/]index\.js$/ }, (args) => ({
+      contents: "export { default as en } from './en.js';",
+      loader: 'js',
+      resolveDir: dirname(args.path),
+    }));
+  },
+};
+
+/**
+ * undici's entry point is CommonJS that loads everything it offers (fetch, WebSocket, caches, mocks,
+ * proxies, cookies) and runs part of it at import: 526 KB that esbuild cannot tree-shake. The Moz
+ * client uses two things, `Agent` and `request` with an explicit dispatcher (shared/moz/call.ts,
+ * http.ts), so linkgap's own imports of `undici` get just those, from undici's own modules: the same
+ * Agent class and the same request function the entry point exports, with the entry point's URL
+ * handling for a string URL (`makeDispatcher` in undici/index.js). Importing anything else from
+ * `undici` fails the build ("No matching export"), so a new use cannot slip through half-bundled.
+ *
+ * Two parts the client path requires only on demand are left out as well, each replaced by a module
+ * that throws a clear error if it is ever reached:
+ * - the FormData/Blob body encoder (`web/fetch/body.js`, which pulls in most of fetch and WebIDL):
+ *   the Moz client only sends a JSON string;
+ * - the non-SIMD copy of the llhttp parser (70 KB of WebAssembly as base64), undici's fallback for
+ *   engines without WebAssembly SIMD (old Node on ppc64). Node.js 24 on arm64 (LINKGAP_RUNTIME) has
+ *   SIMD, so the SIMD build, which undici tries first, is the one that runs.
+ */
+export const UNDICI_CLIENT_ONLY: Plugin = {
+  name: 'undici-client-only',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^undici$/ }, (args) =>
+      /[\\/]node_modules[\\/]/.test(args.importer)
+        ? undefined
+        : { path: 'undici-client-only', namespace: 'linkgap-undici', pluginData: args.resolveDir },
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'linkgap-undici' }, (args) => ({
+      contents: UNDICI_CLIENT_SOURCE,
+      loader: 'js',
+      resolveDir: args.pluginData as string,
+    }));
+    pluginBuild.onResolve({ filter: /^\.\.\/(web\/fetch\/body|llhttp\/llhttp-wasm)\.js$/ }, (args) =>
+      /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h[12]\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'linkgap-undici-left-out' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'linkgap-undici-left-out' }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`linkgap's Lambda bundle leaves out undici's ${args.path} (see scripts/esbuild-plugins.ts)`)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+const UNDICI_CLIENT_SOURCE = `
+import Agent from 'undici/lib/dispatcher/agent.js';
+import apiRequest from 'undici/lib/api/api-request.js';
+import { InvalidArgumentError } from 'undici/lib/core/errors.js';
+import util from 'undici/lib/core/util.js';
+export { Agent };
+export function request(url, opts) {
+  if (typeof url !== 'string' || url === '') throw new InvalidArgumentError('invalid url');
+  if (opts == null || typeof opts !== 'object' || opts.dispatcher == null || opts.path != null) {
+    throw new InvalidArgumentError('linkgap bundles undici for request(url, { dispatcher, ... }) only');
+  }
+  const parsed = util.parseURL(url);
+  return apiRequest.call(opts.dispatcher, {
+    ...opts,
+    origin: parsed.origin,
+    path: parsed.search ? parsed.pathname + parsed.search : parsed.pathname,
+    method: opts.method || (opts.body ? 'PUT' : 'GET'),
+  });
+}
+`;
