@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { toCsv, toJsonLines } from '#lake/csv.ts';
 import { decodeParquet } from '#lake/parquet.ts';
-import { LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
+import { LAKE_TABLES, type RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
@@ -16,7 +16,7 @@ import { humanOutput, processOutput } from '../output.ts';
 
 export type DownloadFormat = 'parquet' | 'csv' | 'jsonl';
 const FORMATS: readonly DownloadFormat[] = ['parquet', 'csv', 'jsonl'];
-const TABLES: readonly LakeTableName[] = ['prospects', 'changes', 'runs'];
+const TABLES: readonly RunTableName[] = ['prospects', 'changes', 'runs'];
 /** Fewer files than this finish before a progress bar would be worth drawing. */
 const PROGRESS_MIN_FILES = 6;
 
@@ -59,7 +59,7 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     });
 }
 
-function parseTables(text: string): LakeTableName[] {
+function parseTables(text: string): RunTableName[] {
   if (text.trim() === 'all') return [...TABLES];
   const names = text.split(',').map((name) => name.trim());
   for (const name of names) {
@@ -69,7 +69,7 @@ function parseTables(text: string): LakeTableName[] {
       );
     }
   }
-  return [...new Set(names)] as LakeTableName[];
+  return [...new Set(names)] as RunTableName[];
 }
 
 /** Why the system refused to make a folder, in words. */
@@ -191,7 +191,7 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
 async function exportRows(
   lake: ObjectStore,
   runs: readonly CommittedRun[],
-  tables: readonly LakeTableName[],
+  tables: readonly RunTableName[],
   format: Exclude<DownloadFormat, 'parquet'>,
   folder: string,
   options: DownloadOptions,
@@ -199,7 +199,7 @@ async function exportRows(
 ): Promise<string[]> {
   const written: string[] = [];
   const extension = format === 'csv' ? 'csv' : 'jsonl';
-  const encode = (table: LakeTableName, rows: Record<string, unknown>[]) =>
+  const encode = (table: RunTableName, rows: Record<string, unknown>[]) =>
     format === 'csv' ? toCsv(LAKE_TABLES[table].columns, rows) : toJsonLines(rows);
   const sameDate = (run: CommittedRun) => runs.filter((other) => other.runDate === run.runDate).length > 1;
   for (const table of tables) {
@@ -225,7 +225,7 @@ async function exportRows(
 async function readRows(
   lake: ObjectStore,
   run: CommittedRun,
-  table: LakeTableName,
+  table: RunTableName,
 ): Promise<Record<string, unknown>[]> {
   if (table === 'runs') return [run.manifest];
   const key = tableKeyOf(run, table);

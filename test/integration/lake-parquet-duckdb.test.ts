@@ -40,6 +40,8 @@ function aProspectRow(overrides: Partial<ProspectRow> = {}): ProspectRow {
     status: 'new',
     first_seen_date: RUN_DATE,
     runs_seen: 1,
+    review_state: 'to_review',
+    category: null,
     ...overrides,
   };
 }
@@ -56,6 +58,7 @@ function aChangeRow(overrides: Partial<ChangeRow> = {}): ChangeRow {
     previous_matched_count: 2,
     current_matched_count: null,
     days_in_gap: 58,
+    review_state: 'to_review',
     ...overrides,
   };
 }
