@@ -143,7 +143,9 @@ export async function promoteWonReviews(
     }
     const current = (await store.get(run.campaignId, read.source)) ?? read;
     // Timed from what it reacts to, not the clock, so a rerun derives the same key and writes it once.
-    const skippedAt = current.updatedAt > run.startedAt ? current.updatedAt : run.startedAt;
+    const skippedAt = new Date(
+      Math.max(Date.parse(current.updatedAt), Date.parse(run.startedAt)),
+    ).toISOString();
     await appendReviewEvents(ports.lake, [
       skippedPromotionEvent(current, { ...context, at: skippedAt, eventId: `${eventId}-skipped` }),
     ]);
