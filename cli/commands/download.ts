@@ -13,6 +13,7 @@ import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { parseDateOption } from '../options.ts';
 import { humanOutput, processOutput } from '../output.ts';
+import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
 
 export type DownloadFormat = 'parquet' | 'csv' | 'jsonl';
 const FORMATS: readonly DownloadFormat[] = ['parquet', 'csv', 'jsonl'];
@@ -20,7 +21,7 @@ const TABLES: readonly RunTableName[] = ['prospects', 'changes', 'runs'];
 /** Fewer files than this finish before a progress bar would be worth drawing. */
 const PROGRESS_MIN_FILES = 6;
 
-interface DownloadOptions extends AwsOptions {
+interface DownloadOptions extends AwsOptions, ProspectFilterOptions {
   campaign: string;
   runDate?: string;
   latest?: boolean;
@@ -31,7 +32,10 @@ interface DownloadOptions extends AwsOptions {
 }
 
 export function registerDownloadCommand(program: Command, context: CommandContext): void {
-  exitTwoOnUsageErrors(program.command('download'))
+  const command = exitTwoOnUsageErrors(program.command('download'));
+  // The review queue's filters narrow the prospects rows of csv and jsonl downloads (parquet is as-is).
+  addProspectFilterOptions(command);
+  command
     .description('copy committed snapshots of a campaign out of the lake (local, or S3 with --aws)')
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--run-date <date>', 'the run of this scheduled date (YYYY-MM-DD)')
@@ -143,6 +147,14 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
   const format = options.format as DownloadFormat;
   if (!FORMATS.includes(format))
     throw new UsageError(`--format must be parquet, csv or jsonl; got "${options.format}"`);
+  prospectFilter(options); // every filter value checked before anything is read
+  const filtered = ['state', 'status', 'minDa', 'maxSpam', 'minScore', 'minMatches'].some(
+    (name) => options[name as keyof ProspectFilterOptions] !== undefined,
+  );
+  if (filtered && format === 'parquet')
+    throw new UsageError(
+      'the prospect filters (--state, --status, --min-*, --max-spam) need --format csv or jsonl',
+    );
   // Parquet keeps the lake layout, so the folder is queried as a lake: a table left out would read as
   // empty (a closure rate of 0 every month). CSV and JSON Lines are for people: prospects by default.
   const tables = parseTables(options.what ?? (format === 'parquet' ? 'all' : 'prospects'));
@@ -199,13 +211,16 @@ async function exportRows(
 ): Promise<string[]> {
   const written: string[] = [];
   const extension = format === 'csv' ? 'csv' : 'jsonl';
+  const keep = prospectFilter(options);
   const encode = (table: RunTableName, rows: Record<string, unknown>[]) =>
     format === 'csv' ? toCsv(LAKE_TABLES[table].columns, rows) : toJsonLines(rows);
   const sameDate = (run: CommittedRun) => runs.filter((other) => other.runDate === run.runDate).length > 1;
   for (const table of tables) {
     const combined: Record<string, unknown>[] = [];
     for (const run of runs) {
-      const rows = await readRows(lake, run, table);
+      const rows = (await readRows(lake, run, table)).filter(
+        (row) => table !== 'prospects' || keep(row as unknown as Parameters<typeof keep>[0]),
+      );
       combined.push(...rows);
       const suffix = sameDate(run) ? `-${run.runId}` : '';
       const path = join(folder, `${run.campaignId}-${table}-${run.runDate}${suffix}.${extension}`);
