@@ -16,7 +16,7 @@ import type {
 import { chainCommit, claimRun, commitRun, failRun, releaseRun } from '../run-record-transitions.ts';
 import { withFileLock } from './file-lock.ts';
 
-export async function readJson(path: string): Promise<unknown | undefined> {
+async function readJson(path: string): Promise<unknown | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -33,7 +33,7 @@ export async function readJson(path: string): Promise<unknown | undefined> {
   }
 }
 
-export async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+async function writeJsonAtomically(path: string, value: unknown): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${randomUUID()}.tmp`;
   await writeFile(temporary, `${JSON.stringify(value, null, 2)}\n`);
@@ -60,7 +60,7 @@ async function createJsonExclusively(path: string, value: unknown): Promise<'cre
   }
 }
 
-export const safeId = (id: string) => {
+const safeId = (id: string) => {
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(id) || id.startsWith('.'))
     throw new Error(`invalid id: ${id.slice(0, 80)}`);
   return id;

@@ -1,16 +1,36 @@
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { compareSources } from '#domain/ledger.ts';
 import { type Review, ReviewSchema } from '#domain/review.ts';
 import type { ReviewStore, ReviewWrite } from '#shared/ports.ts';
 import { withFileLock } from './file-lock.ts';
-import { readJson, safeId, writeJsonAtomically } from './file-stores.ts';
 
 const ReviewFile = z.object({ reviews: z.array(ReviewSchema) });
 
 /** A reviews file that does not parse (hand-edited): named, so nothing is silently dropped. */
 export class ReviewFileError extends Error {
   override name = 'ReviewFileError';
+}
+
+const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The whole file or nothing: written to a temporary name, then renamed over the old one. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
 }
 
 /**
@@ -20,10 +40,20 @@ export class ReviewFileError extends Error {
  */
 export function createFileReviewStore(home: string): ReviewStore {
   const folder = join(home, 'reviews');
+  const safeId = (id: string) => {
+    if (!CAMPAIGN_ID.test(id)) throw new Error(`invalid campaign id: ${id.slice(0, 80)}`);
+    return id;
+  };
   const pathOf = (campaignId: string) => join(folder, `${safeId(campaignId)}.json`);
   const read = async (campaignId: string): Promise<Review[]> => {
-    const raw = await readJson(pathOf(campaignId));
-    if (raw === undefined) return [];
+    const text = await readText(pathOf(campaignId));
+    if (text === undefined) return [];
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new ReviewFileError(`${pathOf(campaignId)} is not JSON: ${(error as Error).message}`);
+    }
     const parsed = ReviewFile.safeParse(raw);
     if (!parsed.success)
       throw new ReviewFileError(
@@ -40,7 +70,7 @@ export function createFileReviewStore(home: string): ReviewStore {
       if (changed.length > 0) return { outcome: 'changed' as const, sources: changed };
       for (const { review } of writes) stored.set(review.source, review);
       const reviews = [...stored.values()].sort((a, b) => compareSources(a.source, b.source));
-      await writeJsonAtomically(pathOf(campaignId), { reviews });
+      await writeAtomically(pathOf(campaignId), `${JSON.stringify({ reviews }, null, 2)}\n`);
       return { outcome: 'written' as const };
     });
   return {
