@@ -290,7 +290,7 @@ describeAws('the review workflow on AWS (moto), runs through the Lambda composit
         sim.setMonth(runDate.slice(0, 7));
         const outcome = await runCampaign(
           { campaignId: CAMPAIGN, runDate },
-          { ...runner.pipeline, log: silentLog },
+          { ...runner.pipeline, log: silentLog, metrics: undefined },
         );
         expect(outcome.outcome).toBe('committed');
       },
