@@ -5,7 +5,8 @@
 import { join, resolve } from 'node:path';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
-import type { EditableCampaignStore, ObjectStore, RunStore } from '#shared/ports.ts';
+import { createFileReviewStore } from '#adapters/local/review-store.ts';
+import type { EditableCampaignStore, ObjectStore, ReviewStore, RunStore } from '#shared/ports.ts';
 
 /** The flags every `--aws`-capable command accepts. */
 export interface AwsOptions {
@@ -19,6 +20,7 @@ export interface Backend {
   where: string;
   campaigns(): EditableCampaignStore;
   runs(): RunStore;
+  reviews(): ReviewStore;
   lake(): ObjectStore;
   /** Where the lake lives, for messages. */
   lakeWhere(): string;
@@ -47,19 +49,26 @@ export async function openBackend(
       where: `local (${home})`,
       campaigns: () => createFileCampaignStore(home),
       runs: () => createFileRunStore(home),
+      reviews: () => createFileReviewStore(home),
       lake: () => createFsObjectStore(lakeRoot),
       lakeWhere: () => lakeRoot,
       localLakeRoot: lakeRoot,
       close() {},
     };
   }
-  const [{ awsSetting, openAwsClients }, { createDynamoCampaignStore }, { createDynamoRunStore }, s3] =
-    await Promise.all([
-      import('./aws.ts'),
-      import('#adapters/aws/campaign-store.ts'),
-      import('#adapters/aws/run-store.ts'),
-      import('#adapters/aws/object-store.ts'),
-    ]);
+  const [
+    { awsSetting, openAwsClients },
+    { createDynamoCampaignStore },
+    { createDynamoRunStore },
+    { createDynamoReviewStore },
+    s3,
+  ] = await Promise.all([
+    import('./aws.ts'),
+    import('#adapters/aws/campaign-store.ts'),
+    import('#adapters/aws/run-store.ts'),
+    import('#adapters/aws/review-store.ts'),
+    import('#adapters/aws/object-store.ts'),
+  ]);
   let clients: ReturnType<typeof openAwsClients> | undefined;
   const sdk = () => {
     clients ??= openAwsClients();
@@ -73,6 +82,7 @@ export async function openBackend(
     },
     campaigns: () => createDynamoCampaignStore({ doc: sdk().doc, tableName: table() }),
     runs: () => createDynamoRunStore({ doc: sdk().doc, tableName: table() }),
+    reviews: () => createDynamoReviewStore({ doc: sdk().doc, tableName: table() }),
     lake: () => s3.createS3ObjectStore({ s3: sdk().s3, bucket: bucket() }),
     lakeWhere: () => `s3://${bucket()}`,
     localLakeRoot: undefined,

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { LakeKeyError } from '#lake/errors.ts';
 import { changesKey, parseLakeKey, prospectsKey, tablePrefix } from '#lake/keys.ts';
 import { decodeManifest } from '#lake/manifest.ts';
-import type { LakeTableName, RunManifest } from '#lake/schema.ts';
+import type { RunManifest, RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import { UsageError } from './errors.ts';
 
@@ -21,7 +21,7 @@ export interface CommittedRun {
 }
 
 /** The lake key of one table's file of a committed run. */
-export function tableKeyOf(run: CommittedRun, table: LakeTableName): string {
+export function tableKeyOf(run: CommittedRun, table: RunTableName): string {
   if (table === 'runs') return run.manifestKey;
   return table === 'prospects'
     ? prospectsKey(run.campaignId, run.runDate, run.runId)

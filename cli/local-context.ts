@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
+import { createFileReviewStore } from '#adapters/local/review-store.ts';
 import { staticSecretSource } from '#adapters/local/static-secrets.ts';
 import { createMozClient, type MozClient } from '#moz/client.ts';
 import { mozConfigFromEnv, publicBaseUrl } from '#moz/config.ts';
 import { createIntervalRateGate } from '#moz/rate-gate.ts';
 import { silentLog } from '#shared/observability.ts';
-import type { CampaignStore, Log, ObjectStore, RunStore, SecretSource } from '#shared/ports.ts';
+import type { CampaignStore, Log, ObjectStore, ReviewStore, RunStore, SecretSource } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
 import type { MozSimulator } from '#simulator/server.ts';
 
@@ -16,6 +17,7 @@ export interface LocalContext {
   lakeRoot: string;
   campaigns: CampaignStore;
   runs: RunStore;
+  reviews: ReviewStore;
   lake: ObjectStore;
   secrets: SecretSource;
   moz: MozClient;
@@ -88,6 +90,7 @@ export async function createLocalContext(options: LocalContextOptions): Promise<
     lakeRoot,
     campaigns: createFileCampaignStore(home),
     runs: createFileRunStore(home),
+    reviews: createFileReviewStore(home),
     lake: createFsObjectStore(lakeRoot),
     secrets,
     moz,

@@ -26,6 +26,7 @@ export function localRunDeps(context: LocalContext, log: Log, metrics?: Metrics)
   return createRunDeps({
     campaigns: context.campaigns,
     runs: context.runs,
+    reviews: context.reviews,
     lake: context.lake,
     moz: context.moz,
     log,

@@ -50,6 +50,18 @@ export const COMMANDS: readonly LazyCommand[] = [
     load: async () => (await import('./commands/report.ts')).registerReportCommand,
   },
   {
+    name: 'review',
+    description:
+      'the outreach review queue: export it as CSV, import the edited file, or set one review (local, or --aws)',
+    load: async () => (await import('./commands/review.ts')).registerReviewCommands,
+  },
+  {
+    name: 'prospect',
+    description:
+      "show one prospect's whole story: every run that listed it, every change, every review event",
+    load: async () => (await import('./commands/prospect.ts')).registerProspectCommand,
+  },
+  {
     name: 'athena',
     description: 'Athena helpers for lakes outside the CDK stack',
     load: async () => (await import('./commands/athena.ts')).registerAthenaCommands,

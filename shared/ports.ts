@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Campaign } from './domain/campaign.ts';
 import type { MozCredentials } from './domain/credentials.ts';
+import type { Review } from './domain/review.ts';
 
 /** One SQS message / one unit of work: a campaign's run for one scheduled date. */
 export const RunMessage = z.strictObject({
@@ -50,6 +51,34 @@ export interface EditableCampaignStore extends CampaignStore {
    * edit began); 'changed', writing nothing, when it was edited or removed since.
    */
   replace(campaign: Campaign, expected: unknown): Promise<'replaced' | 'changed'>;
+}
+
+/** A review to store, written only while the stored one still has `expectedVersion` (0: none stored). */
+export interface ReviewWrite {
+  review: Review;
+  expectedVersion: number;
+}
+
+/**
+ * The outreach reviews of each campaign (shared/domain/review.ts): DynamoDB items in AWS, a file per
+ * campaign under LINKGAP_HOME locally. Every write is conditional on the version read, so two people
+ * editing the same review never silently overwrite each other.
+ */
+export interface ReviewStore {
+  /** Every review of the campaign, sorted by source. */
+  list(campaignId: string): Promise<Review[]>;
+  get(campaignId: string, source: string): Promise<Review | undefined>;
+  /** One conditional write: 'changed', writing nothing, when the stored version is not the expected one. */
+  put(write: ReviewWrite): Promise<'written' | 'changed'>;
+  /**
+   * All of the writes or none (an import): when any stored version differs from the expected one,
+   * nothing is written and the sources that changed come back. The DynamoDB store commits them in
+   * transactions of up to 100 items; between transactions only a concurrent edit can intervene, and
+   * it is refused item by item like any other.
+   */
+  putAll(
+    writes: readonly ReviewWrite[],
+  ): Promise<{ outcome: 'written' } | { outcome: 'changed'; sources: string[] }>;
 }
 
 export type RunState = 'RUNNING' | 'SUCCEEDED' | 'FAILED';

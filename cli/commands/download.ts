@@ -4,7 +4,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { toCsv, toJsonLines } from '#lake/csv.ts';
 import { decodeParquet } from '#lake/parquet.ts';
-import { LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
+import { LAKE_TABLES, type RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
@@ -13,14 +13,15 @@ import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { parseDateOption } from '../options.ts';
 import { humanOutput, processOutput } from '../output.ts';
+import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
 
 export type DownloadFormat = 'parquet' | 'csv' | 'jsonl';
 const FORMATS: readonly DownloadFormat[] = ['parquet', 'csv', 'jsonl'];
-const TABLES: readonly LakeTableName[] = ['prospects', 'changes', 'runs'];
+const TABLES: readonly RunTableName[] = ['prospects', 'changes', 'runs'];
 /** Fewer files than this finish before a progress bar would be worth drawing. */
 const PROGRESS_MIN_FILES = 6;
 
-interface DownloadOptions extends AwsOptions {
+interface DownloadOptions extends AwsOptions, ProspectFilterOptions {
   campaign: string;
   runDate?: string;
   latest?: boolean;
@@ -31,7 +32,10 @@ interface DownloadOptions extends AwsOptions {
 }
 
 export function registerDownloadCommand(program: Command, context: CommandContext): void {
-  exitTwoOnUsageErrors(program.command('download'))
+  const command = exitTwoOnUsageErrors(program.command('download'));
+  // The review queue's filters narrow the prospects rows of csv and jsonl downloads (parquet is as-is).
+  addProspectFilterOptions(command);
+  command
     .description('copy committed snapshots of a campaign out of the lake (local, or S3 with --aws)')
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--run-date <date>', 'the run of this scheduled date (YYYY-MM-DD)')
@@ -59,7 +63,7 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     });
 }
 
-function parseTables(text: string): LakeTableName[] {
+function parseTables(text: string): RunTableName[] {
   if (text.trim() === 'all') return [...TABLES];
   const names = text.split(',').map((name) => name.trim());
   for (const name of names) {
@@ -69,7 +73,7 @@ function parseTables(text: string): LakeTableName[] {
       );
     }
   }
-  return [...new Set(names)] as LakeTableName[];
+  return [...new Set(names)] as RunTableName[];
 }
 
 /** Why the system refused to make a folder, in words. */
@@ -143,6 +147,14 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
   const format = options.format as DownloadFormat;
   if (!FORMATS.includes(format))
     throw new UsageError(`--format must be parquet, csv or jsonl; got "${options.format}"`);
+  prospectFilter(options); // every filter value checked before anything is read
+  const filtered = ['state', 'status', 'minDa', 'maxSpam', 'minScore', 'minMatches'].some(
+    (name) => options[name as keyof ProspectFilterOptions] !== undefined,
+  );
+  if (filtered && format === 'parquet')
+    throw new UsageError(
+      'the prospect filters (--state, --status, --min-*, --max-spam) need --format csv or jsonl',
+    );
   // Parquet keeps the lake layout, so the folder is queried as a lake: a table left out would read as
   // empty (a closure rate of 0 every month). CSV and JSON Lines are for people: prospects by default.
   const tables = parseTables(options.what ?? (format === 'parquet' ? 'all' : 'prospects'));
@@ -191,7 +203,7 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
 async function exportRows(
   lake: ObjectStore,
   runs: readonly CommittedRun[],
-  tables: readonly LakeTableName[],
+  tables: readonly RunTableName[],
   format: Exclude<DownloadFormat, 'parquet'>,
   folder: string,
   options: DownloadOptions,
@@ -199,13 +211,16 @@ async function exportRows(
 ): Promise<string[]> {
   const written: string[] = [];
   const extension = format === 'csv' ? 'csv' : 'jsonl';
-  const encode = (table: LakeTableName, rows: Record<string, unknown>[]) =>
+  const keep = prospectFilter(options);
+  const encode = (table: RunTableName, rows: Record<string, unknown>[]) =>
     format === 'csv' ? toCsv(LAKE_TABLES[table].columns, rows) : toJsonLines(rows);
   const sameDate = (run: CommittedRun) => runs.filter((other) => other.runDate === run.runDate).length > 1;
   for (const table of tables) {
     const combined: Record<string, unknown>[] = [];
     for (const run of runs) {
-      const rows = await readRows(lake, run, table);
+      const rows = (await readRows(lake, run, table)).filter(
+        (row) => table !== 'prospects' || keep(row as unknown as Parameters<typeof keep>[0]),
+      );
       combined.push(...rows);
       const suffix = sameDate(run) ? `-${run.runId}` : '';
       const path = join(folder, `${run.campaignId}-${table}-${run.runDate}${suffix}.${extension}`);
@@ -225,7 +240,7 @@ async function exportRows(
 async function readRows(
   lake: ObjectStore,
   run: CommittedRun,
-  table: LakeTableName,
+  table: RunTableName,
 ): Promise<Record<string, unknown>[]> {
   if (table === 'runs') return [run.manifest];
   const key = tableKeyOf(run, table);

@@ -9,6 +9,7 @@ import { awsConfigFromEnv } from '#adapters/aws/config.ts';
 import { createS3ObjectStore } from '#adapters/aws/object-store.ts';
 import { createSqsQueue } from '#adapters/aws/queue.ts';
 import { createDynamoRateGate } from '#adapters/aws/rate-gate.ts';
+import { createDynamoReviewStore } from '#adapters/aws/review-store.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createSecretsManagerSource } from '#adapters/aws/secret-source.ts';
 import { createMozClient } from '#moz/client.ts';
@@ -59,6 +60,7 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
     pipeline: createRunDeps({
       campaigns: createDynamoCampaignStore({ doc: clients.doc, tableName: config.tableName }),
       runs: createDynamoRunStore({ doc: clients.doc, tableName: config.tableName }),
+      reviews: createDynamoReviewStore({ doc: clients.doc, tableName: config.tableName }),
       lake: createS3ObjectStore({ s3: clients.s3, bucket: config.bucket }),
       moz,
       log,

@@ -1,13 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { Construct } from 'constructs';
-import {
-  type Column,
-  type ColumnType,
-  LAKE_TABLES,
-  type LakeTableName,
-  PARTITION_KEYS,
-} from '#lake/schema.ts';
+import { type Column, type ColumnType, LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
 
 /** Lake column types are already Hive/Glue type names; the map makes that a checked decision. */
 const GLUE_TYPES: Record<ColumnType, string> = {
@@ -79,12 +73,15 @@ export class LakeCatalog extends Construct {
       },
     });
 
-    const partitionNames = new Set<string>(PARTITION_KEYS.map((key) => key.name));
     const entries = Object.entries(LAKE_TABLES) as [LakeTableName, (typeof LAKE_TABLES)[LakeTableName]][];
     const tables: Partial<Record<LakeTableName, glue.CfnTable>> = {};
     for (const [name, table] of entries) {
       const format = FORMATS[table.format];
       const location = props.locationOf(table.prefix);
+      const partitionKeys: readonly Column[] = table.partitionKeys;
+      const partitionNames = new Set<string>(partitionKeys.map((key) => key.name));
+      // campaign_id, then the table's date key: run_date, or event_date for review events.
+      const dateKey = partitionKeys[1]?.name ?? 'run_date';
       const cfnTable = new glue.CfnTable(this, `${name[0]?.toUpperCase()}${name.slice(1)}Table`, {
         catalogId,
         databaseName: this.database.ref,
@@ -93,19 +90,19 @@ export class LakeCatalog extends Construct {
           description: `linkgap ${name} (${table.format}) under ${table.prefix}/`,
           tableType: 'EXTERNAL_TABLE',
           // Athena forbids a column that is also a partition key; the files still carry both.
-          partitionKeys: PARTITION_KEYS.map(toGlueColumn),
+          partitionKeys: partitionKeys.map(toGlueColumn),
           parameters: {
             EXTERNAL: 'TRUE',
             classification: format.classification,
             'projection.enabled': 'true',
             'projection.campaign_id.type': 'injected',
-            'projection.run_date.type': 'date',
-            'projection.run_date.format': 'yyyy-MM-dd',
-            'projection.run_date.range': `${PROJECTION_START_DATE},NOW`,
-            'projection.run_date.interval': '1',
-            'projection.run_date.interval.unit': 'DAYS',
+            [`projection.${dateKey}.type`]: 'date',
+            [`projection.${dateKey}.format`]: 'yyyy-MM-dd',
+            [`projection.${dateKey}.range`]: `${PROJECTION_START_DATE},NOW`,
+            [`projection.${dateKey}.interval`]: '1',
+            [`projection.${dateKey}.interval.unit`]: 'DAYS',
             // Athena fills ${campaign_id} and ${run_date}; escaped here so JS does not.
-            'storage.location.template': `${location}campaign_id=\${campaign_id}/run_date=\${run_date}/`,
+            'storage.location.template': `${location}campaign_id=\${campaign_id}/${dateKey}=\${${dateKey}}/`,
           },
           storageDescriptor: {
             location,

@@ -1,6 +1,8 @@
 import { compareSources, type Ledger, type LedgerEntry } from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher } from './prospects.ts';
 
+const NOTHING_EXCLUDED: ReadonlySet<string> = new Set();
+
 /**
  * What a run is compared with: the previous committed run's ledger, when it was made with the same
  * configuration, without the sources the campaign ignores now. This is the one rule for "which
@@ -15,17 +17,25 @@ export interface Baseline {
 }
 
 /**
- * The baseline for a run of `configHash` with the campaign's current `ignore` list; undefined (the run
- * is a new baseline) when there is no previous ledger or it was made with another configuration.
+ * The baseline for a run of `configHash` with the campaign's current `ignore` list and the sources
+ * people `excluded` (reviews rejected or do_not_contact, exact sources); undefined (the run is a new
+ * baseline) when there is no previous ledger or it was made with another configuration.
+ *
+ * An excluded source is forgotten like an ignored one: it is not verified, not reported, and the next
+ * ledger drops it. If people later un-reject it and it is still in the gap, it comes back as `new`
+ * (first_seen_date restarts), while its review keeps its category, note and event history.
  */
 export function comparableBaseline(
   previous: Ledger | undefined,
-  run: { configHash: string; ignore: readonly string[] },
+  run: { configHash: string; ignore: readonly string[]; excluded?: ReadonlySet<string> },
 ): Baseline | undefined {
   if (previous === undefined || previous.configHash !== run.configHash) return undefined;
   const ignored = ignoreMatcher(run.ignore);
+  const excluded = run.excluded ?? NOTHING_EXCLUDED;
   const remembered = new Map<string, LedgerEntry>();
-  for (const entry of previous.entries) if (!ignored(entry.source)) remembered.set(entry.source, entry);
+  for (const entry of previous.entries) {
+    if (!ignored(entry.source) && !excluded.has(entry.source)) remembered.set(entry.source, entry);
+  }
   return { runId: previous.runId, runDate: previous.runDate, remembered };
 }
 

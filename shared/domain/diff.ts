@@ -4,6 +4,7 @@ import { daysBetween } from './dates.ts';
 import type { ChangeKind, ChangeRow, ProspectRow, ProspectStatus } from './lake-contract.ts';
 import { compareSources, type Ledger, type LedgerEntry, type LedgerStatus } from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher, prospectScore } from './prospects.ts';
+import { NO_REVIEWS, type RunReviews, viewOf } from './review.ts';
 
 export interface DiffInput {
   campaign: Campaign;
@@ -17,6 +18,8 @@ export interface DiffInput {
   truncated: boolean;
   /** Link Status evidence for departed sources: true = now links to the campaign's site; absent = not verified. */
   verification: ReadonlyMap<string, boolean>;
+  /** The reviews the run read at its start: excluded sources appear nowhere; rows carry review_state. */
+  reviews?: RunReviews;
 }
 
 export interface DiffCounts {
@@ -57,15 +60,22 @@ export interface DiffResult {
  *   `lost` when Link Status says it does not (false) and the run was not truncated;
  *   `unverified` otherwise: not checked, check failed, or a truncated run (it could sit beyond the cut).
  *   Nothing is closed without evidence; a truncated run never reports `lost`.
- * - Sources matched by `campaign.ignore` appear nowhere (the baseline already leaves them out).
+ * - Sources matched by `campaign.ignore`, and sources people rejected or marked do_not_contact
+ *   (`reviews.excluded`), appear nowhere (the baseline already leaves them out).
+ * - Every row carries the source's review state as the run read it (`to_review` when nobody did); a
+ *   `lost` change whose review_state is `won` is an earned link that went away.
  * - `closureRate` = closed / open sources in the previous ledger.
  */
 export function diffRun(input: DiffInput): DiffResult {
   const { campaign, runId, runDate, configHash, truncated, verification } = input;
   const baseline = input.baseline === undefined;
   const ignored = ignoreMatcher(campaign.ignore);
+  const reviews = input.reviews ?? NO_REVIEWS;
   const remembered = input.baseline?.remembered ?? new Map<string, LedgerEntry>();
-  const current = uniqueBySource(input.current.filter((prospect) => !ignored(prospect.source)));
+  const current = uniqueBySource(
+    input.current.filter((prospect) => !ignored(prospect.source) && !reviews.excluded.has(prospect.source)),
+  );
+  const reviewOf = (source: string) => viewOf(reviews.bySource.get(source));
   const present = new Set(current.map((prospect) => prospect.source));
   const keys = { campaign_id: campaign.id, run_id: runId, run_date: runDate };
 
@@ -89,6 +99,7 @@ export function diffRun(input: DiffInput): DiffResult {
     counts[status] += 1;
     const firstSeenDate = before?.firstSeenDate ?? runDate;
     const runsSeen = (before?.runsSeen ?? 0) + 1;
+    const review = reviewOf(prospect.source);
     // Keys written out, not spread: `{ ...keys, <12 more> }` builds slow dictionary-mode objects in
     // V8 (bench/README.md, scale: ~28 µs per row at 100k prospects, mostly GC).
     prospects.push({
@@ -107,9 +118,11 @@ export function diffRun(input: DiffInput): DiffResult {
       status,
       first_seen_date: firstSeenDate,
       runs_seen: runsSeen,
+      review_state: review.state,
+      category: review.category,
     });
     if (status !== 'persisting') {
-      changes.push(changeRow(keys, prospect.source, status, before, prospect, null));
+      changes.push(changeRow(keys, prospect.source, status, before, prospect, null, review.state));
     }
     nextEntries.push({
       source: prospect.source,
@@ -136,7 +149,9 @@ export function diffRun(input: DiffInput): DiffResult {
       const outcome = departureOutcome(verification.get(entry.source), truncated);
       counts[outcome] += 1;
       const daysInGap = outcome === 'closed' ? Math.max(0, daysBetween(entry.firstSeenDate, runDate)) : null;
-      changes.push(changeRow(keys, entry.source, outcome, entry, undefined, daysInGap));
+      changes.push(
+        changeRow(keys, entry.source, outcome, entry, undefined, daysInGap, reviewOf(entry.source).state),
+      );
       nextEntries.push({ ...entry, status: outcome, closedDate: outcome === 'closed' ? runDate : null });
     }
     counts.previousGapSize = previousGapSize;
@@ -171,6 +186,7 @@ function changeRow(
   before: LedgerEntry | undefined,
   now: CurrentProspect | undefined,
   daysInGap: number | null,
+  reviewState: string,
 ): ChangeRow {
   return {
     campaign_id: keys.campaign_id,
@@ -183,6 +199,7 @@ function changeRow(
     previous_matched_count: before?.matchedCount ?? null,
     current_matched_count: now?.matchedCount ?? null,
     days_in_gap: daysInGap,
+    review_state: reviewState,
   };
 }
 

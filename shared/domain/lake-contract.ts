@@ -62,6 +62,18 @@ export const PROSPECT_COLUMNS = [
     type: 'int',
     comment: 'Number of committed runs (this baseline) that listed this source',
   },
+  {
+    name: 'review_state',
+    type: 'string',
+    comment:
+      'Outreach review state when the run started: to_review | approved | contacted | won (rejected and do_not_contact sources are left out)',
+  },
+  {
+    name: 'category',
+    type: 'string',
+    nullable: true,
+    comment: 'Review category: resource_page | editorial | directory | partnership | other; null when unset',
+  },
 ] as const satisfies readonly Column[];
 
 export const CHANGE_COLUMNS = [
@@ -85,6 +97,62 @@ export const CHANGE_COLUMNS = [
     nullable: true,
     comment: 'closed: days from first_seen_date to this run',
   },
+  {
+    name: 'review_state',
+    type: 'string',
+    comment:
+      'Outreach review state when the run started (to_review when nobody reviewed it); a lost change with won is an earned link that went away',
+  },
+] as const satisfies readonly Column[];
+
+/** The review events' partition keys: the campaign and the UTC day of the change (not a run date). */
+export const REVIEW_PARTITION_KEYS = [
+  PARTITION_KEYS[0],
+  {
+    name: 'event_date',
+    type: 'string',
+    comment: 'UTC day of the change yyyy-MM-dd (partition, projection type date)',
+  },
+] as const satisfies readonly Column[];
+
+/**
+ * One change of one review (shared/domain/review.ts), appended to the lake as JSON lines, never
+ * rewritten. `changed_at` / `changed_by` rather than `at` / `by`: BY and AT are SQL keywords, and every
+ * query would have to quote them.
+ */
+export const REVIEW_EVENT_COLUMNS = [
+  { name: 'campaign_id', type: 'string', comment: 'Campaign id' },
+  { name: 'event_date', type: 'string', comment: 'UTC day of the change yyyy-MM-dd' },
+  {
+    name: 'event_id',
+    type: 'string',
+    comment: 'Unique id of the event (the same id is never written twice)',
+  },
+  { name: 'source', type: 'string', comment: 'Linking source the review is about' },
+  { name: 'changed_at', type: 'timestamp', comment: 'When the review changed (UTC)' },
+  {
+    name: 'changed_by',
+    type: 'string',
+    comment: 'Who changed it: a person, or linkgap-run for the pipeline',
+  },
+  {
+    name: 'origin',
+    type: 'string',
+    comment: 'cli (review set) | import (review import) | run (the pipeline)',
+  },
+  { name: 'from_state', type: 'string', comment: 'Review state before the change' },
+  { name: 'to_state', type: 'string', comment: 'Review state after the change' },
+  { name: 'from_category', type: 'string', nullable: true, comment: 'Category before the change' },
+  { name: 'to_category', type: 'string', nullable: true, comment: 'Category after the change' },
+  { name: 'note', type: 'string', comment: 'The note after the change' },
+  {
+    name: 'outcome',
+    type: 'string',
+    comment:
+      'applied | skipped (a run did not promote to won because a person changed the review during the run; the next run re-evaluates)',
+  },
+  { name: 'run_id', type: 'string', nullable: true, comment: 'The run that made the change (origin run)' },
+  { name: 'version', type: 'int', comment: 'Review version after the change (1 for the first change)' },
 ] as const satisfies readonly Column[];
 
 /** The run manifest is one JSON object on one line (the Athena JSON SerDe reads a record per line). */
@@ -169,6 +237,7 @@ export type RowOf<C extends readonly Column[]> = {
 export type ProspectRow = RowOf<typeof PROSPECT_COLUMNS>;
 export type ChangeRow = RowOf<typeof CHANGE_COLUMNS>;
 export type RunManifest = RowOf<typeof RUN_COLUMNS>;
+export type ReviewEventRow = RowOf<typeof REVIEW_EVENT_COLUMNS>;
 
 export type ProspectStatus = 'new' | 'persisting' | 'reopened';
 export type ChangeKind = 'new' | 'closed' | 'lost' | 'reopened' | 'unverified';

@@ -30,14 +30,19 @@ export interface CurrentProspect {
  * sources are dropped, and the input order (Moz's sort) is kept. A negative spam score (Moz's -1,
  * "not scored") becomes null.
  */
-export function toCurrentProspects(rows: readonly MozRowLike[], campaign: Campaign): CurrentProspect[] {
+export function toCurrentProspects(
+  rows: readonly MozRowLike[],
+  campaign: Campaign,
+  /** Sources people rejected or marked do_not_contact (exact sources), dropped like ignored ones. */
+  excluded: ReadonlySet<string> = new Set(),
+): CurrentProspect[] {
   const ignored = ignoreMatcher(campaign.ignore);
   const seen = new Set<string>();
   const prospects: CurrentProspect[] = [];
   for (const row of rows) {
     if (seen.has(row.source)) continue;
     seen.add(row.source);
-    if (ignored(row.source)) continue;
+    if (ignored(row.source) || excluded.has(row.source)) continue;
     const indexes = new Set(row.matchingTargetIndexes);
     const matchedTargets = campaign.competitors
       .filter((_, index) => indexes.has(index))

@@ -5,7 +5,7 @@
  * to its synthesized Glue tables, so the two cannot drift.
  */
 import { athenaTypeOf } from './columns.ts';
-import { type Column, LAKE_TABLES, type LakeTableName, PARTITION_KEYS } from './schema.ts';
+import { type Column, LAKE_TABLES, type LakeTableName } from './schema.ts';
 
 /** First date partition projection enumerates; no run can predate the project (as in the stack). */
 export const PROJECTION_START_DATE = '2024-01-01';
@@ -51,11 +51,14 @@ export function athenaTableDefinition(name: LakeTableName, bucket: string): Athe
   const table = LAKE_TABLES[name];
   const format = ATHENA_TABLE_FORMATS[table.format];
   const location = `s3://${bucket}/${table.prefix}/`;
-  const partitionNames = new Set<string>(PARTITION_KEYS.map((key) => key.name));
+  const partitionKeys: readonly Column[] = table.partitionKeys;
+  const partitionNames = new Set<string>(partitionKeys.map((key) => key.name));
+  // campaign_id, then the table's date key: run_date, or event_date for review events.
+  const dateKey = partitionKeys[1]?.name ?? 'run_date';
   return {
     name,
     columns: table.columns.filter((column) => !partitionNames.has(column.name)),
-    partitionKeys: PARTITION_KEYS,
+    partitionKeys,
     format,
     location,
     properties: {
@@ -63,12 +66,12 @@ export function athenaTableDefinition(name: LakeTableName, bucket: string): Athe
       classification: format.classification,
       'projection.enabled': 'true',
       'projection.campaign_id.type': 'injected',
-      'projection.run_date.type': 'date',
-      'projection.run_date.format': 'yyyy-MM-dd',
-      'projection.run_date.range': `${PROJECTION_START_DATE},NOW`,
-      'projection.run_date.interval': '1',
-      'projection.run_date.interval.unit': 'DAYS',
-      'storage.location.template': `${location}campaign_id=\${campaign_id}/run_date=\${run_date}/`,
+      [`projection.${dateKey}.type`]: 'date',
+      [`projection.${dateKey}.format`]: 'yyyy-MM-dd',
+      [`projection.${dateKey}.range`]: `${PROJECTION_START_DATE},NOW`,
+      [`projection.${dateKey}.interval`]: '1',
+      [`projection.${dateKey}.interval.unit`]: 'DAYS',
+      'storage.location.template': `${location}campaign_id=\${campaign_id}/${dateKey}=\${${dateKey}}/`,
     },
   };
 }

@@ -4,7 +4,7 @@
  * Athena's partition projection and DuckDB's hive_partitioning read the same tree.
  */
 import { LakeKeyError } from './errors.ts';
-import { LAKE_TABLES, type LakeTableName } from './schema.ts';
+import { LAKE_TABLES, type LakeTableName, type RunTableName } from './schema.ts';
 
 /** Campaign ids and run ids become path segments: no '/', no '=', nothing a file system or S3 mangles. */
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -86,7 +86,7 @@ export function ledgerKey(campaignId: string, runId: string): string {
  * The listing prefix of a table, narrowed to a campaign and a run date when given:
  * `prospects/`, `prospects/campaign_id=<id>/`, `prospects/campaign_id=<id>/run_date=<d>/`.
  */
-export function tablePrefix(table: LakeTableName, campaignId?: string, runDate?: string): string {
+export function tablePrefix(table: RunTableName, campaignId?: string, runDate?: string): string {
   const root = `${LAKE_TABLES[table].prefix}/`;
   if (campaignId === undefined) {
     if (runDate !== undefined) throw new LakeKeyError('tablePrefix: a run date needs a campaign id');
@@ -124,4 +124,28 @@ export function parseLakeKey(key: string): LakeKeyParts | undefined {
     throw error;
   }
   return { table: tableName, campaignId, runDate, runId };
+}
+
+/** `reviews/campaign_id=<id>/`: every review event of a campaign. */
+export function reviewEventsPrefix(campaignId: string): string {
+  return `${LAKE_TABLES.reviews.prefix}/campaign_id=${segment('campaign id', campaignId)}/`;
+}
+
+/**
+ * `reviews/campaign_id=<id>/event_date=<YYYY-MM-DD>/<yyyyMMddTHHmmssSSSZ>-<event_id>.json`: one
+ * review event, written once. Names sort by time within a day; the event id makes them unique, and
+ * a writer that retries derives the same name, so an event is never stored twice.
+ */
+export function reviewEventKey(campaignId: string, changedAt: string, eventId: string): string {
+  const millis = Date.parse(changedAt);
+  if (Number.isNaN(millis))
+    throw new LakeKeyError(`review event time ${JSON.stringify(changedAt)} is not a timestamp`);
+  const iso = new Date(millis).toISOString();
+  const compact = iso.replace(/[-:.]/g, '');
+  return `${reviewEventsPrefix(campaignId)}event_date=${runDateSegment(iso.slice(0, 10))}/${compact}-${segment('event id', eventId)}.json`;
+}
+
+/** `<staging>reviews.json`: the reviews a run read at its start, so a resumed attempt decides the same. */
+export function reviewsCheckpointKey(campaignId: string, runDate: string, runId: string): string {
+  return `${stagingPrefix(campaignId, runDate, runId)}reviews.json`;
 }

@@ -11,6 +11,7 @@ import type { Log, RunRecord, RunSummary } from '#shared/ports.ts';
 import { linkToChain, placeInChain } from './chain.ts';
 import { clearStaging, loadPages, loadVerifyBatches, type RunRef } from './checkpoints.ts';
 import { fetchGapList, type PauseReason, type StopCheck } from './fetch-gap-list.ts';
+import { loadRunReviews, promoteWonReviews } from './reviews.ts';
 import type { RunDeps } from './run-deps.ts';
 import { discardStaleSnapshot, removeSupersededRuns, runFileKeys, writeSnapshot } from './snapshot.ts';
 import { parseStoredCampaign } from './stored-campaign.ts';
@@ -172,6 +173,7 @@ async function execute(
 ): Promise<RunOutcome> {
   const run = refOf(record);
   const stop = stopCheck(request, deps);
+  const reviews = await loadRunReviews(deps, run);
   const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep };
   const fetchOptions = { pageSize: deps.settings.pageSize, deadline: request.deadline, stop };
   const gapList = await fetchGapList(moz, run, campaign, fetchOptions);
@@ -180,12 +182,14 @@ async function execute(
   const current = toCurrentProspects(
     gapList.pages.flatMap((page) => page.rows),
     campaign,
+    reviews.excluded,
   );
 
   const chain = await linkToChain(deps.runs, deps.lake, record, log);
   const baseline = comparableBaseline(chain.ledger, {
     configHash: record.configHash,
     ignore: campaign.ignore,
+    excluded: reviews.excluded,
   });
   const batches = await loadVerifyBatches(deps.lake, run);
   const departed = campaign.verifyDepartures ? departedSources(baseline, current) : [];
@@ -211,6 +215,7 @@ async function execute(
       batches,
       campaign.site.map((site) => site.target),
     ),
+    reviews,
   });
   await deps.afterStep?.('diffed');
   const manifest = buildManifest({
@@ -229,6 +234,13 @@ async function execute(
     log.warn('removed files an earlier attempt wrote against another baseline');
   }
   const written = await writeSnapshot(deps, run, diff, manifest);
+  const won = await promoteWonReviews(
+    { ...deps, log },
+    { ...run, startedAt: record.startedAt },
+    reviews,
+    diff.ledger,
+  );
+  if (won.promoted.length + won.skipped.length > 0) log.info('reviews promoted to won', { ...won });
   return commit(record, written, chain, deps, log);
 }
 

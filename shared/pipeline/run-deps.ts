@@ -5,6 +5,7 @@ import type {
   Log,
   Metrics,
   ObjectStore,
+  ReviewStore,
   RunOwner,
   RunRecord,
   RunStore,
@@ -40,6 +41,11 @@ export interface RunPorts {
   newRunId: (runDate: string) => string;
   log: Log;
   metrics?: Metrics;
+  /**
+   * The outreach reviews (rejected / do_not_contact sources are left out, closed + contacted become
+   * won). Every production composition passes one; absent, the run behaves as if nobody reviewed.
+   */
+  reviews?: ReviewStore;
 }
 
 export interface RunSettings {

@@ -3,7 +3,7 @@ import { encodeGzipJson } from '#lake/json.ts';
 import { changesKey, ledgerKey, manifestKey, parseLakeKey, prospectsKey, tablePrefix } from '#lake/keys.ts';
 import { decodeManifest, encodeManifest } from '#lake/manifest.ts';
 import { encodeParquet } from '#lake/parquet.ts';
-import type { LakeTableName, RunManifest } from '#lake/schema.ts';
+import type { RunManifest, RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import type { RunRef } from './checkpoints.ts';
 import type { RunDeps } from './run-deps.ts';
@@ -92,7 +92,7 @@ export async function discardStaleSnapshot(
  * again to repair a replacement that was killed between its commit and this clean-up.
  */
 export async function removeSupersededRuns(lake: ObjectStore, run: RunRef): Promise<string[]> {
-  const others = async (table: LakeTableName) =>
+  const others = async (table: RunTableName) =>
     (await lake.list(tablePrefix(table, run.campaignId, run.runDate))).filter((key) => {
       const parts = parseLakeKey(key);
       return parts !== undefined && parts.runId !== run.runId;

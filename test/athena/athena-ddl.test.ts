@@ -63,11 +63,12 @@ describe('linkgap athena ddl', () => {
     const { 'storage.location.template': template, ...properties } = definition.properties;
     const { 'storage.location.template': glueTemplate, ...glueProperties } = table.parameters;
     expect(properties).toEqual(glueProperties);
+    const dateKey = name === 'reviews' ? 'event_date' : 'run_date';
     expect(template).toBe(
-      `s3://${BUCKET}/${LAKE_TABLES[name].prefix}/campaign_id=\${campaign_id}/run_date=\${run_date}/`,
+      `s3://${BUCKET}/${LAKE_TABLES[name].prefix}/campaign_id=\${campaign_id}/${dateKey}=\${${dateKey}}/`,
     );
     expect(glueTemplate).toContain(
-      `/${LAKE_TABLES[name].prefix}/campaign_id=\${campaign_id}/run_date=\${run_date}/`,
+      `/${LAKE_TABLES[name].prefix}/campaign_id=\${campaign_id}/${dateKey}=\${${dateKey}}/`,
     );
     expect(ddl).toContain(`'storage.location.template'='${template}'`);
   });

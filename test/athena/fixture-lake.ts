@@ -85,6 +85,8 @@ function prospect(
     status: 'new',
     first_seen_date: run.runDate,
     runs_seen: 1,
+    review_state: 'to_review',
+    category: null,
     ...values,
   };
 }
@@ -104,6 +106,7 @@ function change(
     previous_matched_count: null,
     current_matched_count: null,
     days_in_gap: null,
+    review_state: 'to_review',
     ...values,
   };
 }

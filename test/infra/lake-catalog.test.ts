@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, describe, expect, it } from 'vitest';
 import { athenaNamedQueries, LAKE_QUERY_CAMPAIGN_ID, withCampaign } from '#lake/queries.ts';
-import { LAKE_TABLES, PARTITION_KEYS } from '#lake/schema.ts';
+import { LAKE_TABLES } from '#lake/schema.ts';
 import { logicalId, removeSynthOutputs, synthLinkgap } from './synth.ts';
 
 afterAll(removeSynthOutputs);
@@ -12,20 +12,25 @@ const tableNames = Object.keys(LAKE_TABLES) as (keyof typeof LAKE_TABLES)[];
 const SAVED_QUERIES = athenaNamedQueries();
 
 /** What the contract says a Glue table must hold: computed here from shared/lake/schema.ts. */
+/** The date partition: review events are partitioned by the day of the change, the rest by run date. */
+const dateKeyOf = (name: keyof typeof LAKE_TABLES) => (name === 'reviews' ? 'event_date' : 'run_date');
+
 function expectedTable(name: keyof typeof LAKE_TABLES) {
   const table = LAKE_TABLES[name];
-  const partitionNames: string[] = PARTITION_KEYS.map((key) => key.name);
+  const partitionKeys: readonly { name: string; comment: string }[] = table.partitionKeys;
+  const partitionNames: string[] = partitionKeys.map((key) => key.name);
+  const dateKey = dateKeyOf(name);
   const location = { 'Fn::Join': ['', ['s3://', lakeBucket, `/${table.prefix}/`]] };
   return {
     columns: table.columns
       .filter((column) => !partitionNames.includes(column.name))
       .map((column) => ({ Name: column.name, Type: column.type, Comment: column.comment })),
-    partitionKeys: PARTITION_KEYS.map((key) => ({ Name: key.name, Type: 'string', Comment: key.comment })),
+    partitionKeys: partitionKeys.map((key) => ({ Name: key.name, Type: 'string', Comment: key.comment })),
     location,
     template: {
       'Fn::Join': [
         '',
-        ['s3://', lakeBucket, `/${table.prefix}/campaign_id=\${campaign_id}/run_date=\${run_date}/`],
+        ['s3://', lakeBucket, `/${table.prefix}/campaign_id=\${campaign_id}/${dateKey}=\${${dateKey}}/`],
       ],
     },
   };
@@ -56,7 +61,7 @@ describe('Glue tables follow the lake contract', () => {
     expect(input.StorageDescriptor.Location).toEqual(expected.location);
     // Athena rejects a table whose column is also a partition key.
     const columnNames = input.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name);
-    for (const key of PARTITION_KEYS) expect(columnNames).not.toContain(key.name);
+    for (const key of LAKE_TABLES[name].partitionKeys) expect(columnNames).not.toContain(key.name);
   });
 
   it.each(tableNames)('%s: partition projection needs no crawler', (name) => {
@@ -67,11 +72,11 @@ describe('Glue tables follow the lake contract', () => {
       classification: LAKE_TABLES[name].format,
       'projection.enabled': 'true',
       'projection.campaign_id.type': 'injected',
-      'projection.run_date.type': 'date',
-      'projection.run_date.format': 'yyyy-MM-dd',
-      'projection.run_date.range': '2024-01-01,NOW',
-      'projection.run_date.interval': '1',
-      'projection.run_date.interval.unit': 'DAYS',
+      [`projection.${dateKeyOf(name)}.type`]: 'date',
+      [`projection.${dateKeyOf(name)}.format`]: 'yyyy-MM-dd',
+      [`projection.${dateKeyOf(name)}.range`]: '2024-01-01,NOW',
+      [`projection.${dateKeyOf(name)}.interval`]: '1',
+      [`projection.${dateKeyOf(name)}.interval.unit`]: 'DAYS',
       'storage.location.template': expectedTable(name).template,
     });
   });

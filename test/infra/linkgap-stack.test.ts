@@ -316,7 +316,7 @@ describe('least privilege', () => {
     expect(objectResources).toEqual(
       PIPELINE_PREFIXES.map((prefix) => ({ 'Fn::Join': ['', [lakeArn, `/${prefix}/*`]] })),
     );
-    expect(PIPELINE_PREFIXES).toEqual(['prospects', 'changes', 'runs', 'staging', 'state']);
+    expect(PIPELINE_PREFIXES).toEqual(['prospects', 'changes', 'runs', 'reviews', 'staging', 'state']);
     expect(objectStatements.flatMap(actionsOf)).not.toContain('s3:DeleteObject');
     const listing = s3Statements.filter((s) => actionsOf(s).includes('s3:ListBucket'));
     expect(listing).toEqual([

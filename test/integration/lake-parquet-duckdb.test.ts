@@ -40,6 +40,8 @@ function aProspectRow(overrides: Partial<ProspectRow> = {}): ProspectRow {
     status: 'new',
     first_seen_date: RUN_DATE,
     runs_seen: 1,
+    review_state: 'to_review',
+    category: null,
     ...overrides,
   };
 }
@@ -56,6 +58,7 @@ function aChangeRow(overrides: Partial<ChangeRow> = {}): ChangeRow {
     previous_matched_count: 2,
     current_matched_count: null,
     days_in_gap: 58,
+    review_state: 'to_review',
     ...overrides,
   };
 }
@@ -383,6 +386,7 @@ describe('encodeParquet / decodeParquet', () => {
 });
 
 it('the contract tables are the ones the views cover', () => {
-  expect(Object.keys(LAKE_TABLES)).toEqual(['prospects', 'changes', 'runs']);
-  expect([PROSPECT_COLUMNS.length, CHANGE_COLUMNS.length, RUN_COLUMNS.length]).toEqual([15, 10, 29]);
+  expect(Object.keys(LAKE_TABLES)).toEqual(['prospects', 'changes', 'runs', 'reviews']);
+  // Columns are only ever appended: review_state + category (prospects), review_state (changes).
+  expect([PROSPECT_COLUMNS.length, CHANGE_COLUMNS.length, RUN_COLUMNS.length]).toEqual([17, 11, 29]);
 });

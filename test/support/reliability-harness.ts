@@ -12,11 +12,14 @@ import { inspect } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
+import { createFileReviewStore } from '#adapters/local/review-store.ts';
 import type { CampaignInput } from '#domain/campaign.ts';
 import { parseCampaign } from '#domain/campaign.ts';
+import type { ReviewEvent } from '#domain/review.ts';
 import { manifestKey } from '#lake/keys.ts';
 import { decodeManifest } from '#lake/manifest.ts';
 import { decodeParquet } from '#lake/parquet.ts';
+import { decodeReviewEvents } from '#lake/review-events.ts';
 import type { ChangeRow, ProspectRow, RunManifest } from '#lake/schema.ts';
 import { createMozClient, type MozClient, type MozClientConfig } from '#moz/client.ts';
 import {
@@ -33,6 +36,7 @@ import type {
   LogFields,
   MozCredentials,
   ObjectStore,
+  ReviewStore,
   RunRecord,
   RunStore,
 } from '#shared/ports.ts';
@@ -166,7 +170,7 @@ export interface HarnessOptions {
   /** Reuse a running simulator (not closed by this harness). */
   sharedSimulator?: MozSimulator;
   /** Other stores than the file stores under the home (DynamoDB on moto). */
-  stores?: { campaigns: CampaignStore; runs: RunStore };
+  stores?: { campaigns: CampaignStore; runs: RunStore; reviews?: ReviewStore };
 }
 
 export interface ManualClock {
@@ -181,6 +185,8 @@ export interface Harness {
   simulator: MozSimulator;
   campaigns: CampaignStore;
   runs: RunStore;
+  /** The outreach reviews the runs read (a file store under the home unless `stores` gives one). */
+  reviews: ReviewStore;
   lake: ObjectStore;
   client: MozClient;
   moz: MozPort;
@@ -251,6 +257,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const campaigns = options.stores?.campaigns ?? createFileCampaignStore(home);
   const runs = options.stores?.runs ?? createFileRunStore(home);
+  const reviews = options.stores?.reviews ?? createFileReviewStore(home);
   const lake = createFsObjectStore(lakeRoot);
   const runIds = options.runIds ?? 'per-date';
   let runCounter = 0;
@@ -259,6 +266,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...createRunDeps({
       campaigns,
       runs,
+      reviews,
       lake,
       moz,
       clock,
@@ -283,6 +291,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     simulator,
     campaigns,
     runs,
+    reviews,
     lake,
     client,
     moz,
@@ -343,12 +352,21 @@ export interface LakeSnapshot {
   changes: Record<string, ChangeRow[]>;
   manifests: Record<string, RunManifest>;
   ledgers: Record<string, unknown>;
+  /** Every review event, in key order (by campaign, day, time). */
+  reviewEvents: ReviewEvent[];
 }
 
 /** Decodes every committed-table file and ledger in the lake (staging checkpoints left out). */
 export async function readLake(lake: ObjectStore): Promise<LakeSnapshot> {
   const keys = (await lake.list('')).filter((key) => !key.startsWith('staging/'));
-  const snapshot: LakeSnapshot = { keys, prospects: {}, changes: {}, manifests: {}, ledgers: {} };
+  const snapshot: LakeSnapshot = {
+    keys,
+    prospects: {},
+    changes: {},
+    manifests: {},
+    ledgers: {},
+    reviewEvents: [],
+  };
   for (const key of keys) {
     const bytes = await lake.get(key);
     if (!bytes) throw new Error(`${key} vanished`);
@@ -356,6 +374,7 @@ export async function readLake(lake: ObjectStore): Promise<LakeSnapshot> {
     else if (key.startsWith('changes/')) snapshot.changes[key] = await decodeParquet('changes', bytes);
     else if (key.startsWith('runs/')) snapshot.manifests[key] = decodeManifest(bytes);
     else if (key.startsWith('state/')) snapshot.ledgers[key] = JSON.parse(gunzipSync(bytes).toString('utf8'));
+    else if (key.startsWith('reviews/')) snapshot.reviewEvents.push(...decodeReviewEvents(bytes));
     else throw new Error(`unexpected lake key ${key}`);
   }
   return snapshot;

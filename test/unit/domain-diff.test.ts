@@ -116,6 +116,7 @@ describe('diffRun: departed sources (open before, absent now)', () => {
         previous_matched_count: 2,
         current_matched_count: null,
         days_in_gap: outcome === 'closed' ? 31 : null,
+        review_state: 'to_review',
       },
     ]);
     expect(entryOf(result, 'gone.example')).toMatchObject({
@@ -321,6 +322,8 @@ describe('diffRun: counts, closure rate and order', () => {
       status: 'new',
       first_seen_date: '2025-02-01',
       runs_seen: 1,
+      review_state: 'to_review',
+      category: null,
     });
   });
 });

@@ -8,6 +8,7 @@
  * | campaign config | `CAMPAIGN#<id>`     | `CONFIG`            | `CAMPAIGN` / id  |
  * | run record      | `CAMPAIGN#<id>`     | `RUN#<YYYY-MM-DD>`  |                  |
  * | latest pointer  | `CAMPAIGN#<id>`     | `LATEST`            |                  |
+ * | review          | `CAMPAIGN#<id>`     | `REVIEW#<source>`   |                  |
  * | rate gate state | `RATEGATE#<name>`   | `STATE`             |                  |
  */
 export const TABLE_KEYS = {
@@ -29,6 +30,17 @@ export const campaignKey = (campaignId: string) => ({ pk: campaignPk(campaignId)
 export const runKey = (campaignId: string, runDate: string) => ({
   pk: campaignPk(campaignId),
   sk: `${RUN_SK_PREFIX}${runDate}`,
+});
+/**
+ * A review of one source (shared/domain/review.ts), stored as a MAP under `review` with its `version`
+ * beside it for the conditional writes. `REVIEW#` shares no prefix with `RUN#`, so the run list's
+ * begins_with(sk, 'RUN#') never sees a review, and reviews carry no gsi1 keys, so the campaign list
+ * never does either.
+ */
+export const REVIEW_SK_PREFIX = 'REVIEW#';
+export const reviewKey = (campaignId: string, source: string) => ({
+  pk: campaignPk(campaignId),
+  sk: `${REVIEW_SK_PREFIX}${source}`,
 });
 export const latestKey = (campaignId: string) => ({ pk: campaignPk(campaignId), sk: 'LATEST' });
 export const rateGateKey = (name: string) => ({ pk: `RATEGATE#${name}`, sk: 'STATE' });

@@ -1,0 +1,83 @@
+/**
+ * The prospect filters `review export` and `download --format csv` share: --state, --status, --min-da,
+ * --max-spam, --min-score, --min-matches. Each bad value is a one-line UsageError naming the option.
+ */
+import type { Command } from 'commander';
+import { parseReviewState, type ReviewState } from '#domain/review.ts';
+import type { ProspectRow } from '#lake/schema.ts';
+import { UsageError } from './errors.ts';
+
+export interface ProspectFilterOptions {
+  state?: string;
+  status?: string;
+  minDa?: string;
+  maxSpam?: string;
+  minScore?: string;
+  minMatches?: string;
+}
+
+export function addProspectFilterOptions(command: Command): Command {
+  return command
+    .option('--state <states>', 'review states, a comma list (to_review, approved, contacted, won)')
+    .option('--status <statuses>', 'gap statuses, a comma list (new, persisting, reopened)')
+    .option('--min-da <n>', 'domain authority at least n')
+    .option('--max-spam <n>', 'spam score at most n (unscored sources pass)')
+    .option('--min-score <n>', 'prospect score at least n')
+    .option('--min-matches <n>', 'linking to at least n competitors');
+}
+
+function numberOption(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed))
+    throw new UsageError(`${name} must be a number, got ${JSON.stringify(value.slice(0, 40))}`);
+  return parsed;
+}
+
+function listOption<T extends string>(
+  value: string | undefined,
+  name: string,
+  parseOne: (text: string) => T | undefined,
+  allowed: string,
+): T[] | undefined {
+  if (value === undefined) return undefined;
+  return value.split(',').map((text) => {
+    const parsed = parseOne(text);
+    if (parsed === undefined)
+      throw new UsageError(`${name} must be ${allowed}; got ${JSON.stringify(text.trim().slice(0, 40))}`);
+    return parsed;
+  });
+}
+
+const STATUSES = ['new', 'persisting', 'reopened'] as const;
+
+/** The filter the options describe, as a row predicate; checks every value first. */
+export function prospectFilter(options: ProspectFilterOptions): (
+  row: Pick<ProspectRow, 'status' | 'domain_authority' | 'spam_score' | 'score' | 'matched_count'> & {
+    review_state?: string;
+  },
+) => boolean {
+  const states = listOption<ReviewState>(
+    options.state,
+    '--state',
+    parseReviewState,
+    'review states (to_review, approved, contacted, won, rejected, do_not_contact)',
+  );
+  const statuses = listOption(
+    options.status,
+    '--status',
+    (text) => STATUSES.find((status) => status === text.trim().toLowerCase()),
+    'new, persisting or reopened',
+  );
+  const minDa = numberOption(options.minDa, '--min-da');
+  const maxSpam = numberOption(options.maxSpam, '--max-spam');
+  const minScore = numberOption(options.minScore, '--min-score');
+  const minMatches = numberOption(options.minMatches, '--min-matches');
+  return (row) =>
+    (states === undefined || states.includes((row.review_state ?? 'to_review') as ReviewState)) &&
+    (statuses === undefined || (statuses as string[]).includes(row.status)) &&
+    (minDa === undefined || row.domain_authority >= minDa) &&
+    (maxSpam === undefined || row.spam_score === null || row.spam_score <= maxSpam) &&
+    (minScore === undefined || row.score >= minScore) &&
+    (minMatches === undefined || row.matched_count >= minMatches);
+}

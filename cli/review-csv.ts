@@ -1,0 +1,161 @@
+/**
+ * The review queue as CSV (`linkgap review export` / `import`). Export writes the current gap list with
+ * each prospect's review through shared/lake/csv.ts (BOM, CRLF, formula guard). Import reads back what
+ * a spreadsheet saved with csv-parse (a maintained RFC 4180 parser: BOM, CRLF, quoted new lines and
+ * quotes are its job, not ours) and validates every row before anything is applied.
+ */
+import { parse } from 'csv-parse/sync';
+import {
+  MAX_NOTE_LENGTH,
+  parseReviewCategory,
+  parseReviewState,
+  type Review,
+  type ReviewEdit,
+} from '#domain/review.ts';
+import { toCsv } from '#lake/csv.ts';
+import type { Column, ProspectRow } from '#lake/schema.ts';
+import type { ReviewChangeRequest } from '#pipeline/review-edits.ts';
+
+/** The export's columns, in order; `version` and `updated_at` let the import refuse stale rows. */
+export const QUEUE_COLUMNS: readonly Column[] = [
+  { name: 'source', type: 'string', comment: 'Linking source' },
+  { name: 'url', type: 'string', comment: 'https:// link to the source' },
+  { name: 'title', type: 'string', comment: 'Page title' },
+  { name: 'domain_authority', type: 'int', comment: 'Moz DA' },
+  { name: 'spam_score', type: 'int', nullable: true, comment: 'Moz Spam Score' },
+  { name: 'matched_targets', type: 'array<string>', comment: 'Competitors it links to' },
+  { name: 'matched_count', type: 'int', comment: 'How many' },
+  { name: 'score', type: 'double', comment: 'Prospect score' },
+  { name: 'status', type: 'string', comment: 'new | persisting | reopened' },
+  { name: 'first_seen_date', type: 'date', comment: 'First run that listed it' },
+  { name: 'runs_seen', type: 'int', comment: 'Runs that listed it' },
+  { name: 'category', type: 'string', nullable: true, comment: 'Review category (edit me)' },
+  { name: 'state', type: 'string', comment: 'Review state (edit me)' },
+  { name: 'note', type: 'string', comment: 'Review note (edit me)' },
+  { name: 'version', type: 'int', comment: 'Review version when exported (leave as is)' },
+  { name: 'updated_at', type: 'string', comment: 'Review last changed (leave as is)' },
+];
+
+export interface QueueRow {
+  prospect: ProspectRow;
+  review: Review | undefined;
+}
+
+export function queueCsv(rows: readonly QueueRow[]): string {
+  return toCsv(
+    QUEUE_COLUMNS,
+    rows.map(({ prospect, review }) => ({
+      ...prospect,
+      url: `https://${prospect.source}`,
+      category: review?.category ?? null,
+      state: review?.state ?? 'to_review',
+      note: review?.note ?? '',
+      version: review?.version ?? 0,
+      updated_at: review?.updatedAt ?? '',
+    })),
+  );
+}
+
+/** A file that cannot be imported: every problem, the first one in the message. */
+export class QueueImportError extends Error {
+  override name = 'QueueImportError';
+  constructor(
+    file: string,
+    readonly problems: readonly string[],
+  ) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem(s))` : '';
+    super(`${file}: ${problems[0]}${more}; nothing was imported`);
+  }
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the same dangerous starts csv.ts guards.
+const GUARDED = /^'[=+\-@\t\r\u0000]/;
+/** The export guards formula-like text with an apostrophe; a spreadsheet may keep it. Undo that. */
+const unguard = (text: string) => (GUARDED.test(text) ? text.slice(1) : text);
+
+interface ParsedRecord {
+  record: Record<string, string>;
+  info: { lines: number };
+  raw: string;
+}
+
+/**
+ * The change requests of a queue file, or QueueImportError naming the line, column and reason of every
+ * bad row. `isProspect` says whether a source belongs to the campaign.
+ */
+export function parseQueueCsv(
+  file: string,
+  text: string,
+  isProspect: (source: string) => boolean,
+): ReviewChangeRequest[] {
+  let records: ParsedRecord[];
+  try {
+    // Line ends become \n first: csv-parse miscounts lines on CRLF inside quoted cells, and a note
+    // is the same note whichever line ends the spreadsheet wrote.
+    records = parse(text.replace(/\r\n?/g, '\n'), {
+      bom: true,
+      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
+      skip_empty_lines: true,
+      info: true,
+      raw: true,
+    }) as ParsedRecord[];
+  } catch (error) {
+    throw new QueueImportError(file, [`not a readable CSV: ${(error as Error).message}`]);
+  }
+  const problems: string[] = [];
+  const requests: ReviewChangeRequest[] = [];
+  const seen = new Map<string, number>();
+  const first = records[0]?.record ?? {};
+  for (const column of ['source', 'state'])
+    if (records.length > 0 && !(column in first)) problems.push(`has no "${column}" column`);
+  if (problems.length > 0) throw new QueueImportError(file, problems);
+  for (const { record, info, raw } of records) {
+    // info.lines is the line the record ends on; quoted new lines make it span lines, and raw also
+    // holds the empty lines skipped before it.
+    const inner = raw.replace(/^\n+/, '').replace(/\n$/, '');
+    const line = info.lines - (inner.match(/\n/g)?.length ?? 0);
+    const problem = (column: string, reason: string) =>
+      problems.push(`line ${line}, column ${column}: ${reason}`);
+    const source = (record.source ?? '').trim();
+    if (source === '') {
+      problem('source', 'is empty');
+      continue;
+    }
+    if (seen.has(source)) problem('source', `${source} is also on line ${seen.get(source)}`);
+    seen.set(source, line);
+    if (!isProspect(source)) problem('source', `${source} is not a prospect of this campaign`);
+    const edit: ReviewEdit = {};
+    const state = parseReviewState(record.state ?? '');
+    if ((record.state ?? '').trim() === '') edit.state = 'to_review';
+    else if (state === undefined)
+      problem(
+        'state',
+        `${JSON.stringify(record.state)} is not a state (to_review, approved, contacted, won, rejected, do_not_contact)`,
+      );
+    else edit.state = state;
+    if ('category' in record) {
+      const category = parseReviewCategory(record.category ?? '');
+      if (category === undefined)
+        problem(
+          'category',
+          `${JSON.stringify(record.category)} is not a category (resource_page, editorial, directory, partnership, other, or empty)`,
+        );
+      else edit.category = category;
+    }
+    if ('note' in record) {
+      const note = unguard(record.note ?? '');
+      if (note.length > MAX_NOTE_LENGTH) problem('note', `is longer than ${MAX_NOTE_LENGTH} characters`);
+      else edit.note = note;
+    }
+    let seenVersion: number | undefined;
+    const versionText = (record.version ?? '').trim();
+    if (versionText !== '') {
+      seenVersion = Number(versionText);
+      if (!Number.isInteger(seenVersion) || seenVersion < 0)
+        problem('version', `${JSON.stringify(versionText)} is not a version (leave it as exported)`);
+    }
+    requests.push({ source, edit, ...(seenVersion === undefined ? {} : { seenVersion }) });
+  }
+  if (problems.length > 0) throw new QueueImportError(file, problems);
+  return requests;
+}

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import { compareSources } from '#domain/ledger.ts';
+import { type Review, ReviewSchema } from '#domain/review.ts';
+import type { ReviewStore, ReviewWrite } from '#shared/ports.ts';
+import { withFileLock } from './file-lock.ts';
+
+const ReviewFile = z.object({ reviews: z.array(ReviewSchema) });
+
+/** A reviews file that does not parse (hand-edited): named, so nothing is silently dropped. */
+export class ReviewFileError extends Error {
+  override name = 'ReviewFileError';
+}
+
+const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+async function readText(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The whole file or nothing: written to a temporary name, then renamed over the old one. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temporary, text);
+  await rename(temporary, path);
+}
+
+/**
+ * Reviews as one JSON file per campaign, `<home>/reviews/<campaign>.json`. Every write compares the
+ * versions and replaces the file under the campaign's lock file, so writes are conditional exactly
+ * like DynamoDB's, and `putAll` is all-or-nothing (one atomic rename).
+ */
+export function createFileReviewStore(home: string): ReviewStore {
+  const folder = join(home, 'reviews');
+  const safeId = (id: string) => {
+    if (!CAMPAIGN_ID.test(id)) throw new Error(`invalid campaign id: ${id.slice(0, 80)}`);
+    return id;
+  };
+  const pathOf = (campaignId: string) => join(folder, `${safeId(campaignId)}.json`);
+  const read = async (campaignId: string): Promise<Review[]> => {
+    const text = await readText(pathOf(campaignId));
+    if (text === undefined) return [];
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    } catch (error) {
+      throw new ReviewFileError(`${pathOf(campaignId)} is not JSON: ${(error as Error).message}`);
+    }
+    const parsed = ReviewFile.safeParse(raw);
+    if (!parsed.success)
+      throw new ReviewFileError(
+        `${pathOf(campaignId)} is not a reviews file: ${parsed.error.issues[0]?.message}`,
+      );
+    return parsed.data.reviews;
+  };
+  const writeAll = (campaignId: string, writes: readonly ReviewWrite[]) =>
+    withFileLock(join(folder, `${safeId(campaignId)}.lock`), async () => {
+      const stored = new Map((await read(campaignId)).map((review) => [review.source, review]));
+      const changed = writes
+        .filter((write) => (stored.get(write.review.source)?.version ?? 0) !== write.expectedVersion)
+        .map((write) => write.review.source);
+      if (changed.length > 0) return { outcome: 'changed' as const, sources: changed };
+      for (const { review } of writes) stored.set(review.source, review);
+      const reviews = [...stored.values()].sort((a, b) => compareSources(a.source, b.source));
+      await writeAtomically(pathOf(campaignId), `${JSON.stringify({ reviews }, null, 2)}\n`);
+      return { outcome: 'written' as const };
+    });
+  return {
+    list: read,
+    async get(campaignId, source) {
+      return (await read(campaignId)).find((review) => review.source === source);
+    },
+    async put(write) {
+      return (await writeAll(write.review.campaignId, [write])).outcome === 'written' ? 'written' : 'changed';
+    },
+    async putAll(writes) {
+      const first = writes[0];
+      if (first === undefined) return { outcome: 'written' };
+      if (writes.some((write) => write.review.campaignId !== first.review.campaignId))
+        throw new Error('putAll writes the reviews of one campaign at a time');
+      return writeAll(first.review.campaignId, writes);
+    },
+  };
+}
