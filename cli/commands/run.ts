@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createMemoryQueue } from '#adapters/local/memory-queue.ts';
 import { CampaignValidationError } from '#domain/campaign.ts';
+import type { Digest } from '#domain/digest.ts';
 import { scheduledDateOnOrBefore } from '#domain/schedule.ts';
 import { dispatchDue } from '#pipeline/dispatch.ts';
 import { parseStoredCampaign } from '#pipeline/stored-campaign.ts';
@@ -105,12 +106,17 @@ export function registerRunCommand(program: Command, context: CommandContext): v
         } else {
           if (options.force) await announceForce(local.runs, messages, human);
           const interrupts = trapInterrupts(human);
+          const digests: Digest[] = [];
           const results = await runLocally(local, messages, {
             force: options.force,
             log,
             signal: interrupts.signal,
+            onDigest: (digest) => digests.push(digest),
+            env: context.env,
           }).finally(() => interrupts.release());
           human.out(formatTable(results.map(outcomeRow)));
+          // The digest each committed run publishes (SNS / webhook in AWS), as the team would read it.
+          for (const digest of digests) human.out(`\n${digest.text}`);
           const unfinished = unfinishedLine(results, interrupts.signal.aborted);
           if (unfinished) throw new ExitCodeError(unfinished.line, unfinished.exitCode);
         }

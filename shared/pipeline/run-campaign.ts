@@ -11,6 +11,7 @@ import type { Log, RunRecord, RunSummary } from '#shared/ports.ts';
 import { linkToChain, placeInChain } from './chain.ts';
 import { clearStaging, loadPages, loadVerifyBatches, type RunRef } from './checkpoints.ts';
 import { fetchGapList, type PauseReason, type StopCheck } from './fetch-gap-list.ts';
+import { publishRun } from './publish.ts';
 import type { RunDeps } from './run-deps.ts';
 import { discardStaleSnapshot, removeSupersededRuns, runFileKeys, writeSnapshot } from './snapshot.ts';
 import { parseStoredCampaign } from './stored-campaign.ts';
@@ -81,6 +82,8 @@ export async function runCampaign(request: RunRequest, deps: RunDeps): Promise<R
     if (place.place === 'done') {
       if (place.latest?.runId === place.record.runId)
         await removeSupersededRuns(deps.lake, refOf(place.record));
+      // A runner that died after its commit publishes on the next delivery; a SENT marker stops a second digest.
+      await publish(refOf(place.record), deps);
       return { outcome: 'already-done', runDate: request.runDate, runId: place.record.runId };
     }
     if (place.place === 'next') break;
@@ -128,8 +131,10 @@ async function claimAndRun(request: RunRequest, raw: unknown, deps: RunDeps): Pr
     force: request.force,
     owner: deps.owner,
   });
-  if (claim.outcome === 'done')
+  if (claim.outcome === 'done') {
+    await publish(refOf(claim.record), deps);
     return { outcome: 'already-done', runDate: request.runDate, runId: claim.record.runId };
+  }
   if (claim.outcome === 'busy') {
     return { outcome: 'busy', runDate: request.runDate, runId: claim.record.runId, holder: claim.record };
   }
@@ -275,7 +280,17 @@ async function commit(
     rowsConsumed: manifest.rows_consumed,
     truncated: manifest.truncated,
   });
+  await publish(run, deps);
   return { outcome: 'committed', runDate: run.runDate, manifest, manifestKey: keys.manifest };
+}
+
+/** Delivery after the commit: never fails or repeats the run (publish.ts). */
+async function publish(run: RunRef, deps: RunDeps): Promise<void> {
+  if (!deps.publish) return;
+  const log = withFields(deps.log, { ...run });
+  await publishRun(run, { ...deps, log }, deps.publish).catch((error) =>
+    log.error('publishing failed', { error: error instanceof Error ? error.message : String(error) }),
+  );
 }
 
 const refOf = (record: RunRecord): RunRef => ({

@@ -10,6 +10,7 @@ import type {
   RunStore,
 } from '#shared/ports.ts';
 import { newRunId } from '#shared/run-id.ts';
+import type { PublishPorts } from './publish.ts';
 
 /** Points where a run can be interrupted; crash tests throw from `afterStep` to prove a crash there loses nothing. */
 export type RunStep =
@@ -67,6 +68,8 @@ export interface RunDeps extends RunPorts {
   onClaimed?: (record: RunRecord) => void;
   /** Test hook: the crash tests throw here. */
   afterStep?: StepHook;
+  /** After a commit (and for a run found already done): the report into the lake, the digest out (publish.ts). */
+  publish?: PublishPorts;
 }
 
 /**

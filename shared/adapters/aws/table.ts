@@ -9,6 +9,7 @@
  * | run record      | `CAMPAIGN#<id>`     | `RUN#<YYYY-MM-DD>`  |                  |
  * | latest pointer  | `CAMPAIGN#<id>`     | `LATEST`            |                  |
  * | rate gate state | `RATEGATE#<name>`   | `STATE`             |                  |
+ * | digest delivery | `CAMPAIGN#<id>`     | `DELIVERY#<run_id>#<channel>` |        |
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -31,6 +32,10 @@ export const runKey = (campaignId: string, runDate: string) => ({
   sk: `${RUN_SK_PREFIX}${runDate}`,
 });
 export const latestKey = (campaignId: string) => ({ pk: campaignPk(campaignId), sk: 'LATEST' });
+export const deliveryKey = (key: { campaignId: string; runId: string; channel: string }) => ({
+  pk: campaignPk(key.campaignId),
+  sk: `DELIVERY#${key.runId}#${key.channel}`,
+});
 export const rateGateKey = (name: string) => ({ pk: `RATEGATE#${name}`, sk: 'STATE' });
 
 /** True for a failed condition, whichever copy of the SDK's error classes threw it. */
