@@ -1,6 +1,8 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
 import { createAwsClients } from '#adapters/aws/clients.ts';
 import { awsConfigFromEnv } from '#adapters/aws/config.ts';
+import { awsPublishPorts } from '#adapters/aws/digest-publish.ts';
 import { createS3ObjectStore } from '#adapters/aws/object-store.ts';
 import { createSqsQueue } from '#adapters/aws/queue.ts';
 import { createDynamoRateGate } from '#adapters/aws/rate-gate.ts';
@@ -51,6 +53,16 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
       metrics: observability.metrics,
       provenance: { softwareVersion: VERSION, mozBaseUrl: publicBaseUrl(config.mozBaseUrl) },
       owner: { host: env.AWS_LAMBDA_LOG_STREAM_NAME || 'lambda', pid: process.pid },
+      // After each commit: the report into the lake, the digest to SNS and the campaign's webhook.
+      publish: awsPublishPorts({
+        doc: clients.doc,
+        tableName: config.tableName,
+        s3: clients.s3,
+        bucket: config.bucket,
+        sns: new SNSClient({}),
+        secrets: clients.secrets,
+        topicArn: config.digestTopicArn,
+      }),
     }),
     queue: createSqsQueue({ sqs: clients.sqs, queueUrl: config.queueUrl }),
     observability,
