@@ -79,10 +79,7 @@ export const AwsEnv = z.object({
       )
       .default('moz'),
   ),
-  [V.digestTopicArn]: z.preprocess(
-    blankToUndefined,
-    z.string().startsWith('arn:', `${V.digestTopicArn} must be an SNS topic ARN`).optional(),
-  ),
+  [V.digestTopicArn]: z.preprocess(blankToUndefined, z.string().optional()),
 });
 
 export interface AwsConfig {
