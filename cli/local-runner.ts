@@ -1,6 +1,7 @@
 import { thisProcess } from '#adapters/local/file-stores.ts';
 import { localPublishPorts } from '#adapters/local/local-publish.ts';
 import type { Digest } from '#domain/digest.ts';
+import type { ProgressSink } from '#pipeline/progress.ts';
 import {
   BackdatedRunError,
   createRunDeps,
@@ -68,9 +69,13 @@ export async function runLocally(
     /** Publish each committed run (report into the lake, digest to this callback; see localRunDeps). */
     onDigest?: (digest: Digest) => void;
     env?: Record<string, string | undefined>;
+    progress?: ProgressSink;
   },
 ): Promise<LocalRunResult[]> {
-  const deps = localRunDeps(context, options.log, options.metrics, options.onDigest, options.env);
+  const deps = {
+    ...localRunDeps(context, options.log, options.metrics, options.onDigest, options.env),
+    ...(options.progress ? { progress: options.progress } : {}),
+  };
   const results: LocalRunResult[] = [];
   for (const message of messages) {
     if (options.signal?.aborted) break;

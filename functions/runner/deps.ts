@@ -8,8 +8,10 @@ import { createSqsQueue } from '#adapters/aws/queue.ts';
 import { createDynamoRateGate } from '#adapters/aws/rate-gate.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createSecretsManagerSource } from '#adapters/aws/secret-source.ts';
+import { announcingRateGate } from '#moz/announced-waits.ts';
 import { createMozClient } from '#moz/client.ts';
 import { publicBaseUrl } from '#moz/config.ts';
+import { ANNOUNCED_WAIT_MS, lineProgress, retryWait } from '#pipeline/progress.ts';
 import { createRunDeps, type RunDeps } from '#pipeline/run-deps.ts';
 import type { Queue } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
@@ -30,18 +32,29 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
   const { log } = observability;
   const secrets = createSecretsManagerSource({ client: clients.secrets, secretId: config.mozSecretId });
   // One gate item in DynamoDB spaces the requests of every runner sharing the Moz account.
-  const rateGate = createDynamoRateGate({
-    doc: clients.doc,
-    tableName: config.tableName,
-    ...config.rateGate,
-  });
+  const spacingMs = config.rateGate.intervalMs / config.rateGate.requests;
+  // Progress as log lines (one every 30 s or 10 pages); a wait over 5 s says how long and why.
+  const progress = lineProgress({ write: (line) => log.info(line), now: Date.now, spacingMs });
+  const rateGate = announcingRateGate(
+    createDynamoRateGate({ doc: clients.doc, tableName: config.tableName, ...config.rateGate }),
+    {
+      ...config.rateGate,
+      now: Date.now,
+      thresholdMs: ANNOUNCED_WAIT_MS,
+      onWait: (wait) => progress({ kind: 'wait', ...wait }),
+    },
+  );
   const moz = createMozClient({
     baseUrl: config.mozBaseUrl,
     credentials: () => secrets.read(),
     refreshCredentials: () => secrets.refresh(),
     credentialSource: secrets.description,
     rateGate,
-    log: (event) => log[event.level](event.msg, event),
+    log: (event) => {
+      log[event.level](event.msg, event);
+      const wait = retryWait(event);
+      if (wait) progress(wait);
+    },
   });
   return {
     pipeline: createRunDeps({
@@ -51,6 +64,7 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
       moz,
       log,
       metrics: observability.metrics,
+      progress,
       provenance: { softwareVersion: VERSION, mozBaseUrl: publicBaseUrl(config.mozBaseUrl) },
       owner: { host: env.AWS_LAMBDA_LOG_STREAM_NAME || 'lambda', pid: process.pid },
       // After each commit: the report into the lake, the digest to SNS and the campaign's webhook.

@@ -177,7 +177,7 @@ async function execute(
 ): Promise<RunOutcome> {
   const run = refOf(record);
   const stop = stopCheck(request, deps);
-  const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep };
+  const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep, progress: deps.progress };
   const fetchOptions = { pageSize: deps.settings.pageSize, deadline: request.deadline, stop };
   const gapList = await fetchGapList(moz, run, campaign, fetchOptions);
   if ('paused' in gapList) return paused(run, gapList.paused, deps);
@@ -271,6 +271,7 @@ async function commit(
   });
   if (superseded.length > 0) log.info('replaced an earlier run of this date', { removed: superseded.length });
   recordMetrics(deps, manifest, record);
+  deps.progress?.({ kind: 'done', campaignId: run.campaignId, runDate: run.runDate });
   log.info('run committed', {
     gapSize: manifest.gap_size,
     new: manifest.new_count,
