@@ -23,14 +23,21 @@ describe('linkgap run progress', () => {
     'on a TTY: a bar with the campaign, Moz rows against the budget, pages and link_status batches',
     () => {
       // `script` gives the command a pseudo-terminal; what the terminal received comes back on stdout.
-      const screen = execFileSync(SCRIPT, ['-qfec', `stty cols 200; ${linkgapCommand('2026-08-02')}`, '/dev/null'], {
-        env: { ...process.env, ...demo.env, CI: '' },
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+      const screen = execFileSync(
+        SCRIPT,
+        ['-qfec', `stty cols 200; ${linkgapCommand('2026-08-02')}`, '/dev/null'],
+        {
+          env: { ...process.env, ...demo.env, CI: '' },
+          encoding: 'utf8',
+          timeout: 60_000,
+        },
+      );
+      // Frames are redrawn after "cursor to column 1" (ESC [1G) or a carriage return; ANSI codes dropped.
+      const esc = String.fromCharCode(27);
+      const ansi = new RegExp(`${esc}\\[[0-9;?]*[A-Za-z]`, 'g');
       const frames = screen
-        .split(/\x1b\[1G|\r/)
-        .map((frame) => frame.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim())
+        .split(new RegExp(`${esc}\\[1G|\r`))
+        .map((frame) => frame.replace(ansi, '').trim())
         .filter((frame) => frame.startsWith(`${DEMO_CAMPAIGN} 2026-08-01 [`));
       expect(frames.length).toBeGreaterThan(2);
       expect(frames[0]).toMatch(/\[[#-]{40}\] \d+\/25000 Moz rows \| \d+ page\(s\) \| link_status - \| /);

@@ -16,7 +16,12 @@ const page = (n: number, more = true): ProgressEvent => ({
 
 function clock(start = 0) {
   let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe('line progress (no TTY)', () => {
@@ -94,7 +99,8 @@ describe('line progress (no TTY)', () => {
     ],
     [{ msg: 'moz request succeeded', delayMs: 8_000 }, undefined],
   ])('a client retry event %j announces %s', (event, detail) => {
-    expect(retryWait(event)?.detail).toBe(detail);
+    const wait = retryWait(event);
+    expect(wait?.kind === 'wait' ? wait.detail : undefined).toBe(detail);
   });
 
   it('estimates the time left from the pages the remaining budget buys at the rate limit', () => {
