@@ -119,6 +119,7 @@ function subjectOf(name: string, m: RunManifest): string {
     name
       .normalize('NFKD')
       .replace(/[^\x20-\x7e]/g, '')
+      .replace(/\s+/g, ' ')
       .trim() || m.campaign_id;
   const tail = ` ${m.run_date}: +${m.new_count} new, ${m.closed_count} closed, gap ${m.gap_size}`;
   return `linkgap ${ascii.slice(0, 99 - 'linkgap '.length - tail.length)}${tail}`.slice(0, 99);
