@@ -343,12 +343,21 @@ export interface LakeSnapshot {
   changes: Record<string, ChangeRow[]>;
   manifests: Record<string, RunManifest>;
   ledgers: Record<string, unknown>;
+  /** The runs' HTML reports (written after the commit by the publish stage), as text. */
+  reports: Record<string, string>;
 }
 
 /** Decodes every committed-table file and ledger in the lake (staging checkpoints left out). */
 export async function readLake(lake: ObjectStore): Promise<LakeSnapshot> {
   const keys = (await lake.list('')).filter((key) => !key.startsWith('staging/'));
-  const snapshot: LakeSnapshot = { keys, prospects: {}, changes: {}, manifests: {}, ledgers: {} };
+  const snapshot: LakeSnapshot = {
+    keys,
+    prospects: {},
+    changes: {},
+    manifests: {},
+    ledgers: {},
+    reports: {},
+  };
   for (const key of keys) {
     const bytes = await lake.get(key);
     if (!bytes) throw new Error(`${key} vanished`);
@@ -356,6 +365,7 @@ export async function readLake(lake: ObjectStore): Promise<LakeSnapshot> {
     else if (key.startsWith('changes/')) snapshot.changes[key] = await decodeParquet('changes', bytes);
     else if (key.startsWith('runs/')) snapshot.manifests[key] = decodeManifest(bytes);
     else if (key.startsWith('state/')) snapshot.ledgers[key] = JSON.parse(gunzipSync(bytes).toString('utf8'));
+    else if (key.startsWith('reports/')) snapshot.reports[key] = new TextDecoder().decode(bytes);
     else throw new Error(`unexpected lake key ${key}`);
   }
   return snapshot;
