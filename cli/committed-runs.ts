@@ -5,58 +5,21 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { type CommittedRun, listCommittedRuns } from '#lake/committed-runs.ts';
 import { LakeKeyError } from '#lake/errors.ts';
-import { changesKey, parseLakeKey, prospectsKey, tablePrefix } from '#lake/keys.ts';
-import { decodeManifest } from '#lake/manifest.ts';
-import type { RunManifest, RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import { UsageError } from './errors.ts';
 
-export interface CommittedRun {
-  campaignId: string;
-  runDate: string;
-  runId: string;
-  manifestKey: string;
-  manifest: RunManifest;
-}
-
-/** The lake key of one table's file of a committed run. */
-export function tableKeyOf(run: CommittedRun, table: RunTableName): string {
-  if (table === 'runs') return run.manifestKey;
-  return table === 'prospects'
-    ? prospectsKey(run.campaignId, run.runDate, run.runId)
-    : changesKey(run.campaignId, run.runDate, run.runId);
-}
+export { type CommittedRun, tableKeyOf } from '#lake/committed-runs.ts';
 
 /** Every committed run of the campaign, oldest first (run date, then finish time). */
 export async function committedRuns(lake: ObjectStore, campaignId: string): Promise<CommittedRun[]> {
-  let prefix: string;
   try {
-    prefix = tablePrefix('runs', campaignId);
+    return await listCommittedRuns(lake, campaignId);
   } catch (error) {
     if (error instanceof LakeKeyError) throw new UsageError(error.message);
     throw error;
   }
-  const runs: CommittedRun[] = [];
-  for (const key of await lake.list(prefix)) {
-    const parts = parseLakeKey(key);
-    if (parts?.table !== 'runs' || parts.campaignId !== campaignId) continue;
-    const bytes = await lake.get(key);
-    if (bytes === undefined) continue;
-    runs.push({
-      campaignId,
-      runDate: parts.runDate,
-      runId: parts.runId,
-      manifestKey: key,
-      manifest: decodeManifest(bytes),
-    });
-  }
-  return runs.sort(
-    (a, b) =>
-      a.runDate.localeCompare(b.runDate) ||
-      a.manifest.finished_at.localeCompare(b.manifest.finished_at) ||
-      a.runId.localeCompare(b.runId),
-  );
 }
 
 /**

@@ -4,9 +4,11 @@ import { createFileCampaignStore, createFileRunStore } from '#adapters/local/fil
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { createFileReviewStore } from '#adapters/local/review-store.ts';
 import { staticSecretSource } from '#adapters/local/static-secrets.ts';
+import { announcingRateGate } from '#moz/announced-waits.ts';
 import { createMozClient, type MozClient } from '#moz/client.ts';
 import { mozConfigFromEnv, publicBaseUrl } from '#moz/config.ts';
-import { createIntervalRateGate } from '#moz/rate-gate.ts';
+import { createIntervalRateGate, type RateGate } from '#moz/rate-gate.ts';
+import { ANNOUNCED_WAIT_MS, type ProgressSink, retryWait } from '#pipeline/progress.ts';
 import { silentLog } from '#shared/observability.ts';
 import type { CampaignStore, Log, ObjectStore, ReviewStore, RunStore, SecretSource } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
@@ -24,6 +26,8 @@ export interface LocalContext {
   mozBaseUrl: string;
   /** The embedded Moz simulator, when no credentials were configured. */
   simulator: MozSimulator | undefined;
+  /** Milliseconds between Moz requests under the configured rate limit (0: none, the simulator). */
+  spacingMs: number;
   softwareVersion: string;
   close(): Promise<void>;
 }
@@ -31,6 +35,8 @@ export interface LocalContext {
 export interface LocalContextOptions {
   env: Record<string, string | undefined>;
   log?: Log;
+  /** Told about long rate-limit waits (the gate's spacing, a 429's Retry-After, a backoff). */
+  progress?: ProgressSink;
   /** Seed of the embedded simulator's link graph. @default 'linkgap-demo' */
   simulatorSeed?: string;
 }
@@ -72,7 +78,9 @@ export async function createLocalContext(options: LocalContextOptions): Promise<
   }
 
   // The embedded simulator has no rate limit; the real API gets the configured one (free tier: 1 per 10 s).
-  const rateGate = simulator ? undefined : createIntervalRateGate(mozConfig.rateLimit);
+  const rateGate = simulator
+    ? undefined
+    : announcedGate(createIntervalRateGate(mozConfig.rateLimit), mozConfig.rateLimit, options.progress);
   const log = options.log ?? silentLog;
   const moz = createMozClient({
     baseUrl: mozBaseUrl,
@@ -82,7 +90,11 @@ export async function createLocalContext(options: LocalContextOptions): Promise<
     rateGate,
     timeoutMs: mozConfig.timeoutMs,
     maxAttempts: mozConfig.maxAttempts,
-    log: (event) => log[event.level](event.msg, event),
+    log: (event) => {
+      log[event.level](event.msg, event);
+      const wait = retryWait(event);
+      if (wait) options.progress?.(wait);
+    },
   });
 
   return {
@@ -96,10 +108,26 @@ export async function createLocalContext(options: LocalContextOptions): Promise<
     moz,
     mozBaseUrl: simulator ? 'embedded-simulator' : publicBaseUrl(mozBaseUrl),
     simulator,
+    spacingMs: simulator ? 0 : mozConfig.rateLimit.intervalMs / mozConfig.rateLimit.requests,
     softwareVersion: VERSION,
     async close() {
       await moz.close();
       await simulator?.close();
     },
   };
+}
+
+/** The rate gate, announcing waits over 5 s to the progress sink (when there is one). */
+function announcedGate(
+  gate: RateGate,
+  rate: { requests: number; intervalMs: number },
+  progress: ProgressSink | undefined,
+): RateGate {
+  if (!progress) return gate;
+  return announcingRateGate(gate, {
+    ...rate,
+    now: Date.now,
+    thresholdMs: ANNOUNCED_WAIT_MS,
+    onWait: (wait) => progress({ kind: 'wait', ...wait }),
+  });
 }

@@ -1,4 +1,7 @@
 import { thisProcess } from '#adapters/local/file-stores.ts';
+import { localPublishPorts } from '#adapters/local/local-publish.ts';
+import type { Digest } from '#domain/digest.ts';
+import type { ProgressSink } from '#pipeline/progress.ts';
 import {
   BackdatedRunError,
   createRunDeps,
@@ -21,9 +24,22 @@ export interface LocalRunResult {
     | { outcome: 'refused'; message: string };
 }
 
-/** The local composition of a run: the embedded stores, this process as the claims' owner. */
-export function localRunDeps(context: LocalContext, log: Log, metrics?: Metrics): RunDeps {
+/**
+ * The local composition of a run: the embedded stores, this process as the claims' owner. With
+ * `onDigest`, each committed run writes its report into the local lake and hands its digest over.
+ */
+export function localRunDeps(
+  context: LocalContext,
+  log: Log,
+  metrics?: Metrics,
+  onDigest?: (digest: Digest) => void,
+  env: Record<string, string | undefined> = {},
+): RunDeps {
+  const publish = onDigest
+    ? localPublishPorts({ home: context.home, lakeRoot: context.lakeRoot, env, onDigest })
+    : undefined;
   return createRunDeps({
+    ...(publish ? { publish } : {}),
     campaigns: context.campaigns,
     runs: context.runs,
     reviews: context.reviews,
@@ -46,9 +62,21 @@ export function localRunDeps(context: LocalContext, log: Log, metrics?: Metrics)
 export async function runLocally(
   context: LocalContext,
   messages: readonly RunMessage[],
-  options: { force?: boolean; log: Log; metrics?: Metrics; signal?: AbortSignal },
+  options: {
+    force?: boolean;
+    log: Log;
+    metrics?: Metrics;
+    signal?: AbortSignal;
+    /** Publish each committed run (report into the lake, digest to this callback; see localRunDeps). */
+    onDigest?: (digest: Digest) => void;
+    env?: Record<string, string | undefined>;
+    progress?: ProgressSink;
+  },
 ): Promise<LocalRunResult[]> {
-  const deps = localRunDeps(context, options.log, options.metrics);
+  const deps = {
+    ...localRunDeps(context, options.log, options.metrics, options.onDigest, options.env),
+    ...(options.progress ? { progress: options.progress } : {}),
+  };
   const results: LocalRunResult[] = [];
   for (const message of messages) {
     if (options.signal?.aborted) break;

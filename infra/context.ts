@@ -13,6 +13,7 @@ import type { LinkgapStackProps } from './linkgap-stack.ts';
  * | scheduleTimeZone          | scheduleTimeZone         |
  * | scheduleExpression        | scheduleExpression       |
  * | alarmEmail                | alarmEmail               |
+ * | digestEmail               | digestEmail              |
  * | existingMozSecretName     | existingMozSecretName    |
  * | mozRateRequests           | mozRateRequests          |
  * | mozRateIntervalMs         | mozRateIntervalMs        |
@@ -44,6 +45,7 @@ export function propsFromContext(scope: Construct): LinkgapStackProps & { stackN
     scheduleTimeZone: text('scheduleTimeZone'),
     scheduleExpression: text('scheduleExpression'),
     alarmEmail: text('alarmEmail'),
+    digestEmail: text('digestEmail'),
     existingMozSecretName: text('existingMozSecretName'),
     mozRateRequests: integer('mozRateRequests'),
     mozRateIntervalMs: integer('mozRateIntervalMs'),

@@ -2,6 +2,7 @@ import { CfnOutput, type Duration, type Size, Stack, type StackProps } from 'aws
 import type { Construct } from 'constructs';
 import { athenaNamedQueries } from '#lake/queries.ts';
 import { DailyDispatch } from './constructs/daily-dispatch.ts';
+import { DigestDelivery } from './constructs/digest-delivery.ts';
 import { Dispatcher } from './constructs/dispatcher.ts';
 import { LakeCatalog } from './constructs/lake-catalog.ts';
 import { LakeQueries } from './constructs/lake-queries.ts';
@@ -36,6 +37,11 @@ export interface LinkgapStackProps extends StackProps {
    * @default - no subscription
    */
   readonly alarmEmail?: string;
+  /**
+   * Email subscribed to the digest topic: one short summary per committed run, with a report link.
+   * @default - no subscription
+   */
+  readonly digestEmail?: string;
   /**
    * Name of an existing Secrets Manager secret holding `{"token":"..."}` (e.g. kept from an earlier
    * deployment). When absent the stack creates `<prefix>/moz` with an empty token to fill in.
@@ -116,6 +122,14 @@ export class LinkgapStack extends Stack {
       mozRateIntervalMs: props.mozRateIntervalMs,
       concurrency: props.runnerConcurrency,
     });
+    // After each commit: the report into the lake, a digest on its own topic (not the alarm topic).
+    const digest = new DigestDelivery(this, 'Digest', {
+      runner,
+      lake,
+      ops,
+      names,
+      digestEmail: props.digestEmail,
+    });
     new DailyDispatch(this, 'DailyDispatch', {
       dispatcher,
       ops,
@@ -138,7 +152,7 @@ export class LinkgapStack extends Stack {
     });
     queries.node.addDependency(catalog);
 
-    publishOutputs(this, { table, lake, moz, runQueue, catalog, queries, ops, dispatcher, runner });
+    publishOutputs(this, { table, lake, moz, runQueue, catalog, queries, ops, dispatcher, runner, digest });
   }
 }
 
@@ -153,10 +167,11 @@ interface PublishedParts {
   readonly ops: OpsAlarms;
   readonly dispatcher: Dispatcher;
   readonly runner: Runner;
+  readonly digest: DigestDelivery;
 }
 
 function publishOutputs(stack: Stack, parts: PublishedParts): void {
-  const { table, lake, moz, runQueue, catalog, queries, ops, dispatcher, runner } = parts;
+  const { table, lake, moz, runQueue, catalog, queries, ops, dispatcher, runner, digest } = parts;
   const outputs: Record<string, [string, string]> = {
     TableName: [table.tableName, 'DynamoDB table (campaigns, runs, rate gate)'],
     LakeBucketName: [lake.bucket.bucketName, 'S3 lake bucket: prospects/, changes/, runs/'],
@@ -171,6 +186,10 @@ function publishOutputs(stack: Stack, parts: PublishedParts): void {
     GlueDatabaseName: [catalog.databaseName, 'Glue database of the lake tables'],
     AthenaWorkGroupName: [queries.workGroup.ref, 'Athena workgroup with the saved queries'],
     AlarmTopicArn: [ops.topic.topicArn, 'SNS topic the alarms notify'],
+    DigestTopicArn: [
+      digest.topic.topicArn,
+      'SNS topic of the digest each committed run publishes (subscribe to it)',
+    ],
     DispatcherFunctionName: [dispatcher.functionName, 'Dispatcher Lambda function'],
     RunnerFunctionName: [runner.functionName, 'Runner Lambda function'],
   };

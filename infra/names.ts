@@ -26,6 +26,8 @@ export interface LinkgapNames {
   readonly runnerService: string;
   /** CloudWatch metrics namespace for the functions' EMF metrics. */
   readonly metricsNamespace: string;
+  /** Secrets a campaign may name as its digest webhook (`digestWebhookSecret`) start with this: `linkgap/webhook/`. */
+  readonly webhookSecretPrefix: string;
   /** Prefix of every saved query name: `linkgap: gap trend`. */
   savedQuery(title: string): string;
 }
@@ -42,6 +44,7 @@ export function linkgapNames(prefix: string = DEFAULT_NAME_PREFIX): LinkgapNames
     glueDatabase: prefix.replaceAll('-', '_'),
     athenaWorkGroup: prefix,
     rateGate: 'moz',
+    webhookSecretPrefix: `${prefix}/webhook/`,
     dispatcherService: `${prefix}-dispatcher`,
     runnerService: `${prefix}-runner`,
     metricsNamespace: 'Linkgap',

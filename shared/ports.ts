@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { Campaign } from './domain/campaign.ts';
 import type { MozCredentials } from './domain/credentials.ts';
+import type { Digest } from './domain/digest.ts';
 import type { Review } from './domain/review.ts';
 
 /** One SQS message / one unit of work: a campaign's run for one scheduled date. */
@@ -252,4 +253,52 @@ export interface SecretSource {
   refresh(): Promise<MozCredentials>;
   /** Names where the credentials come from, for error messages (never the values). */
   readonly description: string;
+}
+
+/** One run's digest on one channel ('sns', 'webhook', 'console'). Keyed by run id: a forced rerun is a new run. */
+export interface DeliveryKey {
+  campaignId: string;
+  runDate: string;
+  runId: string;
+  channel: string;
+}
+
+/**
+ * The delivery marker of a digest: CLAIMED (being sent, exclusive until `leaseUntil`), SENT, or FAILED
+ * (retries exhausted; the next delivery of the run may claim it again).
+ */
+export interface DeliveryRecord extends DeliveryKey {
+  state: 'CLAIMED' | 'SENT' | 'FAILED';
+  /** Claims made so far; settling is conditional on still holding this attempt. */
+  attempt: number;
+  leaseUntil: number;
+  updatedAt: string;
+  error?: string;
+}
+
+export type DeliveryClaim =
+  | { outcome: 'claimed'; record: DeliveryRecord }
+  /** Already sent: a duplicate delivery, nothing to do. */
+  | { outcome: 'sent'; record: DeliveryRecord }
+  /** Another worker holds a live claim and is sending it now. */
+  | { outcome: 'busy'; record: DeliveryRecord };
+
+/** Where "this digest was claimed / sent" is kept: the run store's table or folder (DESIGN.md section 7). */
+export interface DeliveryStore {
+  /** Conditional: exactly one of several concurrent claimers gets 'claimed'. */
+  claim(key: DeliveryKey, now: Date, leaseMs: number): Promise<DeliveryClaim>;
+  /** SENT or FAILED, only while `record`'s claim is still the stored one (a no-op otherwise). */
+  settle(
+    record: DeliveryRecord,
+    outcome: { state: 'SENT' } | { state: 'FAILED'; error: string },
+    now: Date,
+  ): Promise<void>;
+  get(key: DeliveryKey): Promise<DeliveryRecord | undefined>;
+}
+
+/** Where a run's digest goes: an SNS topic, a webhook, the terminal. `name` keys its delivery marker. */
+export interface DigestChannel {
+  readonly name: string;
+  /** Throws on failure; its error message must never carry a secret (a webhook URL is one). */
+  send(digest: Digest): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
 import { parseCampaign } from '#domain/campaign.ts';
+import type { Digest } from '#domain/digest.ts';
 import { monthlyRunDates } from '#domain/schedule.ts';
 import { decodeManifest } from '#lake/manifest.ts';
 import { findLakeQuery, withCampaign } from '#lake/queries.ts';
@@ -14,7 +15,7 @@ import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext, type LocalContext } from '../local-context.ts';
 import { runLocally, unfinishedLine } from '../local-runner.ts';
 import { parseDateOption, todayUtc } from '../options.ts';
-import { formatTable } from '../output.ts';
+import { formatTable, printable } from '../output.ts';
 
 /** The demo answers one cookbook question, so its example is a query people can reuse as-is. */
 export const DEMO_QUERY_ID = 'monthly-closure-rate';
@@ -63,10 +64,16 @@ async function runDemo(local: LocalContext, context: CommandContext, runDates: s
   output.out(`Moz: embedded simulator at ${local.simulator?.baseUrl}; home: ${local.home}\n`);
 
   const interrupts = trapInterrupts(output);
+  const digests: Digest[] = [];
   const results = await runLocally(
     local,
     runDates.map((runDate) => ({ campaignId: campaign.id, runDate })),
-    { log: silentLog, signal: interrupts.signal },
+    {
+      log: silentLog,
+      signal: interrupts.signal,
+      onDigest: (digest) => digests.push(digest),
+      env: context.env,
+    },
   ).finally(() => interrupts.release());
   const unfinished = unfinishedLine(results, interrupts.signal.aborted);
   if (unfinished) throw new ExitCodeError(unfinished.line, unfinished.exitCode);
@@ -104,6 +111,15 @@ async function runDemo(local: LocalContext, context: CommandContext, runDates: s
   output.out(`\nSnapshots (Parquet + JSON manifests, Athena layout) are in ${where}/:`);
   output.out(`  ${where}/prospects/campaign_id=${campaign.id}/run_date=YYYY-MM-DD/<run_id>.parquet`);
   output.out(`  ${where}/changes/...   ${where}/runs/...`);
+  output.out(
+    `  ${where}/reports/campaign_id=${campaign.id}/run_date=YYYY-MM-DD/<run_id>.html   each run's report`,
+  );
+  const latestDigest = digests.at(-1);
+  if (latestDigest) {
+    const earlier = digests.length > 1 ? ` (one per run; ${digests.length - 1} earlier not shown)` : '';
+    output.out(`\nThe digest of the latest run, as the team receives it by email or webhook${earlier}:\n`);
+    output.out(printable(latestDigest.text));
+  }
   const example = findLakeQuery(DEMO_QUERY_ID);
   if (!example) throw new Error(`the query library has no ${DEMO_QUERY_ID}`);
   const sql = withCampaign(example.sql, campaign.id);

@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { toCsv, toJsonLines } from '#lake/csv.ts';
+import { reportKey, reportsPrefix } from '#lake/keys.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import { LAKE_TABLES, type RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
@@ -43,7 +44,7 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     .option('--all', 'every committed run')
     .option(
       '--what <tables>',
-      'prospects, changes, runs, a comma list, or all (default: all for parquet, so the folder is a whole lake; prospects for csv and jsonl)',
+      "prospects, changes, runs, reports (each run's HTML report), a comma list, or all (default: all tables for parquet, so the folder is a whole lake; prospects for csv and jsonl)",
     )
     .option(
       '--format <format>',
@@ -63,17 +64,31 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     });
 }
 
-function parseTables(text: string): RunTableName[] {
-  if (text.trim() === 'all') return [...TABLES];
+/** The tables asked for, and whether the runs' HTML reports are (`reports`, not a table). */
+function parseWhat(text: string): { tables: RunTableName[]; reports: boolean } {
+  if (text.trim() === 'all') return { tables: [...TABLES], reports: false };
   const names = text.split(',').map((name) => name.trim());
   for (const name of names) {
-    if (!(TABLES as readonly string[]).includes(name)) {
+    if (!(TABLES as readonly string[]).includes(name) && name !== 'reports') {
       throw new UsageError(
-        `--what must be prospects, changes, runs, a comma list of them, or all; got "${name}"`,
+        `--what must be prospects, changes, runs, reports, a comma list of them, or all; got "${name}"`,
       );
     }
   }
-  return [...new Set(names)] as RunTableName[];
+  const tables = [...new Set(names.filter((name) => name !== 'reports'))] as RunTableName[];
+  return { tables, reports: names.includes('reports') };
+}
+
+/** The report keys of the selected runs that exist in the lake (a run committed before reports has none). */
+async function reportKeysOf(
+  lake: ObjectStore,
+  campaignId: string,
+  runs: readonly CommittedRun[],
+): Promise<string[]> {
+  const present = new Set(await lake.list(reportsPrefix(campaignId)));
+  return runs
+    .map((run) => reportKey(run.campaignId, run.runDate, run.runId))
+    .filter((key) => present.has(key));
 }
 
 /** Why the system refused to make a folder, in words. */
@@ -157,7 +172,7 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
     );
   // Parquet keeps the lake layout, so the folder is queried as a lake: a table left out would read as
   // empty (a closure rate of 0 every month). CSV and JSON Lines are for people: prospects by default.
-  const tables = parseTables(options.what ?? (format === 'parquet' ? 'all' : 'prospects'));
+  const { tables, reports } = parseWhat(options.what ?? (format === 'parquet' ? 'all' : 'prospects'));
   campaignIdArgument(options.campaign, '--campaign id');
   if (options.runDate !== undefined) parseDateOption(options.runDate, '--run-date');
   const lake = backend.lake();
@@ -176,15 +191,26 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
   // Parquet keeps the lake's layout; the manifests come along as the commit markers, so the folder is
   // itself a lake (linkgap query --lake <out>) and prefixes match `aws s3 cp --recursive`.
   const parquetTables =
-    format === 'parquet' && !tables.includes('runs') ? [...tables, 'runs' as const] : tables;
+    format === 'parquet' && tables.length > 0 && !tables.includes('runs')
+      ? [...tables, 'runs' as const]
+      : tables;
   const keys = selected.flatMap((run) => parquetTables.map((table) => tableKeyOf(run, table)));
-  const progress = startProgress(context, keys.length);
+  // Reports are copied as-is whatever the format, under the lake's reports/ layout.
+  const reportKeys = reports ? await reportKeysOf(lake, options.campaign, selected) : [];
+  if (reports && tables.length === 0 && reportKeys.length === 0) {
+    throw new UsageError(
+      `no reports of the selected run(s) in ${backend.lakeWhere()} yet (linkgap report --publish --campaign ${options.campaign} writes them)`,
+    );
+  }
+  const progress = startProgress(context, keys.length + reportKeys.length);
   let written: string[];
   try {
+    const tick = () => progress?.increment();
     written =
       format === 'parquet'
-        ? await copyKeys(lake, keys, folder, () => progress?.increment())
-        : await exportRows(lake, selected, tables, format, folder, options, () => progress?.increment());
+        ? await copyKeys(lake, keys, folder, tick)
+        : await exportRows(lake, selected, tables, format, folder, options, tick);
+    written.push(...(await copyKeys(lake, reportKeys, folder, tick)));
   } finally {
     progress?.stop();
   }
@@ -192,8 +218,9 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
   const last = selected.at(-1)?.runDate;
   const runText = selected.length === 1 ? `run ${first}` : `${selected.length} runs (${first} to ${last})`;
   const out = humanOutput(context.output).out;
+  const what = reports ? (tables.length === 0 ? 'report' : `${format} and report`) : format;
   out(
-    `downloaded ${options.campaign} ${runText} from ${backend.lakeWhere()}: ${written.length} ${format} file(s) in ${folder}`,
+    `downloaded ${options.campaign} ${runText} from ${backend.lakeWhere()}: ${written.length} ${what} file(s) in ${folder}`,
   );
   for (const file of written.slice(0, 12)) out(`  ${file}`);
   if (written.length > 12) out(`  ... and ${written.length - 12} more`);

@@ -1,19 +1,21 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { type Campaign, parseCampaign } from '#domain/campaign.ts';
-import { decodeParquet } from '#lake/parquet.ts';
-import type { ProspectRow } from '#lake/schema.ts';
-import { type ReportModel, type ReportProspect, renderReport } from '#shared/report/render.ts';
+import { LakeKeyError } from '#lake/errors.ts';
+import { writeMissingReports } from '#pipeline/publish.ts';
+import { silentLog } from '#shared/observability.ts';
+import { buildReportModel as buildSharedReportModel, NothingToReportError } from '#shared/report/model.ts';
+import { type ReportModel, renderReport } from '#shared/report/render.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
-import { type CommittedRun, committedRuns, tableKeyOf } from '../committed-runs.ts';
 import type { CommandContext } from '../context.ts';
-import { UsageError } from '../errors.ts';
+import { ExitCodeError, UsageError } from '../errors.ts';
+import { humanOutput } from '../output.ts';
 
 interface ReportOptions extends AwsOptions {
   campaign: string;
   out: string;
   top: string;
+  publish?: boolean;
 }
 
 export function registerReportCommand(program: Command, context: CommandContext): void {
@@ -25,6 +27,10 @@ export function registerReportCommand(program: Command, context: CommandContext)
     .requiredOption('--campaign <id>', 'campaign id')
     .option('--out <file>', 'where to write the page', 'report.html')
     .option('--top <n>', 'rows in each prospects table', '20')
+    .option(
+      '--publish',
+      'instead: write the report of each committed run that has none into the lake (reports/campaign_id=<id>/...)',
+    )
     .option('--aws', 'read the deployed stack (S3 lake, DynamoDB table) instead of $LINKGAP_HOME')
     .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)')
     .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
@@ -33,6 +39,7 @@ export function registerReportCommand(program: Command, context: CommandContext)
       if (!Number.isInteger(top) || top < 1 || top > 500) throw new UsageError('--top must be 1-500');
       const backend = await openBackend(options, context.env);
       try {
+        if (options.publish) return await publishMissing(backend, options.campaign, context);
         const model = await buildReportModel(backend, options.campaign, { top, now: new Date() });
         const path = resolve(options.out);
         try {
@@ -50,103 +57,41 @@ export function registerReportCommand(program: Command, context: CommandContext)
     });
 }
 
-const scheduleText = (campaign: Campaign) =>
-  campaign.schedule.every === 'month'
-    ? `monthly, day ${campaign.schedule.day}`
-    : `weekly, ${campaign.schedule.weekday}`;
-
-const daysBetween = (from: string, to: string) =>
-  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
-
 /** The report's numbers: manifests of every committed run, and the latest run's prospects. */
 export async function buildReportModel(
   backend: Backend,
   campaignId: string,
   options: { top: number; now: Date },
 ): Promise<ReportModel> {
-  const lake = backend.lake();
-  const runs = await committedRuns(lake, campaignId);
-  const raw = await backend.campaigns().get(campaignId);
-  if (runs.length === 0) {
+  const source = { lake: backend.lake(), campaigns: backend.campaigns(), where: backend.lakeWhere() };
+  try {
+    return await buildSharedReportModel(source, campaignId, options);
+  } catch (error) {
+    if (error instanceof LakeKeyError) throw new UsageError(error.message);
+    if (!(error instanceof NothingToReportError)) throw error;
     throw new UsageError(
-      raw === undefined
-        ? `no campaign "${campaignId}" and no runs of it in ${backend.lakeWhere()} (linkgap campaign list)`
-        : `campaign "${campaignId}" has no committed runs yet: nothing to report (linkgap run --campaign ${campaignId})`,
+      error.campaignExists
+        ? `campaign "${campaignId}" has no committed runs yet: nothing to report (linkgap run --campaign ${campaignId})`
+        : `no campaign "${campaignId}" and no runs of it in ${backend.lakeWhere()} (linkgap campaign list)`,
     );
   }
-  let campaign: ReportModel['campaign'];
-  if (raw !== undefined) {
-    try {
-      const parsed = parseCampaign(raw);
-      campaign = {
-        id: parsed.id,
-        ...(parsed.name === undefined ? {} : { name: parsed.name }),
-        site: parsed.site.map((site) => site.target),
-        competitors: parsed.competitors.map((competitor) => competitor.target),
-        schedule: scheduleText(parsed),
-        maxRowsPerRun: parsed.maxRowsPerRun,
-        enabled: parsed.enabled,
-      };
-    } catch {
-      campaign = undefined; // an invalid stored config should not stop the history from being shown
-    }
-  }
-
-  const prospects = await latestProspects(lake, runs);
-  const toReport = (row: ProspectRow): ReportProspect => ({
-    source: row.source,
-    title: row.title,
-    domainAuthority: row.domain_authority,
-    matchedCount: row.matched_count,
-    score: row.score,
-    firstSeenDate: row.first_seen_date,
-    runsSeen: row.runs_seen,
-    daysOpen: daysBetween(row.first_seen_date, row.run_date),
-  });
-  const byScore = [...prospects].sort(
-    (a, b) =>
-      b.score - a.score || b.domain_authority - a.domain_authority || a.source.localeCompare(b.source),
-  );
-  const byAge = [...prospects].sort(
-    (a, b) =>
-      a.first_seen_date.localeCompare(b.first_seen_date) ||
-      b.runs_seen - a.runs_seen ||
-      b.score - a.score ||
-      a.source.localeCompare(b.source),
-  );
-
-  return {
-    campaignId,
-    campaign,
-    generatedAt: options.now.toISOString(),
-    source: backend.lakeWhere(),
-    runs: runs.map(({ manifest: m }) => ({
-      runDate: m.run_date,
-      gapSize: m.gap_size,
-      newCount: m.new_count,
-      closedCount: m.closed_count,
-      lostCount: m.lost_count,
-      reopenedCount: m.reopened_count,
-      unverifiedCount: m.unverified_count,
-      closureRate: m.closure_rate,
-      previousGapSize: m.baseline ? null : m.previous_gap_size,
-      rowsConsumed: m.rows_consumed,
-      truncated: m.truncated,
-    })),
-    topByScore: byScore.slice(0, options.top).map(toReport),
-    longestOpen: byAge.slice(0, options.top).map(toReport),
-  };
 }
 
-async function latestProspects(
-  lake: ReturnType<Backend['lake']>,
-  runs: readonly CommittedRun[],
-): Promise<ProspectRow[]> {
-  const latest = runs.at(-1);
-  if (!latest) return [];
-  const key = tableKeyOf(latest, 'prospects');
-  const bytes = await lake.get(key);
-  if (bytes === undefined)
-    throw new Error(`run ${latest.runId} is committed but ${key} is missing from the lake`);
-  return decodeParquet('prospects', bytes);
+/** --publish: the report of each committed run that has none in the lake yet, as the runner writes it. */
+async function publishMissing(backend: Backend, campaignId: string, context: CommandContext): Promise<void> {
+  const lake = backend.lake();
+  const log = silentLog;
+  const deps = { lake, campaigns: backend.campaigns(), clock: () => new Date(), log };
+  const { written, failed } = await writeMissingReports(campaignId, deps, backend.lakeWhere()).catch(
+    (error: unknown) => {
+      if (error instanceof LakeKeyError) throw new UsageError(error.message);
+      throw error;
+    },
+  );
+  const out = humanOutput(context.output).out;
+  const where = backend.lakeWhere();
+  out(`${written.length} missing report(s) of ${campaignId} written to ${where}`);
+  for (const key of written) out(`  ${key}`);
+  if (failed.length > 0)
+    throw new ExitCodeError(`${failed.length} report(s) could not be written: ${failed.join(', ')}`, 1);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createMemoryQueue } from '#adapters/local/memory-queue.ts';
 import { CampaignValidationError } from '#domain/campaign.ts';
+import type { Digest } from '#domain/digest.ts';
 import { scheduledDateOnOrBefore } from '#domain/schedule.ts';
 import { dispatchDue } from '#pipeline/dispatch.ts';
 import { parseStoredCampaign } from '#pipeline/stored-campaign.ts';
@@ -13,7 +14,8 @@ import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext } from '../local-context.ts';
 import { holderOf, type LocalRunResult, runLocally, unfinishedLine } from '../local-runner.ts';
 import { parseDateOption, todayUtc } from '../options.ts';
-import { formatTable, humanOutput, type Output } from '../output.ts';
+import { formatTable, humanOutput, type Output, processOutput } from '../output.ts';
+import { type RunProgress, runProgress } from '../progress.ts';
 
 export function outcomeRow(result: LocalRunResult): Record<string, unknown> {
   const { message, outcome } = result;
@@ -71,7 +73,19 @@ export function registerRunCommand(program: Command, context: CommandContext): v
       const log = options.verbose
         ? createJsonLog({ level: 'debug', write: (line) => context.output.err(line) })
         : silentLog;
-      const local = await createLocalContext({ env: context.env, log });
+      // Progress goes to stderr: a bar per campaign on a terminal, a line every 30 s / 10 pages otherwise.
+      let progress: RunProgress | undefined;
+      const local = await createLocalContext({
+        env: context.env,
+        log,
+        progress: (event) => progress?.sink(event),
+      });
+      progress = runProgress({
+        tty: context.output === processOutput && process.stderr.isTTY === true && !context.env.CI,
+        stream: process.stderr,
+        writeLine: (line) => human.err(line),
+        spacingMs: local.spacingMs,
+      });
       try {
         let messages: RunMessage[];
         /** Campaigns that could not be read: each fails alone and makes the exit code 1. */
@@ -105,12 +119,21 @@ export function registerRunCommand(program: Command, context: CommandContext): v
         } else {
           if (options.force) await announceForce(local.runs, messages, human);
           const interrupts = trapInterrupts(human);
+          const digests: Digest[] = [];
           const results = await runLocally(local, messages, {
             force: options.force,
             log,
             signal: interrupts.signal,
-          }).finally(() => interrupts.release());
+            onDigest: (digest) => digests.push(digest),
+            env: context.env,
+            progress: progress.sink,
+          }).finally(() => {
+            interrupts.release();
+            progress?.stop();
+          });
           human.out(formatTable(results.map(outcomeRow)));
+          // The digest each committed run publishes (SNS / webhook in AWS), as the team would read it.
+          for (const digest of digests) human.out(`\n${digest.text}`);
           const unfinished = unfinishedLine(results, interrupts.signal.aborted);
           if (unfinished) throw new ExitCodeError(unfinished.line, unfinished.exitCode);
         }

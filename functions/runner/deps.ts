@@ -1,3 +1,4 @@
+import { SNSClient } from '@aws-sdk/client-sns';
 import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
 import {
   createDocumentClient,
@@ -6,14 +7,17 @@ import {
   createSqsClient,
 } from '#adapters/aws/clients.ts';
 import { awsConfigFromEnv } from '#adapters/aws/config.ts';
+import { awsPublishPorts } from '#adapters/aws/digest-publish.ts';
 import { createS3ObjectStore } from '#adapters/aws/object-store.ts';
 import { createSqsQueue } from '#adapters/aws/queue.ts';
 import { createDynamoRateGate } from '#adapters/aws/rate-gate.ts';
 import { createDynamoReviewStore } from '#adapters/aws/review-store.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createSecretsManagerSource } from '#adapters/aws/secret-source.ts';
+import { announcingRateGate } from '#moz/announced-waits.ts';
 import { createMozClient } from '#moz/client.ts';
 import { publicBaseUrl } from '#moz/config.ts';
+import { ANNOUNCED_WAIT_MS, lineProgress, retryWait } from '#pipeline/progress.ts';
 import { createRunDeps, type RunDeps } from '#pipeline/run-deps.ts';
 import type { Queue } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
@@ -43,18 +47,29 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
   const { log } = observability;
   const secrets = createSecretsManagerSource({ client: clients.secrets, secretId: config.mozSecretId });
   // One gate item in DynamoDB spaces the requests of every runner sharing the Moz account.
-  const rateGate = createDynamoRateGate({
-    doc: clients.doc,
-    tableName: config.tableName,
-    ...config.rateGate,
-  });
+  const spacingMs = config.rateGate.intervalMs / config.rateGate.requests;
+  // Progress as log lines (one every 30 s or 10 pages); a wait over 5 s says how long and why.
+  const progress = lineProgress({ write: (line) => log.info(line), now: Date.now, spacingMs });
+  const rateGate = announcingRateGate(
+    createDynamoRateGate({ doc: clients.doc, tableName: config.tableName, ...config.rateGate }),
+    {
+      ...config.rateGate,
+      now: Date.now,
+      thresholdMs: ANNOUNCED_WAIT_MS,
+      onWait: (wait) => progress({ kind: 'wait', ...wait }),
+    },
+  );
   const moz = createMozClient({
     baseUrl: config.mozBaseUrl,
     credentials: () => secrets.read(),
     refreshCredentials: () => secrets.refresh(),
     credentialSource: secrets.description,
     rateGate,
-    log: (event) => log[event.level](event.msg, event),
+    log: (event) => {
+      log[event.level](event.msg, event);
+      const wait = retryWait(event);
+      if (wait) progress(wait);
+    },
   });
   return {
     pipeline: createRunDeps({
@@ -65,8 +80,19 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
       moz,
       log,
       metrics: observability.metrics,
+      progress,
       provenance: { softwareVersion: VERSION, mozBaseUrl: publicBaseUrl(config.mozBaseUrl) },
       owner: { host: env.AWS_LAMBDA_LOG_STREAM_NAME || 'lambda', pid: process.pid },
+      // After each commit: the report into the lake, the digest to SNS and the campaign's webhook.
+      publish: awsPublishPorts({
+        doc: clients.doc,
+        tableName: config.tableName,
+        s3: clients.s3,
+        bucket: config.bucket,
+        sns: new SNSClient({}),
+        secrets: clients.secrets,
+        topicArn: config.digestTopicArn,
+      }),
     }),
     queue: createSqsQueue({ sqs: clients.sqs, queueUrl: config.queueUrl }),
     observability,

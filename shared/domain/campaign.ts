@@ -82,6 +82,17 @@ export const CampaignSchema = z
     schedule: Schedule.default({ every: 'month', day: 1 }),
     ignore: z.array(IgnoreEntry).max(10_000).default([]),
     enabled: z.boolean().default(true),
+    /**
+     * The Secrets Manager secret holding this campaign's Slack-compatible webhook URL (AWS; the
+     * runner may read secrets under `<prefix>/webhook/`). Not part of the config hash.
+     */
+    digestWebhookSecret: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9/_+=.@-]{1,512}$/,
+        'must be a Secrets Manager secret name, e.g. linkgap/webhook/team',
+      )
+      .optional(),
   })
   .superRefine((campaign, ctx) => {
     const tooMany = targetLimitIssue(campaign.site.length + campaign.competitors.length);

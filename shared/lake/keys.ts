@@ -149,3 +149,31 @@ export function reviewEventKey(campaignId: string, changedAt: string, eventId: s
 export function reviewsCheckpointKey(campaignId: string, runDate: string, runId: string): string {
   return `${stagingPrefix(campaignId, runDate, runId)}reviews.json`;
 }
+
+/**
+ * `reports/campaign_id=<id>/run_date=<YYYY-MM-DD>/<run_id>.html`: the run's HTML report, derived after
+ * the commit (the manifest stays the commit marker). Not an Athena table: people open it in a browser.
+ */
+export function reportKey(campaignId: string, runDate: string, runId: string): string {
+  return `${reportsPrefix(campaignId)}run_date=${runDateSegment(runDate)}/${segment('run id', runId)}.html`;
+}
+
+/** `reports/` or `reports/campaign_id=<id>/`. */
+export function reportsPrefix(campaignId?: string): string {
+  return campaignId === undefined ? 'reports/' : `reports/campaign_id=${segment('campaign id', campaignId)}/`;
+}
+
+const REPORT_KEY = /^reports\/campaign_id=([^/]+)\/run_date=(\d{4}-\d{2}-\d{2})\/([^/]+)\.html$/;
+
+/** The parts of a report key; undefined for any other key. */
+export function parseReportKey(key: string): Omit<LakeKeyParts, 'table'> | undefined {
+  const match = REPORT_KEY.exec(key);
+  const [, campaignId, runDate, runId] = match ?? [];
+  if (campaignId === undefined || runDate === undefined || runId === undefined) return undefined;
+  try {
+    return reportKey(campaignId, runDate, runId) === key ? { campaignId, runDate, runId } : undefined;
+  } catch (error) {
+    if (error instanceof LakeKeyError) return undefined;
+    throw error;
+  }
+}

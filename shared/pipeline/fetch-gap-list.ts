@@ -32,11 +32,22 @@ export class PaginationLoopError extends Error {
  * next, so a crash, a timeout or ctrl-C resumes from the last page and never pays for one twice.
  */
 export async function fetchGapList(
-  ports: Pick<RunDeps, 'lake' | 'moz' | 'log' | 'afterStep'>,
+  ports: Pick<RunDeps, 'lake' | 'moz' | 'log' | 'afterStep' | 'progress'>,
   run: RunRef,
   campaign: Campaign,
   options: { pageSize: number; deadline?: number; stop: StopCheck },
 ): Promise<GapList | Paused> {
+  const report = (page: number, spent: CallCost, more: boolean) =>
+    ports.progress?.({
+      kind: 'pages',
+      campaignId: run.campaignId,
+      runDate: run.runDate,
+      page,
+      rowsSpent: spent.rowsConsumed,
+      budget: campaign.maxRowsPerRun,
+      pageSize: options.pageSize,
+      more,
+    });
   const pages = await loadPages(ports.lake, run);
   const guard = paginationGuard();
   for (const page of pages) refuseLoop(guard.accept(pageSeen(page)), ports.log);
@@ -44,6 +55,7 @@ export async function fetchGapList(
   let cost = sumCosts(pages.map((page) => page.cost));
   let nextToken = pages.at(-1)?.nextToken ?? null;
   let finished = pages.length > 0 && nextToken === null;
+  report(pages.length, cost, !finished);
   while (!finished) {
     const limit = intersectPageLimit(campaign.maxRowsPerRun - cost.rowsConsumed, options.pageSize);
     if (limit === 0) return { pages, truncated: true, cost };
@@ -66,6 +78,7 @@ export async function fetchGapList(
     refuseLoop(guard.accept(pageSeen(page)), ports.log);
     nextToken = result.nextToken;
     finished = nextToken === null;
+    report(page.page, cost, !finished);
   }
   return { pages, truncated: false, cost };
 }

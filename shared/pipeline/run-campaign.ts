@@ -11,6 +11,7 @@ import type { Log, RunRecord, RunSummary } from '#shared/ports.ts';
 import { linkToChain, placeInChain } from './chain.ts';
 import { clearStaging, loadPages, loadVerifyBatches, type RunRef } from './checkpoints.ts';
 import { fetchGapList, type PauseReason, type StopCheck } from './fetch-gap-list.ts';
+import { publishRun } from './publish.ts';
 import { loadRunReviews, promoteWonReviews } from './reviews.ts';
 import type { RunDeps } from './run-deps.ts';
 import { discardStaleSnapshot, removeSupersededRuns, runFileKeys, writeSnapshot } from './snapshot.ts';
@@ -82,6 +83,8 @@ export async function runCampaign(request: RunRequest, deps: RunDeps): Promise<R
     if (place.place === 'done') {
       if (place.latest?.runId === place.record.runId)
         await removeSupersededRuns(deps.lake, refOf(place.record));
+      // A runner that died after its commit publishes on the next delivery; a SENT marker stops a second digest.
+      await publish(refOf(place.record), deps);
       return { outcome: 'already-done', runDate: request.runDate, runId: place.record.runId };
     }
     if (place.place === 'next') break;
@@ -129,8 +132,10 @@ async function claimAndRun(request: RunRequest, raw: unknown, deps: RunDeps): Pr
     force: request.force,
     owner: deps.owner,
   });
-  if (claim.outcome === 'done')
+  if (claim.outcome === 'done') {
+    await publish(refOf(claim.record), deps);
     return { outcome: 'already-done', runDate: request.runDate, runId: claim.record.runId };
+  }
   if (claim.outcome === 'busy') {
     return { outcome: 'busy', runDate: request.runDate, runId: claim.record.runId, holder: claim.record };
   }
@@ -174,7 +179,7 @@ async function execute(
   const run = refOf(record);
   const stop = stopCheck(request, deps);
   const reviews = await loadRunReviews(deps, run);
-  const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep };
+  const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep, progress: deps.progress };
   const fetchOptions = { pageSize: deps.settings.pageSize, deadline: request.deadline, stop };
   const gapList = await fetchGapList(moz, run, campaign, fetchOptions);
   if ('paused' in gapList) return paused(run, gapList.paused, deps);
@@ -278,6 +283,7 @@ async function commit(
   });
   if (superseded.length > 0) log.info('replaced an earlier run of this date', { removed: superseded.length });
   recordMetrics(deps, manifest, record);
+  deps.progress?.({ kind: 'done', campaignId: run.campaignId, runDate: run.runDate });
   log.info('run committed', {
     gapSize: manifest.gap_size,
     new: manifest.new_count,
@@ -287,7 +293,17 @@ async function commit(
     rowsConsumed: manifest.rows_consumed,
     truncated: manifest.truncated,
   });
+  await publish(run, deps);
   return { outcome: 'committed', runDate: run.runDate, manifest, manifestKey: keys.manifest };
+}
+
+/** Delivery after the commit: never fails or repeats the run (publish.ts). */
+async function publish(run: RunRef, deps: RunDeps): Promise<void> {
+  if (!deps.publish) return;
+  const log = withFields(deps.log, { ...run });
+  await publishRun(run, { ...deps, log }, deps.publish).catch((error) =>
+    log.error('publishing failed', { error: error instanceof Error ? error.message : String(error) }),
+  );
 }
 
 const refOf = (record: RunRecord): RunRef => ({

@@ -11,6 +11,8 @@ import type {
   RunStore,
 } from '#shared/ports.ts';
 import { newRunId } from '#shared/run-id.ts';
+import type { ProgressSink } from './progress.ts';
+import type { PublishPorts } from './publish.ts';
 
 /** Points where a run can be interrupted; crash tests throw from `afterStep` to prove a crash there loses nothing. */
 export type RunStep =
@@ -73,6 +75,10 @@ export interface RunDeps extends RunPorts {
   onClaimed?: (record: RunRecord) => void;
   /** Test hook: the crash tests throw here. */
   afterStep?: StepHook;
+  /** After a commit (and for a run found already done): the report into the lake, the digest out (publish.ts). */
+  publish?: PublishPorts;
+  /** Pages, rows against the budget, link_status batches (progress.ts): a progress bar or log lines. */
+  progress?: ProgressSink;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { RunDeps } from './run-deps.ts';
  * source is closed as soon as any site target shows a link; only the rest go on to the next target.
  */
 export async function verifyDepartures(
-  ports: Pick<RunDeps, 'lake' | 'moz' | 'afterStep'>,
+  ports: Pick<RunDeps, 'lake' | 'moz' | 'afterStep' | 'progress'>,
   run: RunRef,
   campaign: Campaign,
   departed: readonly string[],
@@ -48,6 +48,16 @@ export async function verifyDepartures(
       spent = addCost(spent, batch.cost);
       await ports.afterStep?.('verify-batch', String(batch.batch));
       next += sources.length;
+      ports.progress?.({
+        kind: 'verify',
+        campaignId: run.campaignId,
+        runDate: run.runDate,
+        batch: batch.batch,
+        // An estimate: later site targets check only what earlier ones did not close.
+        batches: batch.batch + Math.ceil((pending.length - next) / Math.max(1, sources.length)),
+        rowsSpent: spent.rowsConsumed,
+        budget: campaign.maxRowsPerRun,
+      });
     }
   }
   return 'done';

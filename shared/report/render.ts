@@ -18,6 +18,10 @@ export interface ReportRun {
   previousGapSize: number | null;
   rowsConsumed: number;
   truncated: boolean;
+  /** The first run of a baseline: no comparable run before it (the first run, or a config change). */
+  baseline?: boolean;
+  /** Its config hash differs from the run before it: a config change started a new baseline here. */
+  configChanged?: boolean;
 }
 
 export interface ReportProspect {
@@ -49,6 +53,8 @@ export interface ReportModel {
   generatedAt: string;
   /** Where the data came from, e.g. the lake folder or s3://bucket. */
   source: string;
+  /** How often the campaign runs: weekly runs are labelled by date, monthly ones by month. */
+  cadence?: 'month' | 'week';
   /** Committed runs, oldest first. */
   runs: ReportRun[];
   topByScore: ReportProspect[];
@@ -63,7 +69,8 @@ const COLORS = {
   rate: '#7c3aed',
   rows: '#0891b2',
 };
-const percent = (value: number) => `${(value * 100).toFixed(value < 0.1 && value > 0 ? 1 : 0)}%`;
+const percent = (value: number) =>
+  `${(value * 100).toFixed(value > 0 && value < 0.01 ? 2 : value > 0 && value < 0.1 ? 1 : 0)}%`;
 const integer = (value: number) => Math.round(value).toLocaleString('en-US');
 
 function prospectTable(id: string, caption: string, prospects: readonly ReportProspect[]): string {
@@ -84,17 +91,22 @@ function prospectTable(id: string, caption: string, prospects: readonly ReportPr
 
 function summaryTiles(model: ReportModel): string {
   const latest = model.runs.at(-1);
-  const first = model.runs[0];
+  const since = currentBaselineStart(model.runs);
   const closed = model.runs.reduce((sum, run) => sum + run.closedCount, 0);
   const compared = model.runs.filter((run) => run.previousGapSize !== null);
   const exposed = compared.reduce((sum, run) => sum + (run.previousGapSize ?? 0), 0);
   const closedCompared = compared.reduce((sum, run) => sum + run.closedCount, 0);
+  // The change is measured within the current baseline: a config change makes earlier gaps incomparable.
+  const changeLabel =
+    since === undefined || since === model.runs[0]
+      ? 'change since first run'
+      : `change since ${since.runDate} (new baseline)`;
   const tiles: [string, string][] = [
     ['gap now', latest ? integer(latest.gapSize) : '-'],
     [
-      'change since first run',
-      latest && first
-        ? `${latest.gapSize - first.gapSize >= 0 ? '+' : ''}${integer(latest.gapSize - first.gapSize)}`
+      changeLabel,
+      latest && since && model.runs.length > 1
+        ? `${latest.gapSize - since.gapSize >= 0 ? '+' : ''}${integer(latest.gapSize - since.gapSize)}`
         : '-',
     ],
     ['closed in total', integer(closed)],
@@ -102,6 +114,27 @@ function summaryTiles(model: ReportModel): string {
     ['Moz rows spent', integer(model.runs.reduce((sum, run) => sum + run.rowsConsumed, 0))],
   ];
   return `<div class="tiles">${tiles.map(([label, value]) => `<div class="tile"><div class="value">${escapeHtml(value)}</div><div class="label">${escapeHtml(label)}</div></div>`).join('')}</div>`;
+}
+
+/** The first run of the current baseline: the latest run marked as a baseline, else the first run. */
+function currentBaselineStart(runs: readonly ReportRun[]): ReportRun | undefined {
+  return runs.findLast((run) => run.baseline === true || run.configChanged === true) ?? runs[0];
+}
+
+/** Month labels for monthly runs, one date per run otherwise (weekly runs, or two runs in a month). */
+function runLabels(model: ReportModel): string[] {
+  const months = model.runs.map((run) => run.runDate.slice(0, 7));
+  const monthly = model.cadence !== 'week' && new Set(months).size === months.length;
+  return monthly ? months : model.runs.map((run) => run.runDate);
+}
+
+/** Where a config change started a new baseline (the first run is no change, and gets no marker). */
+function baselineMarkers(model: ReportModel): { index: number; title: string }[] {
+  return model.runs.flatMap((run, index) =>
+    index > 0 && (run.configChanged || run.baseline)
+      ? [{ index, title: `${run.runDate}: the campaign config changed; a new baseline starts here` }]
+      : [],
+  );
 }
 
 function configSummary(model: ReportModel): string {
@@ -119,68 +152,75 @@ function configSummary(model: ReportModel): string {
 
 export function renderReport(model: ReportModel): string {
   const title = `Link gap report: ${model.campaign?.name ?? model.campaignId}`;
-  const labels = model.runs.map((run) => run.runDate.slice(0, 7));
+  const labels = runLabels(model);
+  const markers = baselineMarkers(model);
   const truncated = model.runs.filter((run) => run.truncated).map((run) => run.runDate);
   const charts =
     model.runs.length === 0
       ? '<p class="empty">No committed runs yet.</p>'
-      : [
-          section(
-            'Gap size over time',
-            'Prospects that link to competitors but not to you, per run.',
-            lineChart({
-              title: 'Gap size per run',
-              labels,
-              series: [{ name: 'gap size', values: model.runs.map((r) => r.gapSize), color: COLORS.gap }],
-            }),
-            'chart-gap',
-          ),
-          section(
-            'New, closed and lost per month',
-            `closed: now links to you (verified with Moz link_status); lost: left the gap without linking to you.${baselineNote(model.runs)}`,
-            barChart({
-              title: 'New, closed and lost prospects per run',
-              labels,
-              series: [
-                // A baseline's "new" is the whole first gap list: it would flatten every other bar.
-                {
-                  name: 'new',
-                  values: model.runs.map((r) => (r.previousGapSize === null ? null : r.newCount)),
-                  color: COLORS.new,
-                },
-                { name: 'closed', values: model.runs.map((r) => r.closedCount), color: COLORS.closed },
-                { name: 'lost', values: model.runs.map((r) => r.lostCount), color: COLORS.lost },
-              ],
-            }),
-            'chart-changes',
-          ),
-          section(
-            'Closure rate',
-            'Closed gaps over the previous run\u2019s gap size. The first run of a baseline has none.',
-            lineChart({
-              title: 'Closure rate per run',
-              labels,
-              series: [
-                { name: 'closure rate', values: model.runs.map((r) => r.closureRate), color: COLORS.rate },
-              ],
-              format: percent,
-              yMax: niceRateMax(model.runs),
-            }),
-            'chart-closure',
-          ),
-          section(
-            'Moz rows spent',
-            `Weighted rows per run (5 per Link Intersect row, 2 per Link Status source).${truncated.length > 0 ? ` Truncated by the budget: ${truncated.join(', ')}.` : ''}`,
-            barChart({
-              title: 'Moz rows spent per run',
-              labels,
-              series: [
-                { name: 'Moz rows', values: model.runs.map((r) => r.rowsConsumed), color: COLORS.rows },
-              ],
-            }),
-            'chart-rows',
-          ),
-        ].join('');
+      : model.runs.length === 1
+        ? firstRunSection(model)
+        : [
+            section(
+              'Gap size over time',
+              `Prospects that link to competitors but not to you, per run.${markerNote(markers)}`,
+              lineChart({
+                title: 'Gap size per run',
+                labels,
+                markers,
+                series: [{ name: 'gap size', values: model.runs.map((r) => r.gapSize), color: COLORS.gap }],
+              }),
+              'chart-gap',
+            ),
+            section(
+              'New, closed and lost per run',
+              `closed: now links to you (verified with Moz link_status); lost: left the gap without linking to you.${baselineNote(model.runs)}`,
+              barChart({
+                title: 'New, closed and lost prospects per run',
+                labels,
+                markers,
+                series: [
+                  // A baseline's "new" is the whole first gap list: it would flatten every other bar.
+                  {
+                    name: 'new',
+                    values: model.runs.map((r) => (r.previousGapSize === null ? null : r.newCount)),
+                    color: COLORS.new,
+                  },
+                  { name: 'closed', values: model.runs.map((r) => r.closedCount), color: COLORS.closed },
+                  { name: 'lost', values: model.runs.map((r) => r.lostCount), color: COLORS.lost },
+                ],
+              }),
+              'chart-changes',
+            ),
+            closureSection(
+              'Closure rate',
+              'Closed gaps over the previous run\u2019s gap size. The first run of a baseline has none.',
+              lineChart({
+                title: 'Closure rate per run',
+                labels,
+                markers,
+                series: [
+                  { name: 'closure rate', values: model.runs.map((r) => r.closureRate), color: COLORS.rate },
+                ],
+                format: percent,
+                yMax: niceRateMax(model.runs),
+              }),
+              'chart-closure',
+              model.runs,
+            ),
+            section(
+              'Moz rows spent',
+              `Weighted rows per run (5 per Link Intersect row, 2 per Link Status source).${truncated.length > 0 ? ` Truncated by the budget: ${truncated.join(', ')}.` : ''}`,
+              barChart({
+                title: 'Moz rows spent per run',
+                labels,
+                series: [
+                  { name: 'Moz rows', values: model.runs.map((r) => r.rowsConsumed), color: COLORS.rows },
+                ],
+              }),
+              'chart-rows',
+            ),
+          ].join('');
 
   return `<!doctype html>
 <html lang="en">
@@ -218,6 +258,38 @@ function baselineNote(runs: readonly ReportRun[]): string {
   return ` New is not drawn for baseline runs (${baselines.map((run) => `${run.runDate}: ${integer(run.newCount)} prospects`).join(', ')}), where every prospect is new.`;
 }
 
+function markerNote(markers: readonly { title: string }[]): string {
+  if (markers.length === 0) return '';
+  return ` Dashed lines mark a new baseline: ${markers.map((marker) => marker.title).join('; ')}; the change tile counts from the latest.`;
+}
+
+/** A single run has no trend yet: what it found, what it cost, and what the next run will add. */
+function firstRunSection(model: ReportModel): string {
+  const run = model.runs[0];
+  if (!run) return '';
+  const budget = model.campaign ? ` of the ${integer(model.campaign.maxRowsPerRun)} budget` : '';
+  const items: [string, string][] = [
+    ['run date', run.runDate],
+    ['prospects found', integer(run.gapSize)],
+    ['Moz rows spent', `${integer(run.rowsConsumed)}${budget}`],
+    ['complete', run.truncated ? 'no: the budget ran out (truncated)' : 'yes'],
+  ];
+  return `<section id="first-run"><h2>First run</h2><p class="note">This is the campaign's first committed run: its gap list is the baseline. From the next run on, this page shows the gap over time, new, closed and lost prospects per run, the closure rate and the Moz rows spent.</p><dl class="config">${items.map(([term, text]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(text)}</dd>`).join('')}</dl></section>`;
+}
+
+/** The closure-rate chart, or a sentence when no run has a rate yet (only baselines so far). */
+function closureSection(
+  heading: string,
+  note: string,
+  chart: string,
+  id: string,
+  runs: readonly ReportRun[],
+): string {
+  if (runs.every((run) => run.closureRate === null))
+    return `<section id="${id}"><h2>${escapeHtml(heading)}</h2><p class="empty">No closure rate yet: every run so far starts a baseline, and the rate needs a comparable previous run.</p></section>`;
+  return section(heading, note, chart, id);
+}
+
 function section(heading: string, note: string, chart: string, id: string): string {
   return `<section id="${id}"><h2>${escapeHtml(heading)}</h2><p class="note">${escapeHtml(note)}</p>${chart}</section>`;
 }
@@ -226,7 +298,7 @@ function section(heading: string, note: string, chart: string, id: string): stri
 function niceRateMax(runs: readonly ReportRun[]): number {
   const max = Math.max(0, ...runs.map((run) => run.closureRate ?? 0));
   if (max <= 0) return 0.1;
-  const steps = [0.05, 0.1, 0.2, 0.25, 0.5, 1];
+  const steps = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.25, 0.5, 1];
   return steps.find((step) => step >= max) ?? 1;
 }
 
@@ -251,6 +323,7 @@ svg .grid { stroke: var(--line); stroke-width: 1; }
 svg .axis { stroke: #9ca3af; stroke-width: 1; }
 svg .tick, svg .legend { font-size: 12px; fill: var(--muted); font-family: inherit; }
 svg .legend { fill: var(--ink); }
+svg .marker { stroke: #6b7280; stroke-width: 1.5; stroke-dasharray: 5 4; }
 svg .line { fill: none; stroke-width: 2.5; stroke-linejoin: round; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 caption { text-align: left; color: var(--muted); font-size: 13px; padding-bottom: 4px; }

@@ -28,6 +28,8 @@ export interface ChartInput {
   format?: (value: number) => string;
   /** Fixed top of the y axis (e.g. 1 for rates); otherwise a round number above the data. */
   yMax?: number;
+  /** Dashed vertical lines before these label indexes, each with its tooltip (e.g. a new baseline). */
+  markers?: readonly { index: number; title: string }[];
 }
 
 const WIDTH = 720;
@@ -74,11 +76,17 @@ function frame(input: ChartInput, yMax: number, step: number, body: string): str
         `<g transform="translate(${MARGIN.left + index * 130},${HEIGHT - 12})"><rect width="12" height="12" y="-10" rx="2" fill="${escapeHtml(series.color)}"/><text class="legend" x="18">${escapeHtml(series.name)}</text></g>`,
     )
     .join('');
+  const markers = (input.markers ?? [])
+    .map(({ index, title }) => {
+      const x = round(xCenter(index, count) - PLOT_W / Math.max(count, 1) / 2);
+      return `<line class="marker" x1="${x}" x2="${x}" y1="${MARGIN.top}" y2="${MARGIN.top + PLOT_H}"><title>${escapeHtml(title)}</title></line>`;
+    })
+    .join('');
   return (
     `<svg class="chart" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeHtml(input.title)}" xmlns="http://www.w3.org/2000/svg">` +
     `<title>${escapeHtml(input.title)}</title>${grid.join('')}` +
     `<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${MARGIN.top + PLOT_H}" y2="${MARGIN.top + PLOT_H}"/>` +
-    `${body}${xLabels}${legend}</svg>`
+    `${markers}${body}${xLabels}${legend}</svg>`
   );
 }
 

@@ -309,8 +309,12 @@ describe('least privilege', () => {
         Resource: { 'Fn::Join': ['', [lakeArn, '/staging/*']] },
       }),
     ]);
+    // reports/ (write + presign) is granted by DigestDelivery; digest-delivery.test.ts checks it.
     const objectStatements = s3Statements.filter(
-      (s) => !actionsOf(s).includes('s3:ListBucket') && !actionsOf(s).includes('s3:DeleteObject'),
+      (s) =>
+        !actionsOf(s).includes('s3:ListBucket') &&
+        !actionsOf(s).includes('s3:DeleteObject') &&
+        (s as { Sid?: string }).Sid !== 'LakeReports',
     );
     const objectResources = objectStatements.flatMap(resourcesOf);
     expect(objectResources).toEqual(
@@ -327,7 +331,12 @@ describe('least privilege', () => {
 
   it('lets the runner read only its secret', () => {
     const secretId = logicalId(template, 'AWS::SecretsManager::Secret', 'MozSecret');
-    const secretStatements = runner.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+    // Webhook secrets under linkgap/webhook/ are granted by DigestDelivery (digest-delivery.test.ts).
+    const secretStatements = runner.filter(
+      (s) =>
+        actionsOf(s).some((a) => a.startsWith('secretsmanager:')) &&
+        (s as { Sid?: string }).Sid !== 'DigestWebhookSecrets',
+    );
     expect(secretStatements).toEqual([
       expect.objectContaining({
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
@@ -359,7 +368,7 @@ describe('least privilege', () => {
 describe('alarms', () => {
   it('alarms on both DLQs and on function errors, each saying what it means and what to do', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
-    expect(alarms).toHaveLength(4);
+    expect(alarms).toHaveLength(6); // + DigestPublishFailed, ReportPublishFailed (digest-delivery.test.ts)
     const topicRef = { Ref: logicalId(template, 'AWS::SNS::Topic', 'OpsTopic') };
     for (const alarm of alarms) {
       expect(alarm.AlarmDescription.length).toBeGreaterThan(80);

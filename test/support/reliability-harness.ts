@@ -354,6 +354,8 @@ export interface LakeSnapshot {
   ledgers: Record<string, unknown>;
   /** Every review event, in key order (by campaign, day, time). */
   reviewEvents: ReviewEvent[];
+  /** The runs' HTML reports (written after the commit by the publish stage), as text. */
+  reports: Record<string, string>;
 }
 
 /** Decodes every committed-table file and ledger in the lake (staging checkpoints left out). */
@@ -366,6 +368,7 @@ export async function readLake(lake: ObjectStore): Promise<LakeSnapshot> {
     manifests: {},
     ledgers: {},
     reviewEvents: [],
+    reports: {},
   };
   for (const key of keys) {
     const bytes = await lake.get(key);
@@ -375,6 +378,7 @@ export async function readLake(lake: ObjectStore): Promise<LakeSnapshot> {
     else if (key.startsWith('runs/')) snapshot.manifests[key] = decodeManifest(bytes);
     else if (key.startsWith('state/')) snapshot.ledgers[key] = JSON.parse(gunzipSync(bytes).toString('utf8'));
     else if (key.startsWith('reviews/')) snapshot.reviewEvents.push(...decodeReviewEvents(bytes));
+    else if (key.startsWith('reports/')) snapshot.reports[key] = new TextDecoder().decode(bytes);
     else throw new Error(`unexpected lake key ${key}`);
   }
   return snapshot;

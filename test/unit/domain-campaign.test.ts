@@ -183,6 +183,21 @@ describe('parseCampaign: every rejection names its field', () => {
   });
 });
 
+describe('digestWebhookSecret (issue 13)', () => {
+  it('is optional, and takes a Secrets Manager secret name', () => {
+    expect(parseCampaign(aCampaign({})).digestWebhookSecret).toBeUndefined();
+    expect(
+      parseCampaign(aCampaign({ digestWebhookSecret: 'linkgap/webhook/team' })).digestWebhookSecret,
+    ).toBe('linkgap/webhook/team');
+  });
+
+  it('refuses a URL in its place, naming the field (the URL belongs in the secret)', () => {
+    expect(() =>
+      parseCampaign(aCampaign({ digestWebhookSecret: 'https://hooks.slack.com/services/T/B/x' })),
+    ).toThrow(/digestWebhookSecret: must be a Secrets Manager secret name/);
+  });
+});
+
 describe('configHash', () => {
   const base: Partial<CampaignInput> = {
     competitors: [{ target: 'rival-a.example' }, { target: 'rival-b.example' }],
@@ -209,6 +224,7 @@ describe('configHash', () => {
     ['schedule', { schedule: { every: 'week', weekday: 'friday' } }],
     ['ignore', { ignore: ['spam.example'] }],
     ['enabled', { enabled: false }],
+    ['digestWebhookSecret', { digestWebhookSecret: 'linkgap/webhook/team' }],
   ])('ignores %s', (_field, overrides) => {
     expect(hashOf(overrides)).toBe(hashOf({}));
   });

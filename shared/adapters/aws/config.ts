@@ -16,6 +16,8 @@ export const LAMBDA_ENV_VARIABLES = {
   rateRequests: 'MOZ_RATE_REQUESTS',
   rateIntervalMs: 'MOZ_RATE_INTERVAL_MS',
   rateGateName: 'LINKGAP_RATE_GATE_NAME',
+  /** The SNS topic each committed run's digest is published to (optional: no digest without it). */
+  digestTopicArn: 'LINKGAP_DIGEST_TOPIC_ARN',
   /** The dispatcher's calendar time zone (dispatcherConfigFromEnv). */
   timeZone: 'LINKGAP_TIME_ZONE',
   /** Read by Powertools itself (logger service name, metrics namespace). */
@@ -77,6 +79,7 @@ export const AwsEnv = z.object({
       )
       .default('moz'),
   ),
+  [V.digestTopicArn]: z.preprocess(blankToUndefined, z.string().optional()),
 });
 
 export interface AwsConfig {
@@ -86,6 +89,7 @@ export interface AwsConfig {
   mozSecretId: string;
   mozBaseUrl: string;
   rateGate: { name: string; requests: number; intervalMs: number };
+  digestTopicArn?: string;
 }
 
 export class AwsConfigError extends Error {
@@ -109,6 +113,7 @@ export function awsConfigFromEnv(env: Record<string, string | undefined>): AwsCo
       requests: e.MOZ_RATE_REQUESTS,
       intervalMs: e.MOZ_RATE_INTERVAL_MS,
     },
+    ...(e.LINKGAP_DIGEST_TOPIC_ARN === undefined ? {} : { digestTopicArn: e.LINKGAP_DIGEST_TOPIC_ARN }),
   };
 }
 

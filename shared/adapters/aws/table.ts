@@ -10,6 +10,7 @@
  * | latest pointer  | `CAMPAIGN#<id>`     | `LATEST`            |                  |
  * | review          | `CAMPAIGN#<id>`     | `REVIEW#<source>`   |                  |
  * | rate gate state | `RATEGATE#<name>`   | `STATE`             |                  |
+ * | digest delivery | `CAMPAIGN#<id>`     | `DELIVERY#<run_id>#<channel>` |        |
  */
 export const TABLE_KEYS = {
   partitionKey: 'pk',
@@ -43,6 +44,10 @@ export const reviewKey = (campaignId: string, source: string) => ({
   sk: `${REVIEW_SK_PREFIX}${source}`,
 });
 export const latestKey = (campaignId: string) => ({ pk: campaignPk(campaignId), sk: 'LATEST' });
+export const deliveryKey = (key: { campaignId: string; runId: string; channel: string }) => ({
+  pk: campaignPk(key.campaignId),
+  sk: `DELIVERY#${key.runId}#${key.channel}`,
+});
 export const rateGateKey = (name: string) => ({ pk: `RATEGATE#${name}`, sk: 'STATE' });
 
 /** True for a failed condition, whichever copy of the SDK's error classes threw it. */

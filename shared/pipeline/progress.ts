@@ -1,0 +1,132 @@
+/**
+ * What a long run reports while it works (issue 13): pages fetched, Moz rows spent against the
+ * budget, link_status batches, and the waits the rate limit imposes. The pipeline emits events; a
+ * sink draws them (a progress bar on a TTY, cli/progress.ts) or writes lines ({@link lineProgress}).
+ */
+
+export interface ProgressScope {
+  campaignId: string;
+  runDate: string;
+}
+
+export type ProgressEvent =
+  /** Link Intersect: `page` pages saved so far (0 when the run starts), `more` while Moz has more. */
+  | (ProgressScope & {
+      kind: 'pages';
+      page: number;
+      rowsSpent: number;
+      budget: number;
+      pageSize: number;
+      more: boolean;
+    })
+  /** link_status: `batch` of about `batches` done (the estimate assumes the budget lasts). */
+  | (ProgressScope & { kind: 'verify'; batch: number; batches: number; rowsSpent: number; budget: number })
+  /** A wait longer than {@link ANNOUNCED_WAIT_MS}, and why. */
+  | { kind: 'wait'; waitMs: number; reason: WaitReason; detail: string }
+  | (ProgressScope & { kind: 'done' });
+
+export type WaitReason = 'retry-after' | 'backoff' | 'plan-spacing';
+
+export type ProgressSink = (event: ProgressEvent) => void;
+
+/** Waits longer than this are said out loud. */
+export const ANNOUNCED_WAIT_MS = 5_000;
+
+/** Weighted rows one Link Intersect row costs (DESIGN.md section 3). */
+const ROWS_PER_INTERSECT_ROW = 5;
+
+export const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+
+export function duration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  if (total < 90) return `${total} s`;
+  const minutes = Math.round(total / 60);
+  return minutes < 90 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/**
+ * An upper bound on the time left for the gap list under the rate limit: Moz does not say how many
+ * pages there are, so the pages the remaining budget could buy, one request per `spacingMs`.
+ */
+export function etaMs(
+  event: { rowsSpent: number; budget: number; pageSize: number; more: boolean },
+  spacingMs: number,
+): number | undefined {
+  if (!event.more) return 0;
+  if (spacingMs <= 0) return undefined;
+  const pagesLeft = Math.ceil(
+    Math.max(0, event.budget - event.rowsSpent) / (event.pageSize * ROWS_PER_INTERSECT_ROW),
+  );
+  return pagesLeft * spacingMs;
+}
+
+/** The wait a Moz client retry announces (its `log` event), as a progress event; undefined for short ones. */
+export function retryWait(event: {
+  msg?: unknown;
+  delayMs?: unknown;
+  retryAfterMs?: unknown;
+  status?: unknown;
+}): ProgressEvent | undefined {
+  if (event.msg !== 'moz request failed; retrying' || typeof event.delayMs !== 'number') return undefined;
+  if (event.delayMs <= ANNOUNCED_WAIT_MS) return undefined;
+  if (typeof event.retryAfterMs === 'number')
+    return {
+      kind: 'wait',
+      waitMs: event.delayMs,
+      reason: 'retry-after',
+      detail: `Moz answered 429 Too Many Requests with Retry-After ${seconds(event.retryAfterMs)}`,
+    };
+  const status = typeof event.status === 'number' ? ` (HTTP ${event.status})` : '';
+  return {
+    kind: 'wait',
+    waitMs: event.delayMs,
+    reason: 'backoff',
+    detail: `backing off after a failed request${status}`,
+  };
+}
+
+export const waitLine = (event: Extract<ProgressEvent, { kind: 'wait' }>) =>
+  `waiting ${seconds(event.waitMs)}: ${event.detail}`;
+
+/**
+ * Progress as lines, for a log or a terminal that is not a TTY: one line per campaign every
+ * `everyMs` (30 s) or every `everyPages` (10) pages, whichever comes first, and at the end. Waits
+ * behind a 429 or a backoff get their own line; the plan's spacing, which every page waits for on
+ * the free tier, is said once per run and then carried in the periodic lines.
+ */
+export function lineProgress(options: {
+  write: (line: string) => void;
+  now: () => number;
+  spacingMs: number;
+  everyMs?: number;
+  everyPages?: number;
+}): ProgressSink {
+  const everyMs = options.everyMs ?? 30_000;
+  const everyPages = options.everyPages ?? 10;
+  let last = { at: options.now(), page: 0 };
+  let batches = '';
+  let spacingSaid = false;
+  return (event) => {
+    if (event.kind === 'wait') {
+      if (event.reason !== 'plan-spacing' || !spacingSaid) options.write(waitLine(event));
+      spacingSaid ||= event.reason === 'plan-spacing';
+      return;
+    }
+    const who = `${event.campaignId} ${event.runDate}`;
+    if (event.kind === 'done') {
+      spacingSaid = false;
+      return;
+    }
+    if (event.kind === 'verify') batches = `, link_status batch ${event.batch}/${event.batches}`;
+    const page = event.kind === 'pages' ? event.page : last.page;
+    const due = options.now() - last.at >= everyMs || page - last.page >= everyPages;
+    const finishing = event.kind === 'pages' ? !event.more : event.batch === event.batches;
+    if (!due && !finishing) return;
+    last = { at: options.now(), page };
+    const eta = event.kind === 'pages' ? etaMs(event, options.spacingMs) : undefined;
+    const etaText = eta === undefined || eta === 0 ? '' : `, at most ${duration(eta)} left at the rate limit`;
+    options.write(
+      `${who}: ${page} page(s), ${event.rowsSpent.toLocaleString('en-US')} of ${event.budget.toLocaleString('en-US')} Moz rows${batches}${etaText}`,
+    );
+  };
+}

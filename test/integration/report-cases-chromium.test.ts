@@ -1,0 +1,178 @@
+/**
+ * Issue 13: the report fits every campaign. A weekly campaign (one label per run date, "per run"), a
+ * config change that starts a new baseline (marked, and the headline change counted from it), small
+ * closure rates (the axis scales to them) and a single run, each rendered and read in headless Chromium.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ReportModel, type ReportRun, renderReport } from '#shared/report/render.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+const aRun = (runDate: string, overrides: Partial<ReportRun> = {}): ReportRun => ({
+  runDate,
+  gapSize: 100,
+  newCount: 10,
+  closedCount: 1,
+  lostCount: 2,
+  reopenedCount: 0,
+  unverifiedCount: 0,
+  closureRate: 0.003,
+  previousGapSize: 100,
+  rowsConsumed: 600,
+  truncated: false,
+  baseline: false,
+  configChanged: false,
+  ...overrides,
+});
+const firstRun = (runDate: string, gapSize = 100) =>
+  aRun(runDate, {
+    baseline: true,
+    previousGapSize: null,
+    closureRate: null,
+    newCount: gapSize,
+    gapSize,
+    closedCount: 0,
+    lostCount: 0,
+  });
+
+const aModel = (runs: ReportRun[], overrides: Partial<ReportModel> = {}): ReportModel => ({
+  campaignId: 'case',
+  campaign: {
+    id: 'case',
+    name: 'Case',
+    site: ['a.example'],
+    competitors: ['b.example'],
+    schedule: 'weekly, monday',
+    maxRowsPerRun: 5000,
+    enabled: true,
+  },
+  cadence: 'week',
+  generatedAt: '2026-06-01T00:00:00.000Z',
+  source: '/lake',
+  runs,
+  topByScore: [],
+  longestOpen: [],
+  ...overrides,
+});
+
+describe.skipIf(!haveChromium)('the report fits every campaign (Chromium)', () => {
+  let browser: Browser;
+  const folder = mkdtempSync(join(tmpdir(), 'linkgap-report-cases-'));
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  async function open(name: string, model: ReportModel): Promise<{ page: Page; problems: string[] }> {
+    const path = join(folder, `${name}.html`);
+    writeFileSync(path, renderReport(model));
+    const page = await (await browser.newContext({ offline: true })).newPage();
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`file://${path}`, { waitUntil: 'load' });
+    return { page, problems };
+  }
+  const ticks = (page: Page, chart: string) =>
+    page.$$eval(`#${chart} svg text.tick`, (texts) => texts.map((text) => text.textContent ?? ''));
+  const tile = (page: Page, label: string) =>
+    page.$$eval(
+      '.tile',
+      (tiles, wanted) =>
+        tiles
+          .map((t) => [t.querySelector('.label')?.textContent, t.querySelector('.value')?.textContent])
+          .find(([l]) => l === wanted)?.[1],
+      label,
+    );
+
+  it('weekly: one label per run date, and "per run" titles', async () => {
+    const dates = ['2026-05-04', '2026-05-11', '2026-05-18', '2026-05-25'];
+    const { page, problems } = await open(
+      'weekly',
+      aModel([firstRun(dates[0] ?? ''), ...dates.slice(1).map((d) => aRun(d))]),
+    );
+    expect(problems).toEqual([]);
+    expect((await ticks(page, 'chart-gap')).filter((t) => /^\d{4}-/.test(t))).toEqual(dates);
+    const headings = await page.$$eval('h2', (hs) => hs.map((h) => h.textContent));
+    expect(headings).toContain('New, closed and lost per run');
+    expect(headings.join(' ')).not.toMatch(/per month/);
+  });
+
+  it('a config change: marked on the charts, and the headline change counted from the new baseline', async () => {
+    const runs = [
+      firstRun('2026-01-01', 100),
+      aRun('2026-02-01', { gapSize: 120 }),
+      aRun('2026-03-01', {
+        baseline: true,
+        configChanged: true,
+        previousGapSize: null,
+        closureRate: null,
+        gapSize: 400,
+      }),
+      aRun('2026-04-01', { gapSize: 430 }),
+    ];
+    const { page, problems } = await open('baseline', aModel(runs, { cadence: 'month' }));
+    expect(problems).toEqual([]);
+    expect(await tile(page, 'change since 2026-03-01 (new baseline)')).toBe('+30');
+    const markers = await page.$$eval('#chart-gap svg line.marker', (lines) =>
+      lines.map((line) => ({
+        title: line.querySelector('title')?.textContent,
+        height: line.getBoundingClientRect().height,
+      })),
+    );
+    expect(markers).toEqual([
+      {
+        title: '2026-03-01: the campaign config changed; a new baseline starts here',
+        height: expect.any(Number),
+      },
+    ]);
+    expect(markers[0]?.height).toBeGreaterThan(100);
+    expect(await page.textContent('#chart-gap .note')).toContain('Dashed lines mark a new baseline');
+    expect((await ticks(page, 'chart-gap')).filter((t) => /^\d{4}-/.test(t))).toEqual([
+      '2026-01',
+      '2026-02',
+      '2026-03',
+      '2026-04',
+    ]);
+  });
+
+  it('the closure-rate axis scales to small rates instead of a fixed 5%', async () => {
+    const runs = [
+      firstRun('2026-01-01'),
+      aRun('2026-02-01', { closureRate: 0.003 }),
+      aRun('2026-03-01', { closureRate: 0.004 }),
+    ];
+    const { page } = await open('rates', aModel(runs, { cadence: 'month' }));
+    const axis = (await ticks(page, 'chart-closure')).filter((t) => t.endsWith('%'));
+    expect(axis.at(-1)).toBe('0.50%');
+    const dots = await page.$$eval('#chart-closure circle', (circles) =>
+      circles.map((c) => Number(c.getAttribute('cy'))),
+    );
+    // The dots sit in the upper part of the plot (y grows downwards; the plot spans about 16-236).
+    for (const y of dots) expect(y).toBeLessThan(120);
+  });
+
+  it('a single run: what it found and cost, and what the next run adds; no empty charts', async () => {
+    const { page, problems } = await open('single', aModel([firstRun('2026-05-04', 250)]));
+    expect(problems).toEqual([]);
+    expect(await page.$$('svg.chart')).toHaveLength(0);
+    const text = await page.textContent('#first-run');
+    expect(text).toContain('first committed run');
+    expect(text).toContain('prospects found250');
+    expect(text).toContain('of the 5,000 budget');
+    expect(await tile(page, 'gap now')).toBe('250');
+  });
+});
