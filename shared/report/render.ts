@@ -326,6 +326,7 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line
 th { font-weight: 600; background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .source { font-weight: 600; word-break: break-all; }
+td.nowrap { white-space: nowrap; }
 .title { color: var(--muted); font-size: 13px; }
 footer { margin-top: 32px; border-top: 1px solid var(--line); padding-top: 8px; }
 @media print { body { padding: 0; } section { break-inside: avoid; } }

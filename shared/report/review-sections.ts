@@ -123,14 +123,18 @@ export function wonPerMonth(
 function wonSection(reviews: ReportReviews): string {
   if (reviews.won.length === 0)
     return `<section id="links-won"><h2>Links won</h2><p class="empty">No links won yet. A prospect becomes won when a run proves its gap closed (Moz link_status) after someone approved or contacted it, or when someone sets it won.</p></section>`;
+  const perMonth = wonPerMonth(reviews.won, reviews.wonMonths);
+  const most = Math.max(0, ...perMonth.flatMap(({ values }) => values));
   const chart = barChart({
     title: 'Links won per month, by category',
     labels: reviews.wonMonths,
-    series: wonPerMonth(reviews.won, reviews.wonMonths).map(({ category, values }) => ({
+    series: perMonth.map(({ category, values }) => ({
       name: categoryLabel(category === 'uncategorised' ? null : category),
       values,
       color: CATEGORY_COLORS[category],
     })),
+    // Counts are whole links: below 5 the axis steps by one rather than by fractions.
+    ...(most < 5 ? { yMax: 5 } : {}),
   });
   const rows = reviews.won
     .map(
@@ -141,7 +145,7 @@ function wonSection(reviews: ReportReviews): string {
     .join('');
   const table = `<table id="won-links"><caption>Every link won</caption><thead><tr><th>source</th><th>won on</th><th>category</th><th>by</th></tr></thead><tbody>${rows}</tbody></table>`;
   const byCategory = definitionList(
-    wonPerMonth(reviews.won, reviews.wonMonths).map(({ category, values }) => [
+    perMonth.map(({ category, values }) => [
       categoryLabel(category === 'uncategorised' ? null : category),
       integer(values.reduce((sum, value) => sum + value, 0)),
     ]),
@@ -163,7 +167,7 @@ function multiCompetitorSection(reviews: ReportReviews): string {
       (p, index) =>
         `<tr><td class="num">${index + 1}</td>${sourceCell(p.source, p.title)}<td class="num">${p.matchedCount}</td>` +
         `<td>${escapeHtml(p.matchedTargets.join(', '))}</td><td class="num">${p.score.toFixed(1)}</td><td class="num">${p.domainAuthority}</td>` +
-        `<td>${escapeHtml(STATE_LABELS[p.state])}</td><td>${escapeHtml(p.category === null ? '' : categoryLabel(p.category))}</td></tr>`,
+        `<td class="nowrap">${escapeHtml(STATE_LABELS[p.state])}</td><td class="nowrap">${escapeHtml(p.category === null ? '' : categoryLabel(p.category))}</td></tr>`,
     )
     .join('');
   const table =
