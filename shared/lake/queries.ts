@@ -262,7 +262,7 @@ ORDER BY CASE state WHEN 'to_review' THEN 1 WHEN 'approved' THEN 2 ELSE 3 END, s
     savedInAthena: true,
     question: 'How many links did we win each quarter, by category?',
     explanation:
-      'Sources whose review moved to won, per quarter of the change and per category (the category the review had when it was won; uncategorised when unset). A run marks a review won when Moz link_status proves the gap closed after someone approved or contacted the source; a person can also set won by hand. A source won twice in a quarter counts once. For this quarter only, add a condition such as `AND e.event_date >= \'2026-04-01\'` (event_date is the day of the change, yyyy-MM-dd).',
+      "Sources whose review moved to won, per quarter of the change and per category (the category the review had when it was won; uncategorised when unset). A run marks a review won when Moz link_status proves the gap closed after someone approved or contacted the source; a person can also set won by hand. A source won twice in a quarter counts once. For this quarter only, add a condition such as `AND e.event_date >= '2026-04-01'` (event_date is the day of the change, yyyy-MM-dd).",
     sql: `SELECT concat(CAST(year(CAST(e.event_date AS DATE)) AS VARCHAR), '-Q',
               CAST(quarter(CAST(e.event_date AS DATE)) AS VARCHAR)) AS quarter,
        coalesce(e.to_category, 'uncategorised') AS category,

@@ -3,12 +3,7 @@
  * nobody reviewed yet), the links won over time by category, and the pages that link to two or more
  * competitors. Pure: the numbers in (built by review-model.ts), HTML out.
  */
-import {
-  REVIEW_CATEGORIES,
-  REVIEW_STATES,
-  type ReviewCategory,
-  type ReviewState,
-} from '#domain/review.ts';
+import { REVIEW_CATEGORIES, REVIEW_STATES, type ReviewCategory, type ReviewState } from '#domain/review.ts';
 import { definitionList, integer, prospectTable, section, sourceCell, tiles } from './parts.ts';
 import type { ReportProspect } from './render.ts';
 import { barChart, escapeHtml } from './svg.ts';

@@ -255,7 +255,9 @@ describe('linkgap report', () => {
 });
 
 /** The latest run's prospects, as the cookbook's query answers them (sources, competitors, score). */
-async function latestProspects(env: Record<string, string>): Promise<{ source: string; matched_count: number }[]> {
+async function latestProspects(
+  env: Record<string, string>,
+): Promise<{ source: string; matched_count: number }[]> {
   const result = await linkgap(
     [
       'query',
@@ -313,7 +315,10 @@ describe('linkgap report: the outreach sections (issue 12)', () => {
   it.skipIf(!haveChromium)(
     'renders in Chromium with the queue counts, the won link by category and the 2+ competitor pages',
     async () => {
-      const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox'] });
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox'],
+      });
       try {
         const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, offline: true });
         const page = await context.newPage();
@@ -349,11 +354,7 @@ describe('linkgap report: the outreach sections (issue 12)', () => {
         const unreviewed = await page.$$eval('#top-unreviewed tbody tr .source', (cells) =>
           cells.map((cell) => cell.textContent),
         );
-        expect(unreviewed).toEqual(
-          prospects
-            .map((p) => p.source)
-            .slice(3, 23),
-        );
+        expect(unreviewed).toEqual(prospects.map((p) => p.source).slice(3, 23));
 
         // The won link, its category and who won it; the chart draws one bar for it.
         const wonRows = await page.$$eval('#won-links tbody tr', (rows) =>
@@ -362,9 +363,9 @@ describe('linkgap report: the outreach sections (issue 12)', () => {
         expect(wonRows).toEqual([[won, expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), 'editorial', 'tess']]);
         const chart = page.locator('#links-won svg.chart');
         expect(await chart.getAttribute('aria-label')).toBe('Links won per month, by category');
-        const bars = await chart.locator('path.bar').evaluateAll((paths) =>
-          paths.map((path) => path.querySelector('title')?.textContent ?? ''),
-        );
+        const bars = await chart
+          .locator('path.bar')
+          .evaluateAll((paths) => paths.map((path) => path.querySelector('title')?.textContent ?? ''));
         expect(bars.filter((title) => title.endsWith('editorial: 1'))).toHaveLength(1);
         const box = await chart.boundingBox();
         expect(box?.width).toBeGreaterThan(500);

@@ -247,11 +247,16 @@ function workflow(makeWorld: () => Promise<World>) {
       columns: true,
     }) as Record<string, string>[];
     expect(csv).toHaveLength(events.length);
-    expect(csv.filter((row) => row.to_state === 'won').map((row) => row.source).sort()).toEqual(
-      [approved, contacted].sort(),
-    );
+    expect(
+      csv
+        .filter((row) => row.to_state === 'won')
+        .map((row) => row.source)
+        .sort(),
+    ).toEqual([approved, contacted].sort());
     expect(csv.find((row) => row.source === rejected)?.note).toBe("'=spam farm");
-    const lines = readFileSync(join(csvFolder, `${CAMPAIGN}-reviews.jsonl`), 'utf8').trim().split('\n');
+    const lines = readFileSync(join(csvFolder, `${CAMPAIGN}-reviews.jsonl`), 'utf8')
+      .trim()
+      .split('\n');
     expect(lines.map((line) => JSON.parse(line).event_id).sort()).toEqual(
       events.map((event) => event.event_id).sort(),
     );
