@@ -40,7 +40,7 @@ export const COMMANDS: readonly LazyCommand[] = [
   {
     name: 'query',
     description:
-      'run SQL over the views prospects, changes and runs (local DuckDB, or Athena with --aws --athena)',
+      'run SQL over the views prospects, changes, runs and reviews (local DuckDB, or Athena with --aws --athena)',
     load: async () => (await import('./commands/query.ts')).registerQueryCommand,
   },
   {

@@ -3,8 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { toCsv, toJsonLines } from '#lake/csv.ts';
-import { reportKey, reportsPrefix } from '#lake/keys.ts';
+import { reportKey, reportsPrefix, reviewEventsPrefix } from '#lake/keys.ts';
 import { decodeParquet } from '#lake/parquet.ts';
+import { decodeReviewEvents } from '#lake/review-events.ts';
 import { LAKE_TABLES, type RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
@@ -44,7 +45,7 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     .option('--all', 'every committed run')
     .option(
       '--what <tables>',
-      "prospects, changes, runs, reports (each run's HTML report), a comma list, or all (default: all tables for parquet, so the folder is a whole lake; prospects for csv and jsonl)",
+      "prospects, changes, runs, reviews (every review event of the campaign), reports (each run's HTML report), a comma list, or all (the four tables; default: all for parquet, so the folder is a whole lake; prospects for csv and jsonl)",
     )
     .option(
       '--format <format>',
@@ -64,19 +65,58 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     });
 }
 
-/** The tables asked for, and whether the runs' HTML reports are (`reports`, not a table). */
-function parseWhat(text: string): { tables: RunTableName[]; reports: boolean } {
-  if (text.trim() === 'all') return { tables: [...TABLES], reports: false };
+interface What {
+  /** The run tables: one file per selected run. */
+  tables: RunTableName[];
+  /** The review events: every one of the campaign, whichever runs are selected (they belong to none). */
+  reviews: boolean;
+  /** The runs' HTML reports (not a table). */
+  reports: boolean;
+}
+
+/** What --what asks for. */
+function parseWhat(text: string): What {
+  if (text.trim() === 'all') return { tables: [...TABLES], reviews: true, reports: false };
   const names = text.split(',').map((name) => name.trim());
   for (const name of names) {
-    if (!(TABLES as readonly string[]).includes(name) && name !== 'reports') {
+    if (!(TABLES as readonly string[]).includes(name) && name !== 'reports' && name !== 'reviews') {
       throw new UsageError(
-        `--what must be prospects, changes, runs, reports, a comma list of them, or all; got "${name}"`,
+        `--what must be prospects, changes, runs, reviews, reports, a comma list of them, or all; got "${name}"`,
       );
     }
   }
-  const tables = [...new Set(names.filter((name) => name !== 'reports'))] as RunTableName[];
-  return { tables, reports: names.includes('reports') };
+  const tables = [...new Set(names.filter((name) => (TABLES as readonly string[]).includes(name)))];
+  return {
+    tables: tables as RunTableName[],
+    reviews: names.includes('reviews'),
+    reports: names.includes('reports'),
+  };
+}
+
+/** The keys of every review event of the campaign, oldest first (the key names sort by time). */
+async function reviewEventKeys(lake: ObjectStore, campaignId: string): Promise<string[]> {
+  return (await lake.list(reviewEventsPrefix(campaignId))).filter((key) => key.endsWith('.json')).sort();
+}
+
+/** CSV / JSON Lines: the review events in one file, in the order they happened. */
+async function exportReviewEvents(
+  lake: ObjectStore,
+  keys: readonly string[],
+  format: Exclude<DownloadFormat, 'parquet'>,
+  path: string,
+  tick: () => void,
+): Promise<string> {
+  const events = [];
+  for (const key of keys) {
+    const bytes = await lake.get(key);
+    if (bytes === undefined) throw new Error(`lake object ${key} disappeared while downloading`);
+    events.push(...decodeReviewEvents(bytes));
+    tick();
+  }
+  events.sort((a, b) => a.changed_at.localeCompare(b.changed_at) || a.event_id.localeCompare(b.event_id));
+  const rows = events as unknown as Record<string, unknown>[];
+  await writeFile(path, format === 'csv' ? toCsv(LAKE_TABLES.reviews.columns, rows) : toJsonLines(rows));
+  return path;
 }
 
 /** The report keys of the selected runs that exist in the lake (a run committed before reports has none). */
@@ -172,7 +212,9 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
     );
   // Parquet keeps the lake layout, so the folder is queried as a lake: a table left out would read as
   // empty (a closure rate of 0 every month). CSV and JSON Lines are for people: prospects by default.
-  const { tables, reports } = parseWhat(options.what ?? (format === 'parquet' ? 'all' : 'prospects'));
+  const { tables, reviews, reports } = parseWhat(
+    options.what ?? (format === 'parquet' ? 'all' : 'prospects'),
+  );
   campaignIdArgument(options.campaign, '--campaign id');
   if (options.runDate !== undefined) parseDateOption(options.runDate, '--run-date');
   const lake = backend.lake();
@@ -197,19 +239,29 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
   const keys = selected.flatMap((run) => parquetTables.map((table) => tableKeyOf(run, table)));
   // Reports are copied as-is whatever the format, under the lake's reports/ layout.
   const reportKeys = reports ? await reportKeysOf(lake, options.campaign, selected) : [];
-  if (reports && tables.length === 0 && reportKeys.length === 0) {
+  if (reports && tables.length === 0 && !reviews && reportKeys.length === 0) {
     throw new UsageError(
       `no reports of the selected run(s) in ${backend.lakeWhere()} yet (linkgap report --publish --campaign ${options.campaign} writes them)`,
     );
   }
-  const progress = startProgress(context, keys.length + reportKeys.length);
+  const reviewKeys = reviews ? await reviewEventKeys(lake, options.campaign) : [];
+  if (reviews && tables.length === 0 && !reports && reviewKeys.length === 0) {
+    throw new UsageError(
+      `no review events of ${options.campaign} in ${backend.lakeWhere()} yet (linkgap review import or review set writes them)`,
+    );
+  }
+  const progress = startProgress(context, keys.length + reportKeys.length + reviewKeys.length);
   let written: string[];
   try {
     const tick = () => progress?.increment();
     written =
       format === 'parquet'
-        ? await copyKeys(lake, keys, folder, tick)
+        ? await copyKeys(lake, [...keys, ...reviewKeys], folder, tick)
         : await exportRows(lake, selected, tables, format, folder, options, tick);
+    if (reviews && format !== 'parquet') {
+      const path = join(folder, `${options.campaign}-reviews.${format === 'csv' ? 'csv' : 'jsonl'}`);
+      written.push(await exportReviewEvents(lake, reviewKeys, format, path, tick));
+    }
     written.push(...(await copyKeys(lake, reportKeys, folder, tick)));
   } finally {
     progress?.stop();
@@ -218,7 +270,7 @@ async function download(options: DownloadOptions, backend: Backend, context: Com
   const last = selected.at(-1)?.runDate;
   const runText = selected.length === 1 ? `run ${first}` : `${selected.length} runs (${first} to ${last})`;
   const out = humanOutput(context.output).out;
-  const what = reports ? (tables.length === 0 ? 'report' : `${format} and report`) : format;
+  const what = reports ? (tables.length === 0 && !reviews ? 'report' : `${format} and report`) : format;
   out(
     `downloaded ${options.campaign} ${runText} from ${backend.lakeWhere()}: ${written.length} ${what} file(s) in ${folder}`,
   );

@@ -28,7 +28,7 @@ interface QueryOptions {
 export function registerQueryCommand(program: Command, context: CommandContext): void {
   exitTwoOnUsageErrors(program.command('query'))
     .description(
-      'run SQL over the views prospects, changes and runs (local DuckDB, or Athena with --aws --athena)',
+      'run SQL over the views prospects, changes, runs and reviews (local DuckDB, or Athena with --aws --athena)',
     )
     .argument('[sql]', 'the SQL; the same text runs in Athena (see docs/cookbook.md)')
     .option('--format <format>', 'table, csv or json', 'table')
@@ -124,13 +124,9 @@ async function queryLocal(
     const missing = missingTables(lake, sql);
     if (options.cookbook !== undefined && options.campaign !== undefined) {
       await refuseUnanswerableCookbook(lake, missing, options.campaign, lakeRoot);
-    } else if (missing.length > 0 && !lake.tablesWithoutFiles().includes('runs')) {
-      context.output.err(
-        printable(
-          `linkgap: warning: ${lakeRoot} has no ${missing.join(' or ')} files; those views are empty (download them with --what all)`,
-        ),
-      );
     }
+    const warning = missingTablesWarning(lake, missing, lakeRoot, options.cookbook !== undefined);
+    if (warning) context.output.err(printable(warning));
     const reader = await lake.connection.runAndReadAll(sql).catch((error: unknown) => {
       throw new UsageError(
         `query failed: ${duckdbErrorLine(error instanceof Error ? error.message : String(error))}`,
@@ -166,11 +162,31 @@ async function refuseSeveralStatements(lake: Lake, sql: string): Promise<void> {
  */
 function missingTables(lake: Lake, sql: string): LakeTableName[] {
   const read = new Set(
-    [...sql.matchAll(/\b(?:from|join)\s+"?(prospects|changes|runs)\b/gi)].map((match) =>
+    [...sql.matchAll(/\b(?:from|join)\s+"?(prospects|changes|runs|reviews)\b/gi)].map((match) =>
       match[1]?.toLowerCase(),
     ),
   );
   return lake.tablesWithoutFiles().filter((table) => read.has(table));
+}
+
+/**
+ * Views the SQL reads that have no files, said on stderr. No review events is a normal lake (nobody
+ * reviewed yet, or a download without them): every prospect then reads as to_review, which is said
+ * rather than refused. A lake without runs is refused or says so itself.
+ */
+function missingTablesWarning(
+  lake: Lake,
+  missing: readonly LakeTableName[],
+  lakeRoot: string,
+  cookbook: boolean,
+): string | undefined {
+  if (lake.tablesWithoutFiles().includes('runs')) return undefined;
+  // A cookbook query was refused for any missing run table (refuseUnanswerableCookbook).
+  const shown = cookbook ? missing.filter((table) => table === 'reviews') : missing;
+  if (shown.length === 0) return undefined;
+  if (shown.length === 1 && shown[0] === 'reviews')
+    return `linkgap: note: ${lakeRoot} has no review events: every prospect reads as to_review and nothing as won (a download needs --what all or reviews)`;
+  return `linkgap: warning: ${lakeRoot} has no ${shown.join(' or ')} files; those views are empty (download them with --what all)`;
 }
 
 /**
@@ -189,9 +205,11 @@ async function refuseUnanswerableCookbook(
       `campaign "${campaign}" has no committed runs in ${lakeRoot} (linkgap campaign list; linkgap run --campaign ${campaign})`,
     );
   }
-  if (missing.length > 0) {
+  // No review events is a lake where nobody has reviewed yet: answered, with a note (missingTablesWarning).
+  const runTables = missing.filter((table) => table !== 'reviews');
+  if (runTables.length > 0) {
     throw new UsageError(
-      `${lakeRoot} has no ${missing.join(' or ')} files, so this cookbook query would answer with zeros; download every table: linkgap download --campaign ${campaign} --all --what all --format parquet --out <dir>`,
+      `${lakeRoot} has no ${runTables.join(' or ')} files, so this cookbook query would answer with zeros; download every table: linkgap download --campaign ${campaign} --all --what all --format parquet --out <dir>`,
     );
   }
 }

@@ -8,7 +8,8 @@
  * - Every lake table it reads pins `campaign_id` with a literal (`= '...'`). Athena projects
  *   campaign_id as an `injected` partition and refuses (CONSTRAINT_VIOLATION) a query without one.
  * - It reads prospects and changes only through a join with `runs`: the manifest is written last,
- *   so a run that crashed half-way (files written, no manifest) never counts.
+ *   so a run that crashed half-way (files written, no manifest) never counts. `reviews` (the review
+ *   events) is read directly: each event is one file, written once, belonging to no run.
  * - Only syntax both engines share: explicit GROUP BY (no GROUP BY ALL), CASE instead of FILTER,
  *   CAST(run_date AS DATE) (run_date is a string partition key in both), date_diff('day', a, b),
  *   year(), quarter(), substr(), concat(), nullif(), round().
@@ -206,6 +207,101 @@ WHERE r.campaign_id = ${CAMPAIGN}
   AND c.campaign_id = ${CAMPAIGN}
 GROUP BY r.run_date, r.run_id
 ORDER BY r.run_date`,
+  },
+  {
+    id: 'review-queue',
+    title: 'review queue',
+    savedInAthena: true,
+    question: 'Which prospects are waiting for a decision or for outreach?',
+    explanation:
+      'The outreach review queue: the prospects of the latest committed run whose review is still open (to_review, approved or contacted), with the state, category and note as they stand now: the last applied review event of each source wins over the state the run read at its start, so a source rejected since the run is already gone. Unreviewed prospects come first, then approved, then contacted, each by score. `linkgap review export` writes the same queue as a CSV to edit.',
+    sql: `WITH latest AS (
+  SELECT max(run_date) AS run_date
+  FROM runs
+  WHERE campaign_id = ${CAMPAIGN}
+),
+last_change AS (
+  SELECT source, max(version) AS version
+  FROM reviews
+  WHERE campaign_id = ${CAMPAIGN}
+    AND outcome = 'applied'
+  GROUP BY source
+),
+review AS (
+  SELECT e.source, e.to_state, e.to_category, e.note
+  FROM reviews e
+  JOIN last_change c ON c.source = e.source AND c.version = e.version
+  WHERE e.campaign_id = ${CAMPAIGN}
+    AND e.outcome = 'applied'
+),
+queue AS (
+  SELECT p.source,
+         coalesce(v.to_state, p.review_state) AS state,
+         CASE WHEN v.source IS NULL THEN p.category ELSE v.to_category END AS category,
+         coalesce(v.note, '') AS note,
+         p.score,
+         p.domain_authority,
+         p.matched_count,
+         p.status,
+         p.first_seen_date
+  FROM prospects p
+  JOIN runs r ON r.run_id = p.run_id AND r.run_date = p.run_date
+  JOIN latest l ON l.run_date = r.run_date
+  LEFT JOIN review v ON v.source = p.source
+  WHERE p.campaign_id = ${CAMPAIGN}
+    AND r.campaign_id = ${CAMPAIGN}
+)
+SELECT source, state, category, score, domain_authority, matched_count, status, first_seen_date, note
+FROM queue
+WHERE state IN ('to_review', 'approved', 'contacted')
+ORDER BY CASE state WHEN 'to_review' THEN 1 WHEN 'approved' THEN 2 ELSE 3 END, score DESC, source`,
+  },
+  {
+    id: 'won-by-category',
+    title: 'links won by category',
+    savedInAthena: true,
+    question: 'How many links did we win each quarter, by category?',
+    explanation:
+      "Sources whose review moved to won, per quarter of the change and per category (the category the review had when it was won; uncategorised when unset). A run marks a review won when Moz link_status proves the gap closed after someone approved or contacted the source; a person can also set won by hand. A source won twice in a quarter counts once. For this quarter only, add a condition such as `AND e.event_date >= '2026-04-01'` (event_date is the day of the change, yyyy-MM-dd).",
+    sql: `SELECT concat(CAST(year(CAST(e.event_date AS DATE)) AS VARCHAR), '-Q',
+              CAST(quarter(CAST(e.event_date AS DATE)) AS VARCHAR)) AS quarter,
+       coalesce(e.to_category, 'uncategorised') AS category,
+       count(DISTINCT e.source) AS links_won
+FROM reviews e
+WHERE e.campaign_id = ${CAMPAIGN}
+  AND e.outcome = 'applied'
+  AND e.to_state = 'won'
+  AND e.from_state <> 'won'
+GROUP BY 1, 2
+ORDER BY 1, 2`,
+  },
+  {
+    id: 'multi-competitor-prospects',
+    title: 'prospects linking to two or more competitors',
+    savedInAthena: true,
+    question: 'Which prospects link to two or more of our competitors?',
+    explanation:
+      'The prospects of the latest committed run that link to at least two competitors, most competitors first, then by score, with the review state and category the run read. A page that links to several of your competitors is usually a resource page, a roundup or a comparison: the prospects most likely to add you too. With sourceScope page the sources are those pages themselves.',
+    sql: `WITH latest AS (
+  SELECT max(run_date) AS run_date
+  FROM runs
+  WHERE campaign_id = ${CAMPAIGN}
+)
+SELECT p.source,
+       p.title,
+       p.matched_count,
+       p.matched_targets,
+       p.domain_authority,
+       p.score,
+       p.review_state,
+       p.category
+FROM prospects p
+JOIN runs r ON r.run_id = p.run_id AND r.run_date = p.run_date
+JOIN latest l ON l.run_date = r.run_date
+WHERE p.campaign_id = ${CAMPAIGN}
+  AND r.campaign_id = ${CAMPAIGN}
+  AND p.matched_count >= 2
+ORDER BY p.matched_count DESC, p.score DESC, p.source`,
   },
   {
     id: 'moz-rows-by-month',

@@ -8,6 +8,8 @@ import { decodeParquet } from '#lake/parquet.ts';
 import type { ProspectRow } from '#lake/schema.ts';
 import type { CampaignStore, ObjectStore } from '#shared/ports.ts';
 import type { ReportCampaign, ReportModel, ReportProspect, ReportRun } from './render.ts';
+import { readReviewEvents, reportReviewsOf } from './review-model.ts';
+import type { ReportReviews } from './review-sections.ts';
 
 /** Where a report reads from. */
 export interface ReportSource {
@@ -42,7 +44,8 @@ export async function buildReportModel(
   campaignId: string,
   options: ReportOptions,
 ): Promise<ReportModel> {
-  const runs = chainOf(await listCommittedRuns(source.lake, campaignId), options.asOf);
+  const committed = await listCommittedRuns(source.lake, campaignId);
+  const runs = chainOf(committed, options.asOf);
   const raw = await source.campaigns.get(campaignId);
   const latest = runs.at(-1);
   if (latest === undefined) throw new NothingToReportError(campaignId, raw !== undefined);
@@ -65,7 +68,37 @@ export async function buildReportModel(
     runs: runs.map((run, index) => reportRunOf(run, runs[index - 1])),
     topByScore: byScore.slice(0, options.top).map(toReportProspect),
     longestOpen: byAge.slice(0, options.top).map(toReportProspect),
+    reviews: await reviewsOf(source.lake, { campaignId, runs, committed, prospects, top: options.top }),
   };
+}
+
+/**
+ * The outreach sections. A report of the latest run shows every review event; a report as of an
+ * earlier run shows the reviews as the next run read them at its start, so the page written after
+ * each run stays the same whenever it is written (`report --publish` writes missing ones later).
+ */
+async function reviewsOf(
+  lake: ObjectStore,
+  input: {
+    campaignId: string;
+    runs: readonly CommittedRun[];
+    committed: readonly CommittedRun[];
+    prospects: readonly ProspectRow[];
+    top: number;
+  },
+): Promise<ReportReviews> {
+  const latest = input.runs.at(-1);
+  const next = input.committed.find((run) => latest !== undefined && run.runDate > latest.runDate);
+  const until = next?.manifest.started_at;
+  return reportReviewsOf({
+    prospects: input.prospects,
+    events: await readReviewEvents(lake, input.campaignId, until),
+    runMonths: input.runs.map((run) => run.runDate.slice(0, 7)),
+    top: input.top,
+    toReportProspect,
+    byScore: byScoreDescending,
+    ...(until === undefined ? {} : { reviewsUntil: until }),
+  });
 }
 
 /**

@@ -2,6 +2,8 @@
  * The campaign report: one self-contained HTML page (inline CSS and SVG, no script, no network) that
  * a stakeholder can open from a mail attachment. Pure: the model in, the page out.
  */
+import { definitionList, integer, percent, prospectTable, section, tiles } from './parts.ts';
+import { type ReportReviews, reviewSections } from './review-sections.ts';
 import { barChart, escapeHtml, lineChart } from './svg.ts';
 
 export interface ReportRun {
@@ -59,6 +61,8 @@ export interface ReportModel {
   runs: ReportRun[];
   topByScore: ReportProspect[];
   longestOpen: ReportProspect[];
+  /** The outreach sections (review queue, links won, pages linking to 2+ competitors); absent: not shown. */
+  reviews?: ReportReviews;
 }
 
 const COLORS = {
@@ -69,25 +73,6 @@ const COLORS = {
   rate: '#7c3aed',
   rows: '#0891b2',
 };
-const percent = (value: number) =>
-  `${(value * 100).toFixed(value > 0 && value < 0.01 ? 2 : value > 0 && value < 0.1 ? 1 : 0)}%`;
-const integer = (value: number) => Math.round(value).toLocaleString('en-US');
-
-function prospectTable(id: string, caption: string, prospects: readonly ReportProspect[]): string {
-  if (prospects.length === 0) return `<p class="empty" id="${id}">No open prospects in the latest run.</p>`;
-  const rows = prospects
-    .map(
-      (p, index) =>
-        `<tr><td class="num">${index + 1}</td><td><span class="source">${escapeHtml(p.source)}</span>${p.title ? `<br><span class="title">${escapeHtml(p.title)}</span>` : ''}</td>` +
-        `<td class="num">${p.score.toFixed(1)}</td><td class="num">${p.domainAuthority}</td><td class="num">${p.matchedCount}</td>` +
-        `<td>${escapeHtml(p.firstSeenDate)}</td><td class="num">${p.runsSeen}</td><td class="num">${p.daysOpen}</td></tr>`,
-    )
-    .join('');
-  return (
-    `<table id="${id}"><caption>${escapeHtml(caption)}</caption><thead><tr><th class="num">#</th><th>source</th><th class="num">score</th><th class="num">DA</th>` +
-    `<th class="num">competitors</th><th>first seen</th><th class="num">runs</th><th class="num">days open</th></tr></thead><tbody>${rows}</tbody></table>`
-  );
-}
 
 function summaryTiles(model: ReportModel): string {
   const latest = model.runs.at(-1);
@@ -101,19 +86,22 @@ function summaryTiles(model: ReportModel): string {
     since === undefined || since === model.runs[0]
       ? 'change since first run'
       : `change since ${since.runDate} (new baseline)`;
-  const tiles: [string, string][] = [
-    ['gap now', latest ? integer(latest.gapSize) : '-'],
-    [
-      changeLabel,
-      latest && since && model.runs.length > 1
-        ? `${latest.gapSize - since.gapSize >= 0 ? '+' : ''}${integer(latest.gapSize - since.gapSize)}`
-        : '-',
-    ],
-    ['closed in total', integer(closed)],
-    ['closure rate overall', exposed > 0 ? percent(closedCompared / exposed) : '-'],
-    ['Moz rows spent', integer(model.runs.reduce((sum, run) => sum + run.rowsConsumed, 0))],
-  ];
-  return `<div class="tiles">${tiles.map(([label, value]) => `<div class="tile"><div class="value">${escapeHtml(value)}</div><div class="label">${escapeHtml(label)}</div></div>`).join('')}</div>`;
+  return tiles([
+    { label: 'gap now', value: latest ? integer(latest.gapSize) : '-' },
+    {
+      label: changeLabel,
+      value:
+        latest && since && model.runs.length > 1
+          ? `${latest.gapSize - since.gapSize >= 0 ? '+' : ''}${integer(latest.gapSize - since.gapSize)}`
+          : '-',
+    },
+    { label: 'closed in total', value: integer(closed) },
+    { label: 'closure rate overall', value: exposed > 0 ? percent(closedCompared / exposed) : '-' },
+    {
+      label: 'Moz rows spent',
+      value: integer(model.runs.reduce((sum, run) => sum + run.rowsConsumed, 0)),
+    },
+  ]);
 }
 
 /** The first run of the current baseline: the latest run marked as a baseline, else the first run. */
@@ -140,116 +128,139 @@ function baselineMarkers(model: ReportModel): { index: number; title: string }[]
 function configSummary(model: ReportModel): string {
   const c = model.campaign;
   if (!c) return `<p class="meta">The campaign config no longer exists; its history is shown.</p>`;
-  const items: [string, string][] = [
+  return definitionList([
     ['site', c.site.join(', ')],
     ['competitors', c.competitors.join(', ')],
     ['schedule', c.schedule],
     ['budget', `${integer(c.maxRowsPerRun)} Moz rows per run`],
     ['status', c.enabled ? 'enabled' : 'disabled'],
-  ];
-  return `<dl class="config">${items.map(([term, text]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(text)}</dd>`).join('')}</dl>`;
+  ]);
 }
 
-export function renderReport(model: ReportModel): string {
-  const title = `Link gap report: ${model.campaign?.name ?? model.campaignId}`;
-  const labels = runLabels(model);
-  const markers = baselineMarkers(model);
-  const truncated = model.runs.filter((run) => run.truncated).map((run) => run.runDate);
-  const charts =
-    model.runs.length === 0
-      ? '<p class="empty">No committed runs yet.</p>'
-      : model.runs.length === 1
-        ? firstRunSection(model)
-        : [
-            section(
-              'Gap size over time',
-              `Prospects that link to competitors but not to you, per run.${markerNote(markers)}`,
-              lineChart({
-                title: 'Gap size per run',
-                labels,
-                markers,
-                series: [{ name: 'gap size', values: model.runs.map((r) => r.gapSize), color: COLORS.gap }],
-              }),
-              'chart-gap',
-            ),
-            section(
-              'New, closed and lost per run',
-              `closed: now links to you (verified with Moz link_status); lost: left the gap without linking to you.${baselineNote(model.runs)}`,
-              barChart({
-                title: 'New, closed and lost prospects per run',
-                labels,
-                markers,
-                series: [
-                  // A baseline's "new" is the whole first gap list: it would flatten every other bar.
-                  {
-                    name: 'new',
-                    values: model.runs.map((r) => (r.previousGapSize === null ? null : r.newCount)),
-                    color: COLORS.new,
-                  },
-                  { name: 'closed', values: model.runs.map((r) => r.closedCount), color: COLORS.closed },
-                  { name: 'lost', values: model.runs.map((r) => r.lostCount), color: COLORS.lost },
-                ],
-              }),
-              'chart-changes',
-            ),
-            closureSection(
-              'Closure rate',
-              'Closed gaps over the previous run\u2019s gap size. The first run of a baseline has none.',
-              lineChart({
-                title: 'Closure rate per run',
-                labels,
-                markers,
-                series: [
-                  { name: 'closure rate', values: model.runs.map((r) => r.closureRate), color: COLORS.rate },
-                ],
-                format: percent,
-                yMax: niceRateMax(model.runs),
-              }),
-              'chart-closure',
-              model.runs,
-            ),
-            section(
-              'Moz rows spent',
-              `Weighted rows per run (5 per Link Intersect row, 2 per Link Status source).${truncated.length > 0 ? ` Truncated by the budget: ${truncated.join(', ')}.` : ''}`,
-              barChart({
-                title: 'Moz rows spent per run',
-                labels,
-                series: [
-                  { name: 'Moz rows', values: model.runs.map((r) => r.rowsConsumed), color: COLORS.rows },
-                ],
-              }),
-              'chart-rows',
-            ),
-          ].join('');
+const reportTitle = (model: ReportModel) => `Link gap report: ${model.campaign?.name ?? model.campaignId}`;
 
+/** The whole page: header, the trend over the runs, the prospects, the outreach sections. */
+export function renderReport(model: ReportModel): string {
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(title)}</title>
+<title>${escapeHtml(reportTitle(model))}</title>
 <link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>
-<header>
-<h1>${escapeHtml(title)}</h1>
-<p class="meta">Campaign <code>${escapeHtml(model.campaignId)}</code> · ${model.runs.length} committed run(s)${model.runs.length > 0 ? ` from ${escapeHtml(model.runs[0]?.runDate ?? '')} to ${escapeHtml(model.runs.at(-1)?.runDate ?? '')}` : ''} · generated ${escapeHtml(model.generatedAt.slice(0, 16).replace('T', ' '))} UTC from ${escapeHtml(model.source)}</p>
-${configSummary(model)}
-</header>
+${pageHeader(model)}
 <main>
 ${summaryTiles(model)}
-${charts}
-<section><h2>Top open prospects by score</h2><p class="note">From the latest run. Score 0-100: Domain Authority 60%, share of competitors linked 30%, low Spam Score 10%.</p>
-${prospectTable('top-by-score', 'Top open prospects by score', model.topByScore)}</section>
-<section><h2>Longest open prospects</h2><p class="note">Still in the gap in the latest run, open the longest.</p>
-${prospectTable('longest-open', 'Longest open prospects', model.longestOpen)}</section>
+${trendSections(model)}
+${prospectSections(model)}
+${reviewSections(model.reviews)}
 </main>
 <footer>linkgap · Moz Links API V2 Link Intersect · data as of the latest committed run</footer>
 </body>
 </html>
 `;
+}
+
+function pageHeader(model: ReportModel): string {
+  const first = model.runs[0]?.runDate ?? '';
+  const last = model.runs.at(-1)?.runDate ?? '';
+  const span = model.runs.length > 0 ? ` from ${escapeHtml(first)} to ${escapeHtml(last)}` : '';
+  const generated = escapeHtml(model.generatedAt.slice(0, 16).replace('T', ' '));
+  return `<header>
+<h1>${escapeHtml(reportTitle(model))}</h1>
+<p class="meta">Campaign <code>${escapeHtml(model.campaignId)}</code> · ${model.runs.length} committed run(s)${span} · generated ${generated} UTC from ${escapeHtml(model.source)}</p>
+${configSummary(model)}
+</header>`;
+}
+
+/** The runs over time: a chart each, or what a first run found when there is no trend yet. */
+function trendSections(model: ReportModel): string {
+  if (model.runs.length === 0) return '<p class="empty">No committed runs yet.</p>';
+  if (model.runs.length === 1) return firstRunSection(model);
+  return [gapSection, changesSection, closureRateSection, rowsSection].map((make) => make(model)).join('');
+}
+
+function gapSection(model: ReportModel): string {
+  const markers = baselineMarkers(model);
+  return section(
+    'Gap size over time',
+    `Prospects that link to competitors but not to you, per run.${markerNote(markers)}`,
+    lineChart({
+      title: 'Gap size per run',
+      labels: runLabels(model),
+      markers,
+      series: [{ name: 'gap size', values: model.runs.map((r) => r.gapSize), color: COLORS.gap }],
+    }),
+    'chart-gap',
+  );
+}
+
+function changesSection(model: ReportModel): string {
+  return section(
+    'New, closed and lost per run',
+    `closed: now links to you (verified with Moz link_status); lost: left the gap without linking to you.${baselineNote(model.runs)}`,
+    barChart({
+      title: 'New, closed and lost prospects per run',
+      labels: runLabels(model),
+      markers: baselineMarkers(model),
+      series: [
+        // A baseline's "new" is the whole first gap list: it would flatten every other bar.
+        {
+          name: 'new',
+          values: model.runs.map((r) => (r.previousGapSize === null ? null : r.newCount)),
+          color: COLORS.new,
+        },
+        { name: 'closed', values: model.runs.map((r) => r.closedCount), color: COLORS.closed },
+        { name: 'lost', values: model.runs.map((r) => r.lostCount), color: COLORS.lost },
+      ],
+    }),
+    'chart-changes',
+  );
+}
+
+/** The closure-rate chart, or a sentence when no run has a rate yet (only baselines so far). */
+function closureRateSection(model: ReportModel): string {
+  const heading = 'Closure rate';
+  if (model.runs.every((run) => run.closureRate === null))
+    return `<section id="chart-closure"><h2>${heading}</h2><p class="empty">No closure rate yet: every run so far starts a baseline, and the rate needs a comparable previous run.</p></section>`;
+  return section(
+    heading,
+    'Closed gaps over the previous run\u2019s gap size. The first run of a baseline has none.',
+    lineChart({
+      title: 'Closure rate per run',
+      labels: runLabels(model),
+      markers: baselineMarkers(model),
+      series: [{ name: 'closure rate', values: model.runs.map((r) => r.closureRate), color: COLORS.rate }],
+      format: percent,
+      yMax: niceRateMax(model.runs),
+    }),
+    'chart-closure',
+  );
+}
+
+function rowsSection(model: ReportModel): string {
+  const truncated = model.runs.filter((run) => run.truncated).map((run) => run.runDate);
+  return section(
+    'Moz rows spent',
+    `Weighted rows per run (5 per Link Intersect row, 2 per Link Status source).${truncated.length > 0 ? ` Truncated by the budget: ${truncated.join(', ')}.` : ''}`,
+    barChart({
+      title: 'Moz rows spent per run',
+      labels: runLabels(model),
+      series: [{ name: 'Moz rows', values: model.runs.map((r) => r.rowsConsumed), color: COLORS.rows }],
+    }),
+    'chart-rows',
+  );
+}
+
+function prospectSections(model: ReportModel): string {
+  return `<section><h2>Top open prospects by score</h2><p class="note">From the latest run. Score 0-100: Domain Authority 60%, share of competitors linked 30%, low Spam Score 10%.</p>
+${prospectTable('top-by-score', 'Top open prospects by score', model.topByScore)}</section>
+<section><h2>Longest open prospects</h2><p class="note">Still in the gap in the latest run, open the longest.</p>
+${prospectTable('longest-open', 'Longest open prospects', model.longestOpen)}</section>`;
 }
 
 function baselineNote(runs: readonly ReportRun[]): string {
@@ -274,24 +285,7 @@ function firstRunSection(model: ReportModel): string {
     ['Moz rows spent', `${integer(run.rowsConsumed)}${budget}`],
     ['complete', run.truncated ? 'no: the budget ran out (truncated)' : 'yes'],
   ];
-  return `<section id="first-run"><h2>First run</h2><p class="note">This is the campaign's first committed run: its gap list is the baseline. From the next run on, this page shows the gap over time, new, closed and lost prospects per run, the closure rate and the Moz rows spent.</p><dl class="config">${items.map(([term, text]) => `<dt>${escapeHtml(term)}</dt><dd>${escapeHtml(text)}</dd>`).join('')}</dl></section>`;
-}
-
-/** The closure-rate chart, or a sentence when no run has a rate yet (only baselines so far). */
-function closureSection(
-  heading: string,
-  note: string,
-  chart: string,
-  id: string,
-  runs: readonly ReportRun[],
-): string {
-  if (runs.every((run) => run.closureRate === null))
-    return `<section id="${id}"><h2>${escapeHtml(heading)}</h2><p class="empty">No closure rate yet: every run so far starts a baseline, and the rate needs a comparable previous run.</p></section>`;
-  return section(heading, note, chart, id);
-}
-
-function section(heading: string, note: string, chart: string, id: string): string {
-  return `<section id="${id}"><h2>${escapeHtml(heading)}</h2><p class="note">${escapeHtml(note)}</p>${chart}</section>`;
+  return `<section id="first-run"><h2>First run</h2><p class="note">This is the campaign's first committed run: its gap list is the baseline. From the next run on, this page shows the gap over time, new, closed and lost prospects per run, the closure rate and the Moz rows spent.</p>${definitionList(items)}</section>`;
 }
 
 /** Rates are small numbers: scale to the data, but never past 100%. */
@@ -308,6 +302,7 @@ const STYLE = `
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); margin: 0 auto; max-width: 980px; padding: 24px; background: #fff; }
 h1 { font-size: 26px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 28px 0 2px; }
+h3 { font-size: 15px; margin: 14px 0 4px; }
 .meta, .note, footer { color: var(--muted); font-size: 13px; }
 .note { margin: 0 0 8px; }
 code { font-size: 13px; background: #f3f4f6; padding: 1px 4px; border-radius: 3px; }
@@ -331,6 +326,7 @@ th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line
 th { font-weight: 600; background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .source { font-weight: 600; word-break: break-all; }
+td.nowrap { white-space: nowrap; }
 .title { color: var(--muted); font-size: 13px; }
 footer { margin-top: 32px; border-top: 1px solid var(--line); padding-top: 8px; }
 @media print { body { padding: 0; } section { break-inside: avoid; } }

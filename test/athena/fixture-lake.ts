@@ -2,14 +2,18 @@
  * A small lake of real files (Parquet from encodeParquet, manifests from encodeManifest) whose answers
  * are worked out by hand: three committed runs of one campaign (a baseline, a month with a close and
  * a loss, a truncated quarter-later run with a close and a reopen), a run that crashed before its
- * manifest, and another campaign. The Athena golden answers and the file-reader tests read it.
+ * manifest, and another campaign; plus the review events of both campaigns (REVIEW_EVENTS: wins with
+ * and without a category, a source won twice, a run's skipped promotion, reviews changed after the
+ * latest run). The Athena golden answers and the file-reader tests read it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { changesKey, manifestKey, prospectsKey } from '#lake/keys.ts';
+import type { ReviewEvent } from '#domain/review.ts';
+import { changesKey, manifestKey, prospectsKey, reviewEventKey } from '#lake/keys.ts';
 import { encodeManifest } from '#lake/manifest.ts';
 import { encodeParquet } from '#lake/parquet.ts';
 import { LAKE_QUERY_CAMPAIGN_ID } from '#lake/queries.ts';
+import { encodeReviewEvents } from '#lake/review-events.ts';
 import type { ChangeRow, ProspectRow, RunManifest } from '#lake/schema.ts';
 
 export const CAMPAIGN = LAKE_QUERY_CAMPAIGN_ID;
@@ -178,7 +182,8 @@ export const FIXTURE_RUNS: readonly FixtureRun[] = [
     manifest: manifestOf(CAMPAIGN, 'r3', '2025-04-01', {
       previous_run_id: 'r2',
       truncated: true,
-      gap_size: 2,
+      gap_size: 4,
+      new_count: 2,
       persisting_count: 1,
       reopened_count: 1,
       closed_count: 1,
@@ -197,8 +202,27 @@ export const FIXTURE_RUNS: readonly FixtureRun[] = [
         status: 'persisting',
         matched_targets: [],
         matched_count: 0,
+        // Approved before the run; contacted after it (REVIEW_EVENTS).
+        review_state: 'approved',
+        category: 'resource_page',
       }),
-      prospect(r3, 'b.example', { domain_authority: 41, score: 56, status: 'reopened', runs_seen: 2 }),
+      // Won in February (the run promoted it), then back in the gap.
+      prospect(r3, 'b.example', {
+        domain_authority: 41,
+        score: 56,
+        status: 'reopened',
+        runs_seen: 2,
+        review_state: 'won',
+        category: 'resource_page',
+      }),
+      prospect(r3, 'e.example', {
+        domain_authority: 35,
+        score: 45,
+        matched_targets: ['rival-a.example', 'rival-b.example', 'rival-c.example'],
+        matched_count: 3,
+      }),
+      // Rejected after the run (REVIEW_EVENTS): out of the queue before the next run leaves it out.
+      prospect(r3, 'f.example', { domain_authority: 30, score: 40 }),
     ],
     changes: [
       change(r3, 'd.example', { change: 'closed', days_in_gap: 59, previous_domain_authority: 60 }),
@@ -224,6 +248,131 @@ export const FIXTURE_RUNS: readonly FixtureRun[] = [
   },
 ];
 
+function reviewEvent(
+  source: string,
+  changedAt: string,
+  values: Partial<ReviewEvent> & Pick<ReviewEvent, 'from_state' | 'to_state' | 'version'>,
+): ReviewEvent {
+  return {
+    campaign_id: CAMPAIGN,
+    event_date: changedAt.slice(0, 10),
+    event_id: `e-${source.replace(/[^a-z0-9]/g, '')}-${values.version}-${values.outcome ?? 'applied'}`,
+    source,
+    changed_at: changedAt,
+    changed_by: 'dana',
+    origin: 'cli',
+    from_category: null,
+    to_category: null,
+    note: '',
+    outcome: 'applied',
+    run_id: null,
+    ...values,
+  };
+}
+
+const ran = (runId: string) => ({ changed_by: 'linkgap-run', origin: 'run' as const, run_id: runId });
+
+/**
+ * The review events. Won: b.example (resource_page, 2025-Q1, by run r2), c.example (no category,
+ * 2025-Q1, by hand), d.example (editorial, 2025-Q2, by run r3, then undone and won again by hand: one
+ * link). After r3: a.example contacted (and a skipped promotion at the same version), f.example
+ * rejected. The other campaign won y.example.
+ */
+export const REVIEW_EVENTS: readonly ReviewEvent[] = [
+  reviewEvent('b.example', '2025-01-20T10:00:00.000Z', {
+    from_state: 'to_review',
+    to_state: 'approved',
+    to_category: 'resource_page',
+    version: 1,
+  }),
+  reviewEvent('b.example', '2025-02-01T06:05:00.000Z', {
+    ...ran('r2'),
+    from_state: 'approved',
+    to_state: 'won',
+    from_category: 'resource_page',
+    to_category: 'resource_page',
+    version: 2,
+  }),
+  reviewEvent('d.example', '2025-02-10T09:30:00.000Z', {
+    from_state: 'to_review',
+    to_state: 'contacted',
+    to_category: 'editorial',
+    note: 'wrote to the editor',
+    version: 1,
+  }),
+  reviewEvent('c.example', '2025-03-20T16:00:00.000Z', {
+    origin: 'import',
+    from_state: 'to_review',
+    to_state: 'won',
+    version: 1,
+  }),
+  reviewEvent('a.example', '2025-03-01T08:00:00.000Z', {
+    from_state: 'to_review',
+    to_state: 'approved',
+    to_category: 'resource_page',
+    version: 1,
+  }),
+  reviewEvent('d.example', '2025-04-01T06:05:00.000Z', {
+    ...ran('r3'),
+    from_state: 'contacted',
+    to_state: 'won',
+    from_category: 'editorial',
+    to_category: 'editorial',
+    note: 'wrote to the editor',
+    version: 2,
+  }),
+  reviewEvent('f.example', '2025-04-02T11:00:00.000Z', {
+    origin: 'import',
+    from_state: 'to_review',
+    to_state: 'rejected',
+    note: 'spam farm',
+    version: 1,
+  }),
+  reviewEvent('a.example', '2025-04-03T12:00:00.000Z', {
+    origin: 'import',
+    from_state: 'approved',
+    to_state: 'contacted',
+    from_category: 'resource_page',
+    to_category: 'resource_page',
+    note: 'mailed the editor',
+    version: 2,
+  }),
+  // A later run found a.example closed but the review had changed meanwhile: skipped, same version.
+  reviewEvent('a.example', '2025-04-03T12:00:00.000Z', {
+    ...ran('r3b'),
+    from_state: 'contacted',
+    to_state: 'contacted',
+    from_category: 'resource_page',
+    to_category: 'resource_page',
+    note: 'mailed the editor',
+    outcome: 'skipped',
+    version: 2,
+  }),
+  reviewEvent('d.example', '2025-04-10T10:00:00.000Z', {
+    from_state: 'won',
+    to_state: 'contacted',
+    from_category: 'editorial',
+    to_category: 'editorial',
+    version: 3,
+  }),
+  reviewEvent('d.example', '2025-04-11T10:00:00.000Z', {
+    from_state: 'contacted',
+    to_state: 'won',
+    from_category: 'editorial',
+    to_category: 'editorial',
+    version: 4,
+  }),
+  {
+    ...reviewEvent('y.example', '2025-02-05T10:00:00.000Z', {
+      from_state: 'contacted',
+      to_state: 'won',
+      to_category: 'directory',
+      version: 2,
+    }),
+    campaign_id: OTHER_CAMPAIGN,
+  },
+];
+
 /** Writes the fixture lake under `root` at the real lake keys; returns the relative keys written. */
 export function writeFixtureLake(root: string): string[] {
   const written: string[] = [];
@@ -238,5 +387,7 @@ export function writeFixtureLake(root: string): string[] {
     put(changesKey(run.campaignId, run.runDate, run.runId), encodeParquet('changes', run.changes));
     if (run.manifest) put(manifestKey(run.campaignId, run.runDate, run.runId), encodeManifest(run.manifest));
   }
+  for (const event of REVIEW_EVENTS)
+    put(reviewEventKey(event.campaign_id, event.changed_at, event.event_id), encodeReviewEvents([event]));
   return written;
 }

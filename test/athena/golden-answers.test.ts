@@ -32,10 +32,11 @@ const GOLDEN: Record<string, Record<string, unknown>[]> = {
     },
     {
       run_date: '2025-04-01',
-      gap_size: 2,
-      new_prospects: 0,
+      gap_size: 4,
+      new_prospects: 2,
       reopened_prospects: 1,
-      avg_domain_authority: 47,
+      // (53 + 41 + 35 + 30) / 4 = 39.75
+      avg_domain_authority: 39.8,
     },
   ],
   'monthly-closure-rate': [
@@ -79,6 +80,26 @@ const GOLDEN: Record<string, Record<string, unknown>[]> = {
       status: 'reopened',
       first_seen_date: '2025-04-01',
     },
+    {
+      source: 'e.example',
+      title: 'Links at e.example',
+      domain_authority: 35,
+      spam_score: null,
+      matched_count: 3,
+      score: 45,
+      status: 'new',
+      first_seen_date: '2025-04-01',
+    },
+    {
+      source: 'f.example',
+      title: 'Links at f.example',
+      domain_authority: 30,
+      spam_score: null,
+      matched_count: 2,
+      score: 40,
+      status: 'new',
+      first_seen_date: '2025-04-01',
+    },
   ],
   'time-to-close': [
     { open_for: '1: up to 1 month', closed: 1, min_days: 31, max_days: 31, avg_days: 31 },
@@ -87,6 +108,73 @@ const GOLDEN: Record<string, Record<string, unknown>[]> = {
   'closed-vs-lost': [
     { run_date: '2025-02-01', closed: 1, lost: 1, unverified: 0, new: 1, reopened: 0 },
     { run_date: '2025-04-01', closed: 1, lost: 0, unverified: 0, new: 0, reopened: 1 },
+  ],
+  // The latest run (r3) lists a, b, e and f. Now: a is contacted (its last applied event, version 2;
+  // the skipped promotion at the same version does not count), b is won, f was rejected after the
+  // run, e was never reviewed. Unreviewed first, then by stage.
+  'review-queue': [
+    {
+      source: 'e.example',
+      state: 'to_review',
+      category: null,
+      score: 45,
+      domain_authority: 35,
+      matched_count: 3,
+      status: 'new',
+      first_seen_date: '2025-04-01',
+      note: '',
+    },
+    {
+      source: 'a.example',
+      state: 'contacted',
+      category: 'resource_page',
+      score: 73,
+      domain_authority: 53,
+      matched_count: 0,
+      status: 'persisting',
+      first_seen_date: '2024-10-01',
+      note: 'mailed the editor',
+    },
+  ],
+  // b (resource_page) by run r2 and c (no category) by hand in Q1; d (editorial) won, undone and won
+  // again in Q2: one link. The other campaign's win is not counted.
+  'won-by-category': [
+    { quarter: '2025-Q1', category: 'resource_page', links_won: 1 },
+    { quarter: '2025-Q1', category: 'uncategorised', links_won: 1 },
+    { quarter: '2025-Q2', category: 'editorial', links_won: 1 },
+  ],
+  // r3's prospects with two or more competitors: e (3), then b and f (2) by score; a (0) is not.
+  'multi-competitor-prospects': [
+    {
+      source: 'e.example',
+      title: 'Links at e.example',
+      matched_count: 3,
+      matched_targets: ['rival-a.example', 'rival-b.example', 'rival-c.example'],
+      domain_authority: 35,
+      score: 45,
+      review_state: 'to_review',
+      category: null,
+    },
+    {
+      source: 'b.example',
+      title: 'Links at b.example',
+      matched_count: 2,
+      matched_targets: ['rival-a.example', 'rival-b.example'],
+      domain_authority: 41,
+      score: 56,
+      review_state: 'won',
+      category: 'resource_page',
+    },
+    {
+      source: 'f.example',
+      title: 'Links at f.example',
+      matched_count: 2,
+      matched_targets: ['rival-a.example', 'rival-b.example'],
+      domain_authority: 30,
+      score: 40,
+      review_state: 'to_review',
+      category: null,
+    },
   ],
   'moz-rows-by-month': [
     {
@@ -145,6 +233,11 @@ describe('cookbook golden answers (DuckDB with Trino integer division, over real
     expect(await lake.query(sql)).toEqual([
       { run_date: '2025-02-01', closed: 1, lost: 0, unverified: 0, new: 0, reopened: 0 },
     ]);
+  });
+
+  it("another campaign's review events answer for that campaign only", async () => {
+    const sql = withCampaign(findLakeQuery('won-by-category')?.sql ?? '', OTHER_CAMPAIGN);
+    expect(await lake.query(sql)).toEqual([{ quarter: '2025-Q1', category: 'directory', links_won: 1 }]);
   });
 
   it('answers as Trino would for integer division: without its CAST the closure rate becomes 0', async () => {

@@ -133,14 +133,19 @@ describe('Athena', () => {
       'monthly closure rate',
       'top open prospects',
       'time to close',
+      'review queue',
+      'links won by category',
+      'prospects linking to two or more competitors',
     ]);
   });
 
   it.each(SAVED_QUERIES.map((q) => [q.title, q] as const))(
-    '%s pins campaign_id on every lake table it reads and joins runs',
+    '%s pins campaign_id on every lake table it reads, and joins runs when it reads a run table',
     (_title, query) => {
       const sql = query.sql.replace(/--.*$/gm, '');
-      expect(sql).toMatch(/\bFROM runs\b|\bJOIN runs\b/);
+      // Review events belong to no run: a query over them alone has no commit marker to join.
+      if (/\b(?:FROM|JOIN) (?:prospects|changes)\b/.test(sql) || !/\bFROM reviews\b/.test(sql))
+        expect(sql).toMatch(/\bFROM runs\b|\bJOIN runs\b/);
       for (const table of tableNames) {
         const aliases = [...sql.matchAll(new RegExp(`\\b(?:FROM|JOIN) ${table}(?: (\\w+))?`, 'g'))].map(
           (m) => m[1] ?? null,

@@ -265,10 +265,35 @@ describe('the query cookbook answers correctly (DuckDB over a simulated lake)', 
     );
   });
 
+  it('review-queue: with nobody reviewing, every prospect of the latest run, by score', () => {
+    const latest = runs.at(-1) as Run;
+    const rows = answer('review-queue');
+    expect(rows.map((row) => row.source)).toEqual(
+      [...latest.prospects]
+        .sort((a, b) => b.score - a.score || (a.source < b.source ? -1 : a.source > b.source ? 1 : 0))
+        .map((p) => p.source),
+    );
+    expect(new Set(rows.map((row) => row.state))).toEqual(new Set(['to_review']));
+  });
+
+  it('won-by-category: nothing won without reviews', () => {
+    expect(answer('won-by-category')).toEqual([]);
+  });
+
+  it("multi-competitor-prospects: exactly the latest run's prospects matching two or more competitors", () => {
+    const latest = runs.at(-1) as Run;
+    const expected = latest.prospects.filter((p) => p.matched_targets.length >= 2);
+    const rows = answer('multi-competitor-prospects');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(rows.map((row) => row.source).sort()).toEqual(expected.map((p) => p.source).sort());
+    const counts = rows.map((row) => Number(row.matched_count));
+    expect(counts).toEqual([...counts].sort((a, b) => b - a));
+  });
+
   it.each(LAKE_QUERIES.map((query) => [query.id, query] as const))(
     '%s pins campaign_id on every table and uses only SQL Athena shares',
     (_id, query) => {
-      const tables = query.sql.match(/\b(FROM|JOIN)\s+(prospects|changes|runs)\b/g) ?? [];
+      const tables = query.sql.match(/\b(FROM|JOIN)\s+(prospects|changes|runs|reviews)\b/g) ?? [];
       const pins = query.sql.match(new RegExp(`campaign_id = '${LAKE_QUERY_CAMPAIGN_ID}'`, 'g')) ?? [];
       expect(tables.length).toBeGreaterThan(0);
       expect(pins.length).toBe(tables.length);

@@ -94,6 +94,34 @@ describe('linkgap query (DuckDB)', () => {
     expect(result.stderr.split('\n')).toHaveLength(1);
   });
 
+  it('answers over a lake without review events, and says what that means', async () => {
+    const queue = await linkgap(
+      ['query', '--cookbook', 'review-queue', '--campaign', DEMO_CAMPAIGN, '--format', 'json'],
+      demo.env,
+    );
+    expect(queue.code).toBe(0);
+    expect(JSON.parse(queue.stdout).length).toBeGreaterThan(0);
+    expect(queue.stderr).toMatch(
+      /^linkgap: note: .*lake has no review events: every prospect reads as to_review/,
+    );
+    const events = await linkgap(
+      ['query', `SELECT count(*) AS n FROM reviews WHERE campaign_id = '${DEMO_CAMPAIGN}'`],
+      demo.env,
+    );
+    expect(events.stdout).toBe('n\n-\n0');
+    expect(events.stderr).toContain('has no review events');
+    const runsOnly = await linkgap(['query', sql], demo.env);
+    expect(runsOnly.stderr).toBe('');
+    const download = await linkgap(
+      ['download', '--campaign', DEMO_CAMPAIGN, '--what', 'reviews', '--out', join(demo.home, 'r')],
+      demo.env,
+    );
+    expect(download).toMatchObject({ code: 2 });
+    expect(download.stderr).toMatch(
+      /^linkgap: no review events of acme-trail-shoes in .* yet \(linkgap review import or review set writes them\)$/,
+    );
+  });
+
   it('says where the lake is missing', async () => {
     const empty = tempDir('nolake');
     try {

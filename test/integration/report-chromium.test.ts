@@ -253,3 +253,146 @@ describe('linkgap report', () => {
     120_000,
   );
 });
+
+/** The latest run's prospects, as the cookbook's query answers them (sources, competitors, score). */
+async function latestProspects(
+  env: Record<string, string>,
+): Promise<{ source: string; matched_count: number }[]> {
+  const result = await linkgap(
+    [
+      'query',
+      '--format',
+      'json',
+      `SELECT p.source, p.matched_count, p.score FROM prospects p JOIN runs r ON r.run_id = p.run_id AND r.run_date = p.run_date WHERE p.campaign_id = '${DEMO_CAMPAIGN}' AND r.campaign_id = '${DEMO_CAMPAIGN}' AND p.run_date = (SELECT max(run_date) FROM runs WHERE campaign_id = '${DEMO_CAMPAIGN}') ORDER BY p.score DESC, p.domain_authority DESC, p.source`,
+    ],
+    env,
+  );
+  if (result.code !== 0) throw new Error(result.stderr);
+  return JSON.parse(result.stdout);
+}
+
+describe('linkgap report: the outreach sections (issue 12)', () => {
+  let demo: Awaited<ReturnType<typeof demoHome>>;
+  let out: ReturnType<typeof tempDir>;
+  let reportPath: string;
+  let prospects: { source: string; matched_count: number }[];
+  let won: string;
+  let rejected: string;
+  let contacted: string;
+
+  beforeAll(async () => {
+    demo = await demoHome(3);
+    out = tempDir('report-reviews');
+    prospects = await latestProspects(demo.env);
+    [won, rejected, contacted] = prospects.map((p) => p.source) as [string, string, string];
+    const set = async (source: string, ...flags: string[]) => {
+      const result = await linkgap(
+        ['review', 'set', '--campaign', DEMO_CAMPAIGN, source, '--by', 'tess', ...flags],
+        demo.env,
+      );
+      if (result.code !== 0) throw new Error(result.stderr);
+    };
+    await set(won, '--state', 'contacted', '--category', 'editorial');
+    await set(won, '--state', 'won');
+    await set(rejected, '--state', 'rejected', '--note', 'spam farm');
+    await set(contacted, '--state', 'contacted', '--category', 'resource_page');
+    reportPath = join(out.path, 'report.html');
+    const result = await linkgap(['report', '--campaign', DEMO_CAMPAIGN, '--out', reportPath], demo.env);
+    if (result.code !== 0) throw new Error(result.stderr);
+  }, 120_000);
+  afterAll(() => {
+    demo?.remove();
+    out?.remove();
+  });
+
+  it('the page still holds no script and no external reference', () => {
+    const html = readFileSync(reportPath, 'utf8');
+    expect(html).not.toMatch(/<script|<link rel="stylesheet"|src="http|href="http|@import/i);
+    for (const id of ['review-queue', 'top-unreviewed', 'links-won', 'won-links', 'multi-competitor'])
+      expect(html).toContain(`id="${id}"`);
+  });
+
+  it.skipIf(!haveChromium)(
+    'renders in Chromium with the queue counts, the won link by category and the 2+ competitor pages',
+    async () => {
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox'],
+      });
+      try {
+        const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, offline: true });
+        const page = await context.newPage();
+        const problems: string[] = [];
+        const requests: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error' || message.type() === 'warning')
+            problems.push(`${message.type()}: ${message.text()}`);
+        });
+        page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+        page.on('request', (request) => requests.push(request.url()));
+        await page.goto(`file://${reportPath}`, { waitUntil: 'load' });
+        expect(problems).toEqual([]);
+        expect(requests.filter((url) => !url.startsWith('file://') && !url.startsWith('data:'))).toEqual([]);
+
+        // Counts per state: every prospect of the latest run and every reviewed source.
+        const counts = Object.fromEntries(
+          await page.$$eval('#review-queue .tile', (tiles) =>
+            tiles.map((tile) => [
+              tile.getAttribute('data-key'),
+              Number(tile.querySelector('.value')?.textContent?.replace(/,/g, '')),
+            ]),
+          ),
+        );
+        expect(counts).toEqual({
+          to_review: prospects.length - 3,
+          approved: 0,
+          contacted: 1,
+          won: 1,
+          rejected: 1,
+          do_not_contact: 0,
+        });
+        const unreviewed = await page.$$eval('#top-unreviewed tbody tr .source', (cells) =>
+          cells.map((cell) => cell.textContent),
+        );
+        expect(unreviewed).toEqual(prospects.map((p) => p.source).slice(3, 23));
+
+        // The won link, its category and who won it; the chart draws one bar for it.
+        const wonRows = await page.$$eval('#won-links tbody tr', (rows) =>
+          rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)),
+        );
+        expect(wonRows).toEqual([[won, expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/), 'editorial', 'tess']]);
+        const chart = page.locator('#links-won svg.chart');
+        expect(await chart.getAttribute('aria-label')).toBe('Links won per month, by category');
+        const bars = await chart
+          .locator('path.bar')
+          .evaluateAll((paths) => paths.map((path) => path.querySelector('title')?.textContent ?? ''));
+        expect(bars.filter((title) => title.endsWith('editorial: 1'))).toHaveLength(1);
+        const box = await chart.boundingBox();
+        expect(box?.width).toBeGreaterThan(500);
+
+        // Pages linking to two or more competitors: all of the latest run's, most competitors first.
+        const multi = prospects.filter((p) => p.matched_count >= 2);
+        expect(multi.length).toBeGreaterThan(0);
+        const multiRows = await page.$$eval('#multi-competitor tbody tr', (rows) =>
+          rows.map((row) => ({
+            source: row.querySelector('.source')?.textContent ?? '',
+            competitors: Number(row.querySelectorAll('td')[2]?.textContent),
+            review: row.querySelectorAll('td')[6]?.textContent,
+          })),
+        );
+        expect(multiRows).toHaveLength(Math.min(20, multi.length));
+        expect(multiRows.every((row) => row.competitors >= 2)).toBe(true);
+        const competitors = multiRows.map((row) => row.competitors);
+        expect(competitors).toEqual([...competitors].sort((a, b) => b - a));
+        expect(await page.locator('#multi-competitor-section .note').textContent()).toContain(
+          `${multi.length} prospect(s) of the latest run link to two or more competitors`,
+        );
+        for (const row of multiRows.filter((r) => r.source === rejected)) expect(row.review).toBe('rejected');
+        await context.close();
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
+});

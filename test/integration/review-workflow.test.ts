@@ -2,7 +2,8 @@
  * The outreach workflow end to end (issue 12), on embedded defaults and on moto: export the queue,
  * edit the CSV the way a spreadsheet does, import it, run the next month, and check that rejected
  * sources are absent and cost nothing, that a contacted prospect that closed is won, and that the
- * prospect's story and the cookbook show it. Bad input is refused with one line and changes nothing.
+ * prospect's story, the report and the cookbook show it (over the lake `download --what all` copies,
+ * so the same check runs against S3 on moto). Bad input is refused with one line and changes nothing.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,6 +109,8 @@ function spreadsheetEdit(
 function workflow(makeWorld: () => Promise<World>) {
   let world: World;
   let expected: Awaited<ReturnType<typeof reference>>;
+  /** The four sources the spreadsheet edit changed. */
+  let decided: { contacted: string; approved: string; rejected: string; doNotContact: string };
   const cli = (args: string[]) => linkgap([...args, ...world.flags], world.env);
 
   beforeAll(async () => {
@@ -129,6 +132,7 @@ function workflow(makeWorld: () => Promise<World>) {
 
     const [contacted, approved] = expected.closed as [string, string];
     const [rejected, doNotContact] = expected.lost as [string, string];
+    decided = { contacted, approved, rejected, doNotContact };
     const edited = join(world.folder, 'edited.csv');
     writeFileSync(
       edited,
@@ -173,6 +177,89 @@ function workflow(makeWorld: () => Promise<World>) {
     expect(story.stdout).toMatch(/linkgap-run\s+run\s+contacted\s+won/);
     const won = (await reviewEvents(world.lake)).filter((event) => event.to_state === 'won');
     expect(won.map((event) => event.source).sort()).toEqual([approved, contacted].sort());
+  });
+
+  it('the report and the cookbook show it: the won links by category, the rejected out of the queue', async () => {
+    const { contacted, approved, rejected, doNotContact } = decided;
+    const reportPath = join(world.folder, 'report.html');
+    const report = await cli(['report', '--campaign', CAMPAIGN, '--out', reportPath]);
+    expect(report.code, report.stderr).toBe(0);
+    const html = readFileSync(reportPath, 'utf8');
+    const wonTable = /<table id="won-links">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    const wonRow = (source: string, category: string) =>
+      new RegExp(
+        `<tr><td><span class="source">${source.replaceAll('.', '\\.')}</span></td><td>\\d{4}-\\d{2}-\\d{2}</td><td>${category}</td><td>linkgap-run</td></tr>`,
+      );
+    expect(wonTable).toMatch(wonRow(contacted, 'editorial'));
+    expect(wonTable).toMatch(wonRow(approved, 'resource page'));
+    expect(html).toMatch(/<div class="tile" data-key="won"><div class="value">2<\/div>/);
+    expect(html).toMatch(/<div class="tile" data-key="rejected"><div class="value">1<\/div>/);
+    expect(html).toMatch(/<div class="tile" data-key="do_not_contact"><div class="value">1<\/div>/);
+    const unreviewed = /<table id="top-unreviewed">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    expect(unreviewed).not.toBe('');
+    for (const source of [rejected, doNotContact, contacted, approved])
+      expect(unreviewed).not.toContain(`>${source}<`);
+
+    // The cookbook over the lake as people download it (the S3 lake on moto): reviews come along.
+    const lakeCopy = join(world.folder, 'lake-copy');
+    const download = await cli([
+      'download',
+      '--campaign',
+      CAMPAIGN,
+      '--all',
+      '--what',
+      'all',
+      '--out',
+      lakeCopy,
+    ]);
+    expect(download.code, download.stderr).toBe(0);
+    const events = await reviewEvents(world.lake);
+    const cookbook = async (id: string) => {
+      const args = ['query', '--lake', lakeCopy, '--cookbook', id, '--campaign', CAMPAIGN];
+      const result = await linkgap([...args, '--format', 'json'], world.env);
+      expect(result.code, result.stderr).toBe(0);
+      return JSON.parse(result.stdout) as Record<string, unknown>[];
+    };
+    const quarterOf = (source: string) => {
+      const date = events.find((event) => event.source === source && event.to_state === 'won')?.event_date;
+      return `${date?.slice(0, 4)}-Q${Math.floor((Number(date?.slice(5, 7)) - 1) / 3) + 1}`;
+    };
+    const won = await cookbook('won-by-category');
+    expect(won).toContainEqual({ quarter: quarterOf(contacted), category: 'editorial', links_won: 1 });
+    expect(won).toContainEqual({ quarter: quarterOf(approved), category: 'resource_page', links_won: 1 });
+    expect(won.reduce((sum, row) => sum + Number(row.links_won), 0)).toBe(2);
+
+    const queue = await cookbook('review-queue');
+    const queued = queue.map((row) => row.source);
+    expect(queued.length).toBeGreaterThan(0);
+    for (const source of [rejected, doNotContact, contacted, approved]) expect(queued).not.toContain(source);
+    expect(new Set(queue.map((row) => row.state))).toEqual(new Set(['to_review']));
+
+    // The review events on their own, for spreadsheets and tools.
+    const csvFolder = join(world.folder, 'reviews-csv');
+    for (const format of ['csv', 'jsonl']) {
+      const args = ['download', '--campaign', CAMPAIGN, '--what', 'reviews', '--format', format];
+      const result = await cli([...args, '--out', csvFolder]);
+      expect(result.code, result.stderr).toBe(0);
+    }
+    const csv = parse(readFileSync(join(csvFolder, `${CAMPAIGN}-reviews.csv`), 'utf8'), {
+      bom: true,
+      columns: true,
+    }) as Record<string, string>[];
+    expect(csv).toHaveLength(events.length);
+    expect(
+      csv
+        .filter((row) => row.to_state === 'won')
+        .map((row) => row.source)
+        .sort(),
+    ).toEqual([approved, contacted].sort());
+    expect(csv.find((row) => row.source === rejected)?.note).toBe("'=spam farm");
+    const lines = readFileSync(join(csvFolder, `${CAMPAIGN}-reviews.jsonl`), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((line) => JSON.parse(line).event_id).sort()).toEqual(
+      events.map((event) => event.event_id).sort(),
+    );
   });
 
   it('bad input is one line, exit 2, and changes nothing', async () => {
