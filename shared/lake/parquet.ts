@@ -22,7 +22,7 @@ export type ParquetRowOf<T extends ParquetTableName> = T extends 'prospects' ? P
 /** Written into every file's `created_by`; constant so bytes do not depend on who wrote them. */
 export const PARQUET_CREATED_BY = 'linkgap';
 /** One row group per file in practice (a run is capped well below this). */
-const ROW_GROUP_SIZE = 100_000;
+export const ROW_GROUP_SIZE = 100_000;
 
 const STRING_ELEMENT = {
   type: 'BYTE_ARRAY',
