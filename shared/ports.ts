@@ -212,6 +212,16 @@ export interface ObjectStore {
     body: Uint8Array,
     options?: { contentType?: string; ifNoneMatch?: boolean },
   ): Promise<'created' | 'exists'>;
+  /**
+   * Writes an object from a stream of chunks, as `put` does (write-once with `ifNoneMatch`) without
+   * holding the whole body: a multipart upload on S3, a temporary file linked into place locally.
+   * Optional: without it, putChunks gathers the chunks and calls `put`.
+   */
+  putStream?(
+    key: string,
+    body: AsyncIterable<Uint8Array>,
+    options?: { contentType?: string; ifNoneMatch?: boolean },
+  ): Promise<'created' | 'exists'>;
   get(key: string): Promise<Uint8Array | undefined>;
   /** Every key under the prefix, sorted. */
   list(prefix: string): Promise<string[]>;

@@ -4,11 +4,16 @@ import type { IntersectRow } from '#moz/types.ts';
 import type { RunDeps } from '#pipeline/run-campaign.ts';
 
 export function syntheticRows(count: number, month: 1 | 2): IntersectRow[] {
+  return syntheticPage(count, month, 0, count);
+}
+
+/** Rows offset..offset+limit-1 of syntheticRows(count, month), made on demand (a bench that streams holds no list). */
+export function syntheticPage(count: number, month: 1 | 2, offset: number, limit: number): IntersectRow[] {
   const departed = Math.floor(count / 10);
   // Month 1: sources 0..count-1. Month 2: drops the first 10%, adds count..count+10%-1.
-  const first = month === 1 ? 0 : departed;
+  const first = (month === 1 ? 0 : departed) + offset;
   const rows: IntersectRow[] = [];
-  for (let i = first; i < first + count; i++) {
+  for (let i = first; i < first + Math.max(0, Math.min(limit, count - offset)); i++) {
     rows.push({
       source: `site-${i.toString(36)}.example`,
       title: `Site ${i}`,
@@ -26,7 +31,9 @@ export function syntheticRows(count: number, month: 1 | 2): IntersectRow[] {
  * A Moz client that serves precomputed rows instantly: the pipeline's own cost, without Moz latency.
  * Link Status says every third departed source now links to the site.
  */
-export function instantMoz(rowsOf: () => IntersectRow[]): RunDeps['moz'] {
+export function instantMoz(
+  rowsOf: () => IntersectRow[] | { total: number; page: (offset: number, limit: number) => IntersectRow[] },
+): RunDeps['moz'] {
   const cost = (rows: number, weight: number) => ({
     rowsConsumed: rows * weight,
     requests: 1,
@@ -35,13 +42,16 @@ export function instantMoz(rowsOf: () => IntersectRow[]): RunDeps['moz'] {
   });
   return {
     async intersectPage(_query, opts) {
-      const rows = rowsOf();
+      const source = rowsOf();
       const offset = opts.nextToken ? Number(opts.nextToken) : 0;
-      const page = rows.slice(offset, offset + opts.limit);
+      const page = Array.isArray(source)
+        ? source.slice(offset, offset + opts.limit)
+        : source.page(offset, opts.limit);
+      const total = Array.isArray(source) ? source.length : source.total;
       const next = offset + page.length;
       return {
         rows: page,
-        nextToken: next < rows.length ? String(next) : null,
+        nextToken: next < total ? String(next) : null,
         cost: cost(page.length, 5),
         droppedRows: 0,
       };

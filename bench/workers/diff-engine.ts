@@ -9,10 +9,14 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { comparableBaseline } from '#domain/baseline.ts';
-import { diffRun } from '#domain/diff.ts';
+import { comparableLedger } from '#domain/baseline.ts';
+import { changeRows, diffRun, planDiff, prospectRows } from '#domain/diff.ts';
+import { GapFold } from '#domain/gap-columns.ts';
+import { ledgerColumnsOf } from '#domain/ledger.ts';
 import { toCurrentProspects } from '#domain/prospects.ts';
-import { encodeParquet } from '#lake/parquet.ts';
+import { NO_REVIEWS } from '#domain/review.ts';
+import { encodeParquetGroups, ROW_GROUP_SIZE } from '#lake/parquet.ts';
+import { LAKE_TABLES } from '#lake/schema.ts';
 import { benchCampaign } from '../support/campaigns.ts';
 import { reportFromWorker } from '../support/child.ts';
 import { syntheticRows } from '../support/synthetic.ts';
@@ -31,22 +35,44 @@ const previous = diffRun({
   verification: new Map(),
 }).ledger;
 const current = toCurrentProspects(syntheticRows(size, 2), campaign);
+const fold = new GapFold(campaign);
+fold.add(syntheticRows(size, 2));
+const previousColumns = ledgerColumnsOf(previous);
+
+/** Bytes of a file written a row group at a time, as the runner's snapshot writer does. */
+function written(
+  table: 'prospects' | 'changes',
+  size: number,
+  rowsOf: (start: number, end: number) => object[],
+) {
+  const groups = function* () {
+    for (let start = 0; start < size; start += ROW_GROUP_SIZE)
+      yield rowsOf(start, Math.min(size, start + ROW_GROUP_SIZE));
+  };
+  let bytes = 0;
+  for (const chunk of encodeParquetGroups(LAKE_TABLES[table].columns, groups(), table))
+    bytes += chunk.byteLength;
+  return bytes;
+}
 
 if (engine === 'linkgap') {
+  // The runner's path: the gap list in columns (folded as pages arrive), the ledger in columns, the
+  // diff planned as a merge, the two files written a row group at a time.
   const started = performance.now();
-  const diff = diffRun({
+  const plan = planDiff({
     campaign,
     runId: 'run-2',
     runDate: '2026-02-01',
-    configHash: 'h',
-    baseline: comparableBaseline(previous, { configHash: 'h', ignore: campaign.ignore }),
-    current,
+    previous: comparableLedger(previousColumns, { configHash: 'h', ignore: campaign.ignore }),
+    current: fold.columns,
     truncated: false,
     verification: new Map(),
+    reviews: NO_REVIEWS,
   });
   const diffMs = performance.now() - started;
-  const prospects = encodeParquet('prospects', diff.prospects);
-  const changes = encodeParquet('changes', diff.changes);
+  const bytes =
+    written('prospects', plan.prospectOrder.length, (start, end) => prospectRows(plan, start, end)) +
+    written('changes', plan.changeRef.length, (start, end) => changeRows(plan, start, end));
   const totalMs = performance.now() - started;
   reportFromWorker({
     engine,
@@ -55,9 +81,9 @@ if (engine === 'linkgap') {
     diffMs,
     writeMs: totalMs - diffMs,
     totalMs,
-    newCount: diff.counts.new,
-    departed: diff.counts.unverified,
-    bytes: prospects.byteLength + changes.byteLength,
+    newCount: plan.counts.new,
+    departed: plan.counts.unverified,
+    bytes,
   });
 } else {
   const dir = await mkdtemp(join(tmpdir(), 'linkgap-bench-duckdb-'));

@@ -2,26 +2,32 @@
  * One campaign, two months, `size` prospects, fake instant Moz and in-memory ports, in a fresh process
  * (for a clean peak RSS). Prints month-1 (baseline) and month-2 (diff + verify) times.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { benchCampaign } from '../support/campaigns.ts';
 import { reportFromWorker } from '../support/child.ts';
-import {
-  createMemoryCampaignStore,
-  createMemoryObjectStore,
-  createMemoryRunStore,
-} from '../support/memory-ports.ts';
+import { createMemoryCampaignStore, createMemoryRunStore } from '../support/memory-ports.ts';
 import { benchRunDeps, runToCommit } from '../support/pipeline.ts';
-import { instantMoz, syntheticRows } from '../support/synthetic.ts';
+import { instantMoz, syntheticPage } from '../support/synthetic.ts';
 
 const size = Number(process.argv[2] ?? 1000);
-const months = [syntheticRows(size, 1), syntheticRows(size, 2)];
+// Pages are made when asked for and the lake is a folder (as a local run, or S3 from Lambda): the
+// process's peak RSS is the pipeline's, not the test data's.
 let month = 0;
+const pages = (which: 1 | 2) => ({
+  total: size,
+  page: (offset: number, limit: number) => syntheticPage(size, which, offset, limit),
+});
 const campaign = benchCampaign({ id: 'scale', competitors: 2, sourceScope: 'root_domain' });
-const lake = createMemoryObjectStore();
+const root = await mkdtemp(join(tmpdir(), 'linkgap-bench-scale-'));
+const lake = createFsObjectStore(root);
 const deps = benchRunDeps({
   campaigns: createMemoryCampaignStore([campaign]),
   runs: createMemoryRunStore(),
   lake,
-  moz: instantMoz(() => months[month] ?? []),
+  moz: instantMoz(() => pages(month === 0 ? 1 : 2)),
 });
 const times: number[] = [];
 for (const runDate of ['2026-01-01', '2026-02-01']) {
@@ -31,4 +37,8 @@ for (const runDate of ['2026-01-01', '2026-02-01']) {
   if (outcome.manifest.gap_size !== size) throw new Error(`gap ${outcome.manifest.gap_size} ≠ ${size}`);
   month += 1;
 }
-reportFromWorker({ size, baselineMs: times[0], diffMs: times[1], lakeBytes: lake.bytes() });
+const lakeBytes = (
+  await Promise.all((await lake.list('')).map(async (key) => (await lake.get(key))?.byteLength ?? 0))
+).reduce((a, b) => a + b, 0);
+await rm(root, { recursive: true, force: true });
+reportFromWorker({ size, baselineMs: times[0], diffMs: times[1], lakeBytes });

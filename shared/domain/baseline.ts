@@ -1,4 +1,13 @@
-import { compareSources, type Ledger, type LedgerEntry } from './ledger.ts';
+import type { GapColumns } from './gap-columns.ts';
+import {
+  compareSources,
+  emptyLedgerColumns,
+  type Ledger,
+  type LedgerColumns,
+  type LedgerEntry,
+  ledgerEntryAt,
+  pushLedgerEntry,
+} from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher } from './prospects.ts';
 
 const NOTHING_EXCLUDED: ReadonlySet<string> = new Set();
@@ -54,4 +63,31 @@ export function departedSources(
     if (entry.status === 'open' && !present.has(entry.source)) departed.push(entry.source);
   }
   return departed.sort(compareSources);
+}
+
+/**
+ * comparableBaseline for a ledger held in columns: the same rule (same configuration, without ignored
+ * and excluded sources), giving sorted columns for planDiff; undefined makes the run a new baseline.
+ */
+export function comparableLedger(
+  previous: LedgerColumns | undefined,
+  run: { configHash: string; ignore: readonly string[]; excluded?: ReadonlySet<string> },
+): LedgerColumns | undefined {
+  if (previous === undefined || previous.configHash !== run.configHash) return undefined;
+  const ignored = ignoreMatcher(run.ignore);
+  const excluded = run.excluded ?? NOTHING_EXCLUDED;
+  const kept = previous.source.flatMap((source, index) =>
+    ignored(source) || excluded.has(source) ? [] : [index],
+  );
+  if (kept.length === previous.source.length) return previous;
+  const columns = emptyLedgerColumns(previous);
+  for (const index of kept) pushLedgerEntry(columns, ledgerEntryAt(previous, index));
+  return columns;
+}
+
+/** departedSources for columns: open in the (sorted) comparable ledger, absent from the gap list. */
+export function departedFromLedger(previous: LedgerColumns | undefined, current: GapColumns): string[] {
+  if (previous === undefined) return [];
+  const present = new Set(current.source);
+  return previous.source.filter((source, index) => previous.status[index] === 'open' && !present.has(source));
 }

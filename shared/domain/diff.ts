@@ -1,8 +1,18 @@
 import type { Baseline } from './baseline.ts';
 import type { Campaign } from './campaign.ts';
 import { daysBetween } from './dates.ts';
+import { type GapColumns, gapColumnsOf } from './gap-columns.ts';
 import type { ChangeKind, ChangeRow, ProspectRow, ProspectStatus } from './lake-contract.ts';
-import { compareSources, type Ledger, type LedgerEntry, type LedgerStatus } from './ledger.ts';
+import {
+  compareSources,
+  emptyLedgerColumns,
+  type Ledger,
+  type LedgerColumns,
+  type LedgerEntry,
+  type LedgerStatus,
+  ledgerColumnsOf,
+  ledgerEntryAt,
+} from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher, prospectScore } from './prospects.ts';
 import { NO_REVIEWS, type RunReviews, viewOf } from './review.ts';
 
@@ -67,23 +77,130 @@ export interface DiffResult {
  * - `closureRate` = closed / open sources in the previous ledger.
  */
 export function diffRun(input: DiffInput): DiffResult {
-  const { campaign, runId, runDate, configHash, truncated, verification } = input;
-  const baseline = input.baseline === undefined;
-  const ignored = ignoreMatcher(campaign.ignore);
+  const ignored = ignoreMatcher(input.campaign.ignore);
   const reviews = input.reviews ?? NO_REVIEWS;
-  const remembered = input.baseline?.remembered ?? new Map<string, LedgerEntry>();
   const current = uniqueBySource(
     input.current.filter((prospect) => !ignored(prospect.source) && !reviews.excluded.has(prospect.source)),
   );
-  const reviewOf = (source: string) => viewOf(reviews.bySource.get(source));
-  const present = new Set(current.map((prospect) => prospect.source));
-  const keys = { campaign_id: campaign.id, run_id: runId, run_date: runDate };
+  const previous = input.baseline && baselineColumns(input.baseline, input.configHash);
+  const plan = planDiff({ ...input, reviews, previous, current: gapColumnsOf(current) });
+  return {
+    baseline: plan.baseline,
+    prospects: prospectRows(plan, 0, plan.prospectOrder.length),
+    changes: changeRows(plan, 0, plan.changeRef.length),
+    ledger: {
+      configHash: input.configHash,
+      runId: input.runId,
+      runDate: input.runDate,
+      entries: [...nextLedgerEntries(plan)],
+    },
+    counts: plan.counts,
+    closureRate: plan.closureRate,
+  };
+}
 
-  const prospects: ProspectRow[] = [];
-  const changes: ChangeRow[] = [];
-  const nextEntries: LedgerEntry[] = [];
+/** A Baseline's remembered entries as sorted ledger columns. */
+function baselineColumns(baseline: Baseline, configHash: string): LedgerColumns {
+  return ledgerColumnsOf({
+    configHash,
+    runId: baseline.runId,
+    runDate: baseline.runDate,
+    entries: [...baseline.remembered.values()],
+  });
+}
+
+/** diffRun's input in columns: `current` already without ignored, excluded and repeated sources. */
+export interface PlanInput {
+  campaign: Campaign;
+  runId: string;
+  runDate: string;
+  /** The comparable previous ledger (comparableLedger), sorted by source; undefined for a baseline. */
+  previous: LedgerColumns | undefined;
+  current: GapColumns;
+  truncated: boolean;
+  verification: ReadonlyMap<string, boolean>;
+  reviews: RunReviews;
+}
+
+/**
+ * The diff as indexes into its two inputs, from which rows, changes and the next ledger are produced
+ * a slice at a time (prospectRows, changeRows, nextLedgerEntries): diffRun's result without an object
+ * per row. Computed as a merge of the current sources (sorted) with the previous ledger (sorted).
+ */
+export interface DiffPlan {
+  baseline: boolean;
+  input: PlanInput;
+  /** Per current index: the previous ledger's index of the same source, or -1. */
+  match: Int32Array;
+  /** Per current index: an index into PROSPECT_STATUSES. */
+  status: Uint8Array;
+  score: Float64Array;
+  /** Current indexes sorted by score (high first), then source: the prospects table's order. */
+  prospectOrder: Uint32Array;
+  /** Current indexes sorted by source. */
+  bySource: Uint32Array;
+  /** Per previous index: 0, or 1 + the index into CHANGE_KINDS of its departure in this run. */
+  departure: Uint8Array;
+  /** The changes in table order: a kind (index into CHANGE_KINDS) and a reference (current index, or −1 − previous index). */
+  changeKind: Uint8Array;
+  changeRef: Int32Array;
+  counts: DiffCounts;
+  closureRate: number | null;
+}
+
+const PROSPECT_STATUSES: readonly ProspectStatus[] = ['new', 'persisting', 'reopened'];
+/** In compareSources order, so changes sorted by kind then source come from per-kind lists in source order. */
+const CHANGE_KINDS: readonly ChangeKind[] = ['closed', 'lost', 'new', 'reopened', 'unverified'];
+const KIND_INDEX = new Map(CHANGE_KINDS.map((kind, index) => [kind, index]));
+
+export function planDiff(input: PlanInput): DiffPlan {
+  const { current, previous } = input;
+  const size = current.source.length;
+  const score = new Float64Array(size);
+  const competitorCount = input.campaign.competitors.length;
+  for (let index = 0; index < size; index++) {
+    score[index] = prospectScore(
+      {
+        domainAuthority: current.domainAuthority[index] as number,
+        matchedCount: current.matchedCount[index] as number,
+        spamScore: current.spamScore[index] as number | null,
+      },
+      competitorCount,
+    );
+  }
+  const sources = current.source;
+  const bySource = Uint32Array.from({ length: size }, (_, index) => index).sort((a, b) =>
+    compareSources(sources[a] as string, sources[b] as string),
+  );
+  const prospectOrder = Uint32Array.from({ length: size }, (_, index) => index).sort(
+    (a, b) =>
+      (score[b] as number) - (score[a] as number) ||
+      compareSources(sources[a] as string, sources[b] as string),
+  );
+  const merged = mergeWithPrevious(input, bySource);
+  const { counts } = merged;
+  return {
+    baseline: previous === undefined,
+    input,
+    score,
+    prospectOrder,
+    bySource,
+    ...merged,
+    closureRate: counts.previousGapSize ? counts.closed / counts.previousGapSize : null,
+  };
+}
+
+/** The merge of the sorted current sources with the sorted previous ledger: statuses, departures, counts, changes. */
+function mergeWithPrevious(input: PlanInput, bySource: Uint32Array) {
+  const { current, truncated, verification } = input;
+  const previous = input.previous ?? emptyLedgerColumns({ configHash: '', runId: '', runDate: '' });
+  const previousSize = previous.source.length;
+  const match = new Int32Array(bySource.length).fill(-1);
+  const status = new Uint8Array(bySource.length);
+  const departure = new Uint8Array(previousSize);
+  const byKind: number[][] = CHANGE_KINDS.map(() => []);
   const counts: DiffCounts = {
-    gapSize: current.length,
+    gapSize: bySource.length,
     new: 0,
     persisting: 0,
     reopened: 0,
@@ -92,83 +209,147 @@ export function diffRun(input: DiffInput): DiffResult {
     unverified: 0,
     previousGapSize: null,
   };
+  const depart = (at: number) => {
+    if (previous.status[at] !== 'open') return; // departed in an earlier run and still absent: remembered as it was
+    const outcome = departureOutcome(verification.get(previous.source[at] as string), truncated);
+    counts[outcome] += 1;
+    const kind = KIND_INDEX.get(outcome) as number;
+    departure[at] = kind + 1;
+    (byKind[kind] as number[]).push(-1 - at);
+  };
+  let at = 0;
+  for (const index of bySource) {
+    const source = current.source[index] as string;
+    while (at < previousSize && (previous.source[at] as string) < source) depart(at++);
+    let state = 0;
+    if (at < previousSize && previous.source[at] === source) {
+      match[index] = at;
+      state = previous.status[at] === 'open' ? 1 : 2;
+      at++;
+    }
+    status[index] = state;
+    const name = PROSPECT_STATUSES[state] as ProspectStatus;
+    counts[name] += 1;
+    if (name !== 'persisting') (byKind[KIND_INDEX.get(name) as number] as number[]).push(index);
+  }
+  while (at < previousSize) depart(at++);
+  if (input.previous !== undefined)
+    counts.previousGapSize = previous.status.filter((s) => s === 'open').length;
+  const changeRef = Int32Array.from(byKind.flat());
+  const changeKind = new Uint8Array(changeRef.length);
+  let offset = 0;
+  byKind.forEach((refs, kind) => {
+    changeKind.fill(kind, offset, offset + refs.length);
+    offset += refs.length;
+  });
+  return { match, status, departure, changeKind, changeRef, counts };
+}
 
-  for (const prospect of current) {
-    const before = remembered.get(prospect.source);
-    const status: ProspectStatus = !before ? 'new' : before.status === 'open' ? 'persisting' : 'reopened';
-    counts[status] += 1;
-    const firstSeenDate = before?.firstSeenDate ?? runDate;
-    const runsSeen = (before?.runsSeen ?? 0) + 1;
-    const review = reviewOf(prospect.source);
+/** The prospects table's rows from position `start` to `end` (exclusive) in table order. */
+export function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[] {
+  const { input, match } = plan;
+  const { current, previous, runDate, reviews } = input;
+  const rows: ProspectRow[] = [];
+  for (let position = start; position < end; position++) {
+    const index = plan.prospectOrder[position] as number;
+    const before = match[index] as number;
+    const source = current.source[index] as string;
+    const review = viewOf(reviews.bySource.get(source));
     // Keys written out, not spread: `{ ...keys, <12 more> }` builds slow dictionary-mode objects in
     // V8 (bench/README.md, scale: ~28 µs per row at 100k prospects, mostly GC).
-    prospects.push({
-      campaign_id: keys.campaign_id,
-      run_id: keys.run_id,
-      run_date: keys.run_date,
-      source: prospect.source,
-      source_root_domain: prospect.sourceRootDomain,
-      title: prospect.title,
-      domain_authority: prospect.domainAuthority,
-      page_authority: prospect.pageAuthority,
-      spam_score: prospect.spamScore,
-      matched_targets: [...prospect.matchedTargets],
-      matched_count: prospect.matchedCount,
-      score: prospectScore(prospect, campaign.competitors.length),
-      status,
-      first_seen_date: firstSeenDate,
-      runs_seen: runsSeen,
+    rows.push({
+      campaign_id: input.campaign.id,
+      run_id: input.runId,
+      run_date: runDate,
+      source,
+      source_root_domain: current.sourceRootDomain[index] as string,
+      title: current.title[index] as string,
+      domain_authority: current.domainAuthority[index] as number,
+      page_authority: current.pageAuthority[index] as number | null,
+      spam_score: current.spamScore[index] as number | null,
+      matched_targets: [...(current.matchedTargets[index] as readonly string[])],
+      matched_count: current.matchedCount[index] as number,
+      score: plan.score[index] as number,
+      status: PROSPECT_STATUSES[plan.status[index] as number] as ProspectStatus,
+      first_seen_date: before >= 0 && previous ? (previous.firstSeenDate[before] as string) : runDate,
+      runs_seen: (before >= 0 && previous ? (previous.runsSeen[before] as number) : 0) + 1,
       review_state: review.state,
       category: review.category,
     });
-    if (status !== 'persisting') {
-      changes.push(changeRow(keys, prospect.source, status, before, prospect, null, review.state));
-    }
-    nextEntries.push({
-      source: prospect.source,
-      sourceRootDomain: prospect.sourceRootDomain,
-      status: 'open',
-      firstSeenDate,
-      lastSeenDate: runDate,
-      runsSeen,
-      closedDate: null,
-      domainAuthority: prospect.domainAuthority,
-      matchedCount: prospect.matchedCount,
+  }
+  return rows;
+}
+
+/** The changes table's rows from position `start` to `end` (exclusive) in table order. */
+export function changeRows(plan: DiffPlan, start: number, end: number): ChangeRow[] {
+  const { input } = plan;
+  const { current, runDate } = input;
+  const previous = input.previous;
+  const rows: ChangeRow[] = [];
+  for (let position = start; position < end; position++) {
+    const change = CHANGE_KINDS[plan.changeKind[position] as number] as ChangeKind;
+    const ref = plan.changeRef[position] as number;
+    const before = ref >= 0 ? (plan.match[ref] as number) : -1 - ref;
+    const known = before >= 0 && previous !== undefined;
+    const source = ref >= 0 ? (current.source[ref] as string) : (previous?.source[before] as string);
+    const firstSeen = known ? (previous.firstSeenDate[before] as string) : runDate;
+    rows.push({
+      campaign_id: input.campaign.id,
+      run_id: input.runId,
+      run_date: runDate,
+      source,
+      change,
+      previous_domain_authority: known ? (previous.domainAuthority[before] as number) : null,
+      current_domain_authority: ref >= 0 ? (current.domainAuthority[ref] as number) : null,
+      previous_matched_count: known ? (previous.matchedCount[before] as number) : null,
+      current_matched_count: ref >= 0 ? (current.matchedCount[ref] as number) : null,
+      days_in_gap: change === 'closed' ? Math.max(0, daysBetween(firstSeen, runDate)) : null,
+      review_state: viewOf(input.reviews.bySource.get(source)).state,
     });
   }
+  return rows;
+}
 
-  if (!baseline) {
-    let previousGapSize = 0;
-    for (const entry of remembered.values()) {
-      if (entry.status === 'open') previousGapSize += 1;
-      if (present.has(entry.source)) continue;
-      if (entry.status !== 'open') {
-        nextEntries.push(entry); // departed in an earlier run and still absent: remembered as it was
-        continue;
+/** The ledger for the next run, entry by entry in source order (a merge, like the diff). */
+export function* nextLedgerEntries(plan: DiffPlan): Generator<LedgerEntry> {
+  const { current, runDate } = plan.input;
+  const previous = plan.input.previous;
+  const previousSize = previous?.source.length ?? 0;
+  const remembered = function* (until: string | undefined) {
+    while (
+      previous &&
+      at < previousSize &&
+      (until === undefined || (previous.source[at] as string) < until)
+    ) {
+      const kind = plan.departure[at] as number;
+      const entry = ledgerEntryAt(previous, at++);
+      if (kind === 0) yield entry;
+      else {
+        const outcome = CHANGE_KINDS[kind - 1] as LedgerStatus;
+        yield { ...entry, status: outcome, closedDate: outcome === 'closed' ? runDate : null };
       }
-      const outcome = departureOutcome(verification.get(entry.source), truncated);
-      counts[outcome] += 1;
-      const daysInGap = outcome === 'closed' ? Math.max(0, daysBetween(entry.firstSeenDate, runDate)) : null;
-      changes.push(
-        changeRow(keys, entry.source, outcome, entry, undefined, daysInGap, reviewOf(entry.source).state),
-      );
-      nextEntries.push({ ...entry, status: outcome, closedDate: outcome === 'closed' ? runDate : null });
     }
-    counts.previousGapSize = previousGapSize;
-  }
-
-  prospects.sort((a, b) => b.score - a.score || compareSources(a.source, b.source));
-  changes.sort((a, b) => compareSources(a.change, b.change) || compareSources(a.source, b.source));
-  nextEntries.sort((a, b) => compareSources(a.source, b.source));
-
-  return {
-    baseline,
-    prospects,
-    changes,
-    ledger: { configHash, runId, runDate, entries: nextEntries },
-    counts,
-    closureRate: counts.previousGapSize ? counts.closed / counts.previousGapSize : null,
   };
+  let at = 0;
+  for (const index of plan.bySource) {
+    const source = current.source[index] as string;
+    yield* remembered(source);
+    const before = plan.match[index] as number;
+    if (before >= 0) at++;
+    const known = before >= 0 && previous !== undefined;
+    yield {
+      source,
+      sourceRootDomain: current.sourceRootDomain[index] as string,
+      status: 'open',
+      firstSeenDate: known ? (previous.firstSeenDate[before] as string) : runDate,
+      lastSeenDate: runDate,
+      runsSeen: (known ? (previous.runsSeen[before] as number) : 0) + 1,
+      closedDate: null,
+      domainAuthority: current.domainAuthority[index] as number,
+      matchedCount: current.matchedCount[index] as number,
+    };
+  }
+  yield* remembered(undefined);
 }
 
 type Departure = Exclude<LedgerStatus, 'open'>;
@@ -177,30 +358,6 @@ function departureOutcome(linksToSite: boolean | undefined, truncated: boolean):
   if (linksToSite === true) return 'closed';
   if (linksToSite === false && !truncated) return 'lost';
   return 'unverified';
-}
-
-function changeRow(
-  keys: Pick<ChangeRow, 'campaign_id' | 'run_id' | 'run_date'>,
-  source: string,
-  change: ChangeKind,
-  before: LedgerEntry | undefined,
-  now: CurrentProspect | undefined,
-  daysInGap: number | null,
-  reviewState: string,
-): ChangeRow {
-  return {
-    campaign_id: keys.campaign_id,
-    run_id: keys.run_id,
-    run_date: keys.run_date,
-    source,
-    change,
-    previous_domain_authority: before?.domainAuthority ?? null,
-    current_domain_authority: now?.domainAuthority ?? null,
-    previous_matched_count: before?.matchedCount ?? null,
-    current_matched_count: now?.matchedCount ?? null,
-    days_in_gap: daysInGap,
-    review_state: reviewState,
-  };
 }
 
 function uniqueBySource(prospects: CurrentProspect[]): CurrentProspect[] {

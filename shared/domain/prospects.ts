@@ -94,7 +94,10 @@ export function ignoreMatcher(ignore: readonly string[]): (source: string) => bo
  * - Spam Score (0–100, clamped) counts against: 10%. A source Moz has not scored (null) counts as a
  *   neutral 50, i.e. 5 points.
  */
-export function prospectScore(prospect: CurrentProspect, competitorCount: number): number {
+export function prospectScore(
+  prospect: Pick<CurrentProspect, 'domainAuthority' | 'matchedCount' | 'spamScore'>,
+  competitorCount: number,
+): number {
   const authority = clamp(prospect.domainAuthority, 0, 100);
   const share = competitorCount > 0 ? clamp(prospect.matchedCount / competitorCount, 0, 1) : 0;
   const spam = clamp(prospect.spamScore ?? 50, 0, 100);

@@ -4,7 +4,7 @@
  * same types. Output is deterministic: identical rows give identical bytes (no clock in metadata).
  */
 import { parquetReadObjects } from 'hyparquet';
-import { parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import {
   dateToEpochDays,
   describeIssues,
@@ -22,7 +22,7 @@ export type ParquetRowOf<T extends ParquetTableName> = T extends 'prospects' ? P
 /** Written into every file's `created_by`; constant so bytes do not depend on who wrote them. */
 export const PARQUET_CREATED_BY = 'linkgap';
 /** One row group per file in practice (a run is capped well below this). */
-const ROW_GROUP_SIZE = 100_000;
+export const ROW_GROUP_SIZE = 100_000;
 
 const STRING_ELEMENT = {
   type: 'BYTE_ARRAY',
@@ -100,31 +100,74 @@ export function encodeParquetRows(
   rows: readonly object[],
   label = 'parquet',
 ): Uint8Array {
-  const fitted = fittedColumns(columns, rows);
-  let columnValues = fitted.values;
-  if (fitted.misfit < rows.length) {
-    // Rows before the misfit passed the plain checks, so they fit; zod judges the rest and words the error.
-    const rowSchema = rowSchemaOf(columns);
-    for (let index = fitted.misfit; index < rows.length; index++) {
-      const result = rowSchema.safeParse(rows[index]);
-      if (!result.success) {
-        throw new LakeEncodeError(
-          `${label} row ${index} does not fit the lake contract: ${describeIssues(result.error)}`,
-        );
-      }
-    }
-    columnValues = columns.map((column) =>
-      rows.map((row) => toParquetValue(column, (row as Record<string, unknown>)[column.name])),
-    );
-  }
-  const buffer = parquetWriteBuffer({
+  const groups = function* () {
+    for (let start = 0; start < rows.length; start += ROW_GROUP_SIZE)
+      yield rows.slice(start, start + ROW_GROUP_SIZE);
+  };
+  return new Uint8Array(Buffer.concat([...encodeParquetGroups(columns, groups(), label)]));
+}
+
+/**
+ * A Parquet file written a row group at a time: each group of rows (at most ROW_GROUP_SIZE) is checked,
+ * encoded and handed out as bytes before the next is asked for, then the footer. Same bytes as the
+ * whole file written at once (groups of ROW_GROUP_SIZE rows); an empty file has the footer only.
+ */
+export function* encodeParquetGroups(
+  columns: readonly Column[],
+  groups: Iterable<readonly object[]>,
+  label = 'parquet',
+): Generator<Uint8Array> {
+  const writer = new ByteWriter();
+  const parquet = new ParquetWriter({
+    writer,
     schema: schemaOfColumns(columns),
-    columnData: columns.map((column, index) => ({ name: column.name, data: columnValues[index] ?? [] })),
     codec: 'SNAPPY',
     createdBy: PARQUET_CREATED_BY,
-    rowGroupSize: ROW_GROUP_SIZE,
   });
-  return new Uint8Array(buffer);
+  const take = () => {
+    const bytes = writer.getBytes().slice();
+    writer.index = 0;
+    return bytes;
+  };
+  let offset = 0;
+  for (const rows of groups) {
+    if (rows.length > ROW_GROUP_SIZE)
+      throw new RangeError(`${label}: a row group holds at most ${ROW_GROUP_SIZE} rows`);
+    if (rows.length === 0) continue;
+    const values = checkedColumnValues(columns, rows, label, offset);
+    parquet.write({
+      columnData: columns.map((column, index) => ({ name: column.name, data: values[index] ?? [] })),
+      rowGroupSize: ROW_GROUP_SIZE,
+    });
+    offset += rows.length;
+    yield take();
+  }
+  parquet.finish();
+  yield take();
+}
+
+/** Each column's values in Parquet form; LakeEncodeError (zod's words) for the first row that does not fit. */
+function checkedColumnValues(
+  columns: readonly Column[],
+  rows: readonly object[],
+  label: string,
+  offset: number,
+): unknown[][] {
+  const fitted = fittedColumns(columns, rows);
+  if (fitted.misfit === rows.length) return fitted.values;
+  // Rows before the misfit passed the plain checks, so they fit; zod judges the rest and words the error.
+  const rowSchema = rowSchemaOf(columns);
+  for (let index = fitted.misfit; index < rows.length; index++) {
+    const result = rowSchema.safeParse(rows[index]);
+    if (!result.success) {
+      throw new LakeEncodeError(
+        `${label} row ${offset + index} does not fit the lake contract: ${describeIssues(result.error)}`,
+      );
+    }
+  }
+  return columns.map((column) =>
+    rows.map((row) => toParquetValue(column, (row as Record<string, unknown>)[column.name])),
+  );
 }
 
 const MISFIT = Symbol('misfit');

@@ -3,10 +3,9 @@
  * run before any Moz call: a back-dated request is refused, a forced run may replace only the latest
  * date, and an earlier run that has not finished holds the later ones back instead of leaving a hole.
  */
-import type { Ledger } from '#domain/ledger.ts';
-import { LedgerSchema } from '#domain/ledger.ts';
-import { decodeGzipJson } from '#lake/json.ts';
+import type { LedgerColumns } from '#domain/ledger.ts';
 import { ledgerKey } from '#lake/keys.ts';
+import { decodeLedger } from '#lake/ledger-file.ts';
 import {
   ChainConflictError,
   type LatestPointer,
@@ -71,8 +70,8 @@ export interface ChainLink {
   expectedLatestRunId: string | null;
   /** The committed run before this one: the latest, or for a forced replacement the one before it. */
   predecessorRunId: string | null;
-  /** The predecessor's ledger, when it has one. */
-  ledger: Ledger | undefined;
+  /** The predecessor's ledger (either file format), when it has one. */
+  ledger: LedgerColumns | undefined;
 }
 
 export async function linkToChain(
@@ -96,5 +95,5 @@ export async function linkToChain(
     log.warn('previous run has no ledger; starting a new baseline', { previousRunId: predecessorRunId });
     return { ...link, ledger: undefined };
   }
-  return { ...link, ledger: decodeGzipJson(bytes, LedgerSchema) };
+  return { ...link, ledger: await decodeLedger(bytes) };
 }

@@ -53,17 +53,43 @@ export class CheckpointCorruptError extends Error {
   override name = 'CheckpointCorruptError';
 }
 
-export async function loadPages(lake: ObjectStore, run: RunRef): Promise<PageCheckpoint[]> {
-  const pages = await loadAll(
-    lake,
-    `${stagingPrefix(run.campaignId, run.runDate, run.runId)}pages/`,
-    PageCheckpoint,
+/** A page checkpoint without its rows: what a run keeps of a page once its rows are folded in. */
+export type PageSeen = Omit<PageCheckpoint, 'rows'> & { rowCount: number };
+
+/** Page checkpoints read ahead of the one being visited, at most (a run may have thousands). */
+const PAGE_READ_AHEAD = 8;
+
+/**
+ * Visits the run's page checkpoints in page order, one at a time, so a resumed run folds its pages
+ * without holding them all; returns each page without its rows.
+ */
+export async function forEachPage(
+  lake: ObjectStore,
+  run: RunRef,
+  visit: (page: PageCheckpoint) => void,
+): Promise<PageSeen[]> {
+  const keys = (await lake.list(`${stagingPrefix(run.campaignId, run.runDate, run.runId)}pages/`)).filter(
+    (key) => key.endsWith('.json'),
   );
-  pages.forEach((page, index) => {
+  const read = (key: string) => {
+    const page = readCheckpoint(lake, key, PageCheckpoint);
+    page.catch(() => undefined); // awaited in turn below; a run that stops early must not leave it unhandled
+    return page;
+  };
+  const pending = keys.slice(0, PAGE_READ_AHEAD).map(read);
+  const seen: PageSeen[] = [];
+  for (let index = 0; index < keys.length; index++) {
+    const page = await (pending[index] as Promise<PageCheckpoint>);
+    pending[index] = undefined as unknown as Promise<PageCheckpoint>;
+    const next = keys[index + PAGE_READ_AHEAD];
+    if (next !== undefined) pending.push(read(next));
     if (page.page !== index + 1)
       throw new CheckpointCorruptError(`page checkpoints of run ${run.runId} have a gap at ${index + 1}`);
-  });
-  return pages;
+    visit(page);
+    const { rows, ...rest } = page;
+    seen.push({ ...rest, rowCount: rows.length });
+  }
+  return seen;
 }
 
 export async function loadVerifyBatches(lake: ObjectStore, run: RunRef): Promise<VerifyCheckpoint[]> {
@@ -96,15 +122,15 @@ export async function clearStaging(lake: ObjectStore, run: RunRef): Promise<void
 
 async function loadAll<T>(lake: ObjectStore, prefix: string, schema: z.ZodType<T>): Promise<T[]> {
   const keys = (await lake.list(prefix)).filter((key) => key.endsWith('.json'));
-  return Promise.all(
-    keys.map(async (key) => {
-      const bytes = await lake.get(key);
-      if (!bytes) throw new CheckpointCorruptError(`checkpoint ${key} vanished while reading`);
-      try {
-        return decodeJson(bytes, schema);
-      } catch (error) {
-        throw new CheckpointCorruptError(`checkpoint ${key} is unreadable: ${(error as Error).message}`);
-      }
-    }),
-  );
+  return Promise.all(keys.map((key) => readCheckpoint(lake, key, schema)));
+}
+
+async function readCheckpoint<T>(lake: ObjectStore, key: string, schema: z.ZodType<T>): Promise<T> {
+  const bytes = await lake.get(key);
+  if (!bytes) throw new CheckpointCorruptError(`checkpoint ${key} vanished while reading`);
+  try {
+    return decodeJson(bytes, schema);
+  } catch (error) {
+    throw new CheckpointCorruptError(`checkpoint ${key} is unreadable: ${(error as Error).message}`);
+  }
 }

@@ -1,9 +1,10 @@
 import { intersectPageLimit } from '#domain/budget.ts';
 import { addCost, type CallCost, sumCosts } from '#domain/call-cost.ts';
 import type { Campaign } from '#domain/campaign.ts';
+import { type GapColumns, GapFold } from '#domain/gap-columns.ts';
 import { paginationGuard } from '#domain/pagination.ts';
 import type { Log } from '#shared/ports.ts';
-import { loadPages, type PageCheckpoint, type RunRef, savePage } from './checkpoints.ts';
+import { forEachPage, type PageCheckpoint, type PageSeen, type RunRef, savePage } from './checkpoints.ts';
 import { intersectQueryOf } from './intersect-query.ts';
 import type { RunDeps } from './run-deps.ts';
 
@@ -16,7 +17,10 @@ export interface Paused {
 export type StopCheck = () => PauseReason | undefined;
 
 export interface GapList {
-  pages: PageCheckpoint[];
+  /** The gap list so far, folded page by page (toCurrentProspects' rules). */
+  current: GapColumns;
+  /** Pages fetched, this attempt and earlier ones. */
+  pages: number;
   /** The budget ran out while Moz still had rows. */
   truncated: boolean;
   cost: CallCost;
@@ -30,12 +34,14 @@ export class PaginationLoopError extends Error {
 /**
  * Pages through Link Intersect within the campaign's budget, saving each page before asking for the
  * next, so a crash, a timeout or ctrl-C resumes from the last page and never pays for one twice.
+ * Each page's rows are folded into columns as it arrives (or, resuming, as its checkpoint is read):
+ * the run never holds the pages themselves.
  */
 export async function fetchGapList(
   ports: Pick<RunDeps, 'lake' | 'moz' | 'log' | 'afterStep' | 'progress'>,
   run: RunRef,
   campaign: Campaign,
-  options: { pageSize: number; deadline?: number; stop: StopCheck },
+  options: { pageSize: number; deadline?: number; stop: StopCheck; excluded: ReadonlySet<string> },
 ): Promise<GapList | Paused> {
   const report = (page: number, spent: CallCost, more: boolean) =>
     ports.progress?.({
@@ -48,22 +54,24 @@ export async function fetchGapList(
       pageSize: options.pageSize,
       more,
     });
-  const pages = await loadPages(ports.lake, run);
+  const fold = new GapFold(campaign, options.excluded);
+  const pages = await forEachPage(ports.lake, run, (page) => fold.add(page.rows));
   const guard = paginationGuard();
   for (const page of pages) refuseLoop(guard.accept(pageSeen(page)), ports.log);
   const query = intersectQueryOf(campaign);
   let cost = sumCosts(pages.map((page) => page.cost));
+  let count = pages.length;
   let nextToken = pages.at(-1)?.nextToken ?? null;
-  let finished = pages.length > 0 && nextToken === null;
-  report(pages.length, cost, !finished);
+  let finished = count > 0 && nextToken === null;
+  report(count, cost, !finished);
   while (!finished) {
     const limit = intersectPageLimit(campaign.maxRowsPerRun - cost.rowsConsumed, options.pageSize);
-    if (limit === 0) return { pages, truncated: true, cost };
+    if (limit === 0) return { current: fold.columns, pages: count, truncated: true, cost };
     const paused = options.stop();
     if (paused) return { paused };
     const result = await ports.moz.intersectPage(query, { limit, nextToken, deadline: options.deadline });
     const page: PageCheckpoint = {
-      page: pages.length + 1,
+      page: count + 1,
       requestToken: nextToken,
       limit,
       rows: result.rows,
@@ -71,21 +79,22 @@ export async function fetchGapList(
       cost: result.cost,
     };
     await savePage(ports.lake, run, page);
-    pages.push(page);
+    fold.add(page.rows);
+    count = page.page;
     cost = addCost(cost, page.cost);
     ports.log.debug('page fetched', { page: page.page, rows: page.rows.length });
     await ports.afterStep?.('page', String(page.page));
-    refuseLoop(guard.accept(pageSeen(page)), ports.log);
+    refuseLoop(guard.accept(pageSeen({ ...page, rowCount: page.rows.length })), ports.log);
     nextToken = result.nextToken;
     finished = nextToken === null;
     report(page.page, cost, !finished);
   }
-  return { pages, truncated: false, cost };
+  return { current: fold.columns, pages: count, truncated: false, cost };
 }
 
-const pageSeen = (page: PageCheckpoint) => ({
+const pageSeen = (page: Omit<PageSeen, 'page' | 'limit' | 'cost'>) => ({
   requestToken: page.requestToken,
-  rowCount: page.rows.length,
+  rowCount: page.rowCount,
   nextToken: page.nextToken,
 });
 

@@ -1,15 +1,15 @@
-import { comparableBaseline, departedSources } from '#domain/baseline.ts';
+import { comparableLedger, departedFromLedger } from '#domain/baseline.ts';
 import { addCost, sumCosts } from '#domain/call-cost.ts';
 import { type Campaign, CampaignValidationError, configHash } from '#domain/campaign.ts';
-import { diffRun } from '#domain/diff.ts';
+import { type DiffPlan, nextLedgerEntries, planDiff } from '#domain/diff.ts';
 import { linkEvidence } from '#domain/evidence.ts';
+import type { Ledger } from '#domain/ledger.ts';
 import { buildManifest } from '#domain/manifest.ts';
-import { toCurrentProspects } from '#domain/prospects.ts';
 import type { RunManifest } from '#lake/schema.ts';
 import { withFields } from '#shared/observability.ts';
 import type { Log, RunRecord, RunSummary } from '#shared/ports.ts';
 import { linkToChain, placeInChain } from './chain.ts';
-import { clearStaging, loadPages, loadVerifyBatches, type RunRef } from './checkpoints.ts';
+import { clearStaging, forEachPage, loadVerifyBatches, type RunRef } from './checkpoints.ts';
 import { fetchGapList, type PauseReason, type StopCheck } from './fetch-gap-list.ts';
 import { publishRun } from './publish.ts';
 import { loadRunReviews, promoteWonReviews } from './reviews.ts';
@@ -180,24 +180,25 @@ async function execute(
   const stop = stopCheck(request, deps);
   const reviews = await loadRunReviews(deps, run);
   const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep, progress: deps.progress };
-  const fetchOptions = { pageSize: deps.settings.pageSize, deadline: request.deadline, stop };
+  const fetchOptions = {
+    pageSize: deps.settings.pageSize,
+    deadline: request.deadline,
+    stop,
+    excluded: reviews.excluded,
+  };
   const gapList = await fetchGapList(moz, run, campaign, fetchOptions);
   if ('paused' in gapList) return paused(run, gapList.paused, deps);
   await deps.afterStep?.('intersect-done');
-  const current = toCurrentProspects(
-    gapList.pages.flatMap((page) => page.rows),
-    campaign,
-    reviews.excluded,
-  );
+  const current = gapList.current;
 
   const chain = await linkToChain(deps.runs, deps.lake, record, log);
-  const baseline = comparableBaseline(chain.ledger, {
+  const previous = comparableLedger(chain.ledger, {
     configHash: record.configHash,
     ignore: campaign.ignore,
     excluded: reviews.excluded,
   });
   const batches = await loadVerifyBatches(deps.lake, run);
-  const departed = campaign.verifyDepartures ? departedSources(baseline, current) : [];
+  const departed = campaign.verifyDepartures ? departedFromLedger(previous, current) : [];
   let budgetStopped = gapList.truncated;
   if (departed.length > 0) {
     const options = { spent: gapList.cost, deadline: request.deadline, stop };
@@ -208,12 +209,11 @@ async function execute(
   }
   await deps.afterStep?.('verified');
 
-  const diff = diffRun({
+  const diff = planDiff({
     campaign,
     runId: run.runId,
     runDate: run.runDate,
-    configHash: record.configHash,
-    baseline,
+    previous,
     current,
     truncated: gapList.truncated,
     verification: linkEvidence(
@@ -225,9 +225,9 @@ async function execute(
   await deps.afterStep?.('diffed');
   const manifest = buildManifest({
     run: { ...run, configHash: record.configHash, startedAt: record.startedAt },
-    previousRunId: baseline?.runId ?? null,
+    previousRunId: previous?.runId ?? null,
     diff,
-    pages: gapList.pages.length,
+    pages: gapList.pages,
     intersectCost: gapList.cost,
     linkStatusCost: sumCosts(batches.map((batch) => batch.cost)),
     truncated: budgetStopped,
@@ -243,10 +243,16 @@ async function execute(
     { ...deps, log },
     { ...run, startedAt: record.startedAt },
     reviews,
-    diff.ledger,
+    closedLedger(diff, record.configHash),
   );
   if (won.promoted.length + won.skipped.length > 0) log.info('reviews promoted to won', { ...won });
   return commit(record, written, chain, deps, log);
+}
+
+/** The next ledger's closed entries: all that won promotions read (wonPromotions). */
+function closedLedger(plan: DiffPlan, configHash: string): Ledger {
+  const entries = [...nextLedgerEntries(plan)].filter((entry) => entry.status === 'closed');
+  return { configHash, runId: plan.input.runId, runDate: plan.input.runDate, entries };
 }
 
 /** The commit: the run record says SUCCEEDED and the latest pointer moves, atomically, in date order. */
@@ -322,7 +328,7 @@ function stopCheck(request: RunRequest, deps: RunDeps): StopCheck {
 
 /** What a paused run has saved so far, for the hand-over message. */
 async function paused(run: RunRef, reason: PauseReason, deps: RunDeps): Promise<RunOutcome> {
-  const pages = await loadPages(deps.lake, run);
+  const pages = await forEachPage(deps.lake, run, () => {});
   const batches = await loadVerifyBatches(deps.lake, run);
   const cost = addCost(
     sumCosts(pages.map((page) => page.cost)),

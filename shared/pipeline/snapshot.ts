@@ -1,9 +1,10 @@
-import type { DiffResult } from '#domain/diff.ts';
-import { encodeGzipJson } from '#lake/json.ts';
+import { createHash } from 'node:crypto';
+import { changeRows, type DiffPlan, nextLedgerEntries, prospectRows } from '#domain/diff.ts';
 import { changesKey, ledgerKey, manifestKey, parseLakeKey, prospectsKey, tablePrefix } from '#lake/keys.ts';
+import { encodeLedgerStream } from '#lake/ledger-file.ts';
 import { decodeManifest, encodeManifest } from '#lake/manifest.ts';
-import { encodeParquet } from '#lake/parquet.ts';
-import type { RunManifest, RunTableName } from '#lake/schema.ts';
+import { encodeParquetGroups, ROW_GROUP_SIZE } from '#lake/parquet.ts';
+import { LAKE_TABLES, type RunManifest, type RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import type { RunRef } from './checkpoints.ts';
 import type { RunDeps } from './run-deps.ts';
@@ -24,35 +25,86 @@ export function runFileKeys(run: RunRef) {
 
 /**
  * Writes the run's files, each write-once: prospects, changes and the ledger, then the manifest.
- * Returns the manifest that stands (one written by an attempt that crashed before its commit).
+ * Each file is streamed: rows are made and encoded a row group at a time from the diff plan, and the
+ * ledger entry by entry. Returns the manifest that stands (one written by an attempt that crashed
+ * before its commit).
  */
 export async function writeSnapshot(
   ports: Pick<RunDeps, 'lake' | 'afterStep'>,
   run: RunRef,
-  diff: DiffResult,
+  plan: DiffPlan,
   manifest: RunManifest,
 ): Promise<RunManifest> {
   const keys = runFileKeys(run);
-  await writeOnce(ports.lake, keys.prospects, encodeParquet('prospects', diff.prospects));
+  const prospects = slices(plan.prospectOrder.length, (start, end) => prospectRows(plan, start, end));
+  await writeOnce(
+    ports.lake,
+    keys.prospects,
+    encodeParquetGroups(LAKE_TABLES.prospects.columns, prospects, 'prospects'),
+  );
   await ports.afterStep?.('file-written', 'prospects');
-  await writeOnce(ports.lake, keys.changes, encodeParquet('changes', diff.changes));
+  const changes = slices(plan.changeRef.length, (start, end) => changeRows(plan, start, end));
+  await writeOnce(
+    ports.lake,
+    keys.changes,
+    encodeParquetGroups(LAKE_TABLES.changes.columns, changes, 'changes'),
+  );
   await ports.afterStep?.('file-written', 'changes');
-  await writeOnce(ports.lake, keys.ledger, encodeGzipJson(diff.ledger));
+  const { configHash, runId, runDate } = { ...plan.input, configHash: manifest.config_hash };
+  await writeOnce(
+    ports.lake,
+    keys.ledger,
+    encodeLedgerStream({ configHash, runId, runDate }, nextLedgerEntries(plan)),
+  );
   await ports.afterStep?.('file-written', 'ledger');
   const written = await writeManifest(ports.lake, keys.manifest, manifest);
   await ports.afterStep?.('manifest-written');
   return written;
 }
 
-/** Writes a snapshot file once. A resumed run may find it already there: then it must be byte-identical. */
-async function writeOnce(lake: ObjectStore, key: string, body: Uint8Array): Promise<void> {
-  const outcome = await lake.put(key, body, { ifNoneMatch: true });
+function* slices<T>(size: number, rowsOf: (start: number, end: number) => T[]): Generator<T[]> {
+  for (let start = 0; start < size; start += ROW_GROUP_SIZE)
+    yield rowsOf(start, Math.min(size, start + ROW_GROUP_SIZE));
+}
+
+/**
+ * Writes a snapshot file once, streamed. A resumed run may find it already there: then it must be
+ * byte-identical (the inputs, checkpoints and the same baseline, are the same), compared by SHA-256.
+ */
+async function writeOnce(
+  lake: ObjectStore,
+  key: string,
+  body: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+): Promise<void> {
+  const hash = createHash('sha256');
+  const hashed = async function* () {
+    for await (const chunk of body) {
+      hash.update(chunk);
+      yield chunk;
+    }
+  };
+  const chunks = hashed();
+  const outcome = await putChunks(lake, key, chunks, { ifNoneMatch: true });
   if (outcome === 'created') return;
-  // A resumed run rewrites the same bytes: the inputs (checkpoints, the same baseline) are the same.
+  for await (const _ of chunks); // a store that answered before reading everything: hash the rest
   const existing = await lake.get(key);
-  if (!existing || Buffer.compare(Buffer.from(existing), Buffer.from(body)) !== 0) {
+  const ours = hash.digest('hex');
+  if (!existing || createHash('sha256').update(existing).digest('hex') !== ours) {
     throw new LakeConflictError(`${key} already exists with different content; snapshot files are immutable`);
   }
+}
+
+/** `putStream` when the store has it; otherwise the chunks gathered and `put`. */
+export async function putChunks(
+  lake: ObjectStore,
+  key: string,
+  body: AsyncIterable<Uint8Array>,
+  options: { contentType?: string; ifNoneMatch?: boolean },
+): Promise<'created' | 'exists'> {
+  if (lake.putStream) return lake.putStream(key, body, options);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of body) chunks.push(chunk);
+  return lake.put(key, new Uint8Array(Buffer.concat(chunks)), options);
 }
 
 /** The manifest is the commit marker for readers; one written by a crashed attempt stands. */

@@ -382,6 +382,30 @@ describeAws('AWS adapters against moto', () => {
       expect(Buffer.from((await lake.get(key)) ?? []).equals(Buffer.from(body))).toBe(true);
     });
 
+    it('streams a body in chunks (multipart past 8 MiB, one PutObject below), write-once', async () => {
+      const lake = createS3ObjectStore({ s3: stack.clients.s3, bucket: stack.names.bucket });
+      const chunks = (count: number, fill: number) =>
+        (async function* () {
+          for (let i = 0; i < count; i++) yield new Uint8Array(MiB).fill((fill + i) % 251);
+        })();
+      const big = `prospects/streamed-${randomUUID()}.parquet`;
+      expect(await lake.putStream?.(big, chunks(9, 1), { ifNoneMatch: true })).toBe('created');
+      const head = await stack.clients.s3.send(
+        new HeadObjectCommand({ Bucket: stack.names.bucket, Key: big }),
+      );
+      expect(head.ETag).toMatch(/-2"$/);
+      const stored = Buffer.from((await lake.get(big)) ?? []);
+      expect(stored.length).toBe(9 * MiB);
+      expect(stored[8 * MiB]).toBe(9);
+      expect(await lake.putStream?.(big, chunks(9, 5), { ifNoneMatch: true })).toBe('exists');
+      expect(Buffer.from((await lake.get(big)) ?? []).equals(stored)).toBe(true);
+
+      const small = `changes/streamed-${randomUUID()}.parquet`;
+      expect(await lake.putStream?.(small, chunks(1, 3), { ifNoneMatch: true })).toBe('created');
+      expect(await lake.putStream?.(small, chunks(1, 4), { ifNoneMatch: true })).toBe('exists');
+      expect((await lake.get(small))?.[0]).toBe(3);
+    });
+
     // moto takes ~10 ms per PutObject, so 1,000+ objects would cost 10 s: small pages exercise the same paths.
     it('lists keys under a prefix across pages, sorted, and deletes them in batches', async () => {
       const lake = createS3ObjectStore({

@@ -5,11 +5,11 @@
  * The Moz port is wrapped so tests can see every logical call (which page token, which link_status
  * sources, whether it succeeded), and the clock is manual so leases can be expired on demand.
  */
+
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { inspect } from 'node:util';
-import { gunzipSync } from 'node:zlib';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { createFileReviewStore } from '#adapters/local/review-store.ts';
@@ -17,6 +17,7 @@ import type { CampaignInput } from '#domain/campaign.ts';
 import { parseCampaign } from '#domain/campaign.ts';
 import type { ReviewEvent } from '#domain/review.ts';
 import { manifestKey } from '#lake/keys.ts';
+import { decodeLedger } from '#lake/ledger-file.ts';
 import { decodeManifest } from '#lake/manifest.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import { decodeReviewEvents } from '#lake/review-events.ts';
@@ -376,7 +377,7 @@ export async function readLake(lake: ObjectStore): Promise<LakeSnapshot> {
     if (key.startsWith('prospects/')) snapshot.prospects[key] = await decodeParquet('prospects', bytes);
     else if (key.startsWith('changes/')) snapshot.changes[key] = await decodeParquet('changes', bytes);
     else if (key.startsWith('runs/')) snapshot.manifests[key] = decodeManifest(bytes);
-    else if (key.startsWith('state/')) snapshot.ledgers[key] = JSON.parse(gunzipSync(bytes).toString('utf8'));
+    else if (key.startsWith('state/')) snapshot.ledgers[key] = await decodeLedger(bytes);
     else if (key.startsWith('reviews/')) snapshot.reviewEvents.push(...decodeReviewEvents(bytes));
     else if (key.startsWith('reports/')) snapshot.reports[key] = new TextDecoder().decode(bytes);
     else throw new Error(`unexpected lake key ${key}`);

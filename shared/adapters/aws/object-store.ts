@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -79,6 +80,36 @@ export function createS3ObjectStore(options: S3ObjectStoreOptions): ObjectStore 
           }
           throw error;
         }
+      }
+    },
+
+    async putStream(key, body, putOptions = {}) {
+      const params = {
+        Bucket: bucket,
+        Key: key,
+        // lib-storage reads the stream a part at a time: one PutObject when it ends within the first part.
+        Body: Readable.from(body),
+        ...(putOptions.contentType === undefined ? {} : { ContentType: putOptions.contentType }),
+        ...(putOptions.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+      };
+      try {
+        await new Upload({
+          client: s3,
+          params,
+          partSize: 8 * MiB,
+          queueSize: 2,
+          leavePartsOnError: false,
+        }).done();
+        return 'created';
+      } catch (error) {
+        // A stream cannot be sent twice: a 409 (a concurrent writer) counts as 'exists', and the caller compares.
+        const status = httpStatusOf(error);
+        if (
+          putOptions.ifNoneMatch &&
+          (status === 412 || status === 409 || errorName(error) === 'PreconditionFailed')
+        )
+          return 'exists';
+        throw error;
       }
     },
 

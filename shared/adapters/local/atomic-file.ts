@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
  */
 export async function writeFileAtomically(
   path: string,
-  body: Uint8Array | string,
+  body: Uint8Array | string | AsyncIterable<Uint8Array>,
   options: { exclusive?: boolean } = {},
 ): Promise<'created' | 'exists'> {
   await mkdir(dirname(path), { recursive: true });

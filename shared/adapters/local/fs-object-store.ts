@@ -17,6 +17,10 @@ export function createFsObjectStore(root: string): ObjectStore {
   return {
     put: (key, body, options) => writeFileAtomically(pathOf(key), body, { exclusive: options?.ifNoneMatch }),
 
+    // The chunks go to the temporary file as they come; it is linked into place when complete.
+    putStream: (key, body, options) =>
+      writeFileAtomically(pathOf(key), body, { exclusive: options?.ifNoneMatch }),
+
     async get(key) {
       try {
         return new Uint8Array(await readFile(pathOf(key)));

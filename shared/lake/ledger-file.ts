@@ -1,0 +1,176 @@
+/**
+ * The campaign ledger file, `state/<campaign>/<run_id>.json.gz`: gzip-compressed JSON lines, read and
+ * written as a stream. The first line is a header, then one entry per line as a JSON array, sorted by
+ * source, each source once:
+ *
+ *   {"format":"linkgap-ledger/2","configHash":"…","runId":"…","runDate":"2026-02-01"}
+ *   ["a.example","a.example","open","2026-01-01","2026-02-01",2,null,41,1]
+ *
+ * Entries are checked with plain code (ledgerEntryProblem), not a zod parse each. A ledger written
+ * before this format (one gzip JSON object, `{"configHash":…,"entries":[…]}`) is still read, whole,
+ * through LedgerSchema. Bytes are deterministic: the same entries give the same file.
+ */
+import { Readable } from 'node:stream';
+import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
+import { isIsoDate } from '#domain/dates.ts';
+import {
+  emptyLedgerColumns,
+  type Ledger,
+  type LedgerColumns,
+  type LedgerEntry,
+  LedgerSchema,
+  type LedgerStatus,
+  ledgerColumnsOf,
+  ledgerEntryProblem,
+  pushLedgerEntry,
+} from '#domain/ledger.ts';
+import { LakeDecodeError } from './errors.ts';
+import { decodeJson } from './json.ts';
+
+export const LEDGER_FORMAT = 'linkgap-ledger/2';
+const FORMAT_PREFIX = `{"format":"${LEDGER_FORMAT}"`;
+/** Lines are handed to gzip in batches of about this many characters. */
+const BATCH_CHARS = 256 * 1024;
+
+type Header = Pick<Ledger, 'configHash' | 'runId' | 'runDate'>;
+
+function* ledgerText(header: Header, entries: Iterable<LedgerEntry>): Generator<string> {
+  const { configHash, runId, runDate } = header;
+  let batch = `${JSON.stringify({ format: LEDGER_FORMAT, configHash, runId, runDate })}\n`;
+  for (const e of entries) {
+    batch += `${JSON.stringify([e.source, e.sourceRootDomain, e.status, e.firstSeenDate, e.lastSeenDate, e.runsSeen, e.closedDate, e.domainAuthority, e.matchedCount])}\n`;
+    if (batch.length >= BATCH_CHARS) {
+      yield batch;
+      batch = '';
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/** The ledger file's bytes, chunk by chunk, from entries in source order. */
+export function encodeLedgerStream(
+  header: Header,
+  entries: Iterable<LedgerEntry>,
+): AsyncIterable<Uint8Array> {
+  return Readable.from(ledgerText(header, entries), { objectMode: false }).pipe(createGzip());
+}
+
+/** The whole file at once (tests, small ledgers). */
+export async function encodeLedger(ledger: Ledger): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of encodeLedgerStream(ledger, ledgerColumnsOfEntries(ledger))) chunks.push(chunk);
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function ledgerColumnsOfEntries(ledger: Ledger): LedgerEntry[] {
+  return [...ledger.entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+}
+
+/** Reads a ledger file (this format or the one before it) into sorted columns; LakeDecodeError when it is not sound. */
+export async function decodeLedger(bytes: Uint8Array): Promise<LedgerColumns> {
+  let legacy = false;
+  const lines = linesOf(Readable.from([bytes]).pipe(createGunzip()), (first) => {
+    legacy = !first.startsWith(FORMAT_PREFIX);
+    return !legacy;
+  });
+  let columns: LedgerColumns | undefined;
+  try {
+    columns = await readLines(lines);
+  } catch (error) {
+    if (error instanceof LakeDecodeError) throw error;
+    throw new LakeDecodeError(
+      `ledger: not readable (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  if (legacy || columns === undefined) return ledgerColumnsOf(decodeJson(gunzipSync(bytes), LedgerSchema));
+  return columns;
+}
+
+/** Lines of UTF-8 text; stops (without reading on) when `keepGoing` refuses the first chunk. */
+async function* linesOf(stream: AsyncIterable<Buffer>, keepGoing: (first: string) => boolean) {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let rest = '';
+  let first = true;
+  for await (const chunk of stream) {
+    const text = rest + decoder.decode(chunk, { stream: true });
+    if (first && text.length >= FORMAT_PREFIX.length) {
+      first = false;
+      if (!keepGoing(text)) return;
+    }
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    yield* lines;
+  }
+  rest += decoder.decode();
+  if (first && !keepGoing(rest)) return;
+  if (rest.length > 0) yield rest;
+}
+
+async function readLines(lines: AsyncIterable<string>): Promise<LedgerColumns | undefined> {
+  let columns: LedgerColumns | undefined;
+  // Dates and statuses repeat on every line: keep one string of each, and check each date once.
+  const strings = new Map<string, string>();
+  const dates = new Set<string>();
+  const intern = (value: unknown) => {
+    if (typeof value !== 'string') return value;
+    const known = strings.get(value);
+    if (known !== undefined) return known;
+    if (strings.size < 10_000) strings.set(value, value);
+    if (isIsoDate(value)) dates.add(value);
+    return value;
+  };
+  const isDate = (value: string) => dates.has(value) || isIsoDate(value);
+  let previous: string | undefined;
+  let number = 0;
+  for await (const line of lines) {
+    number++;
+    if (columns === undefined) {
+      columns = headerOf(line);
+      continue;
+    }
+    const entry = entryOf(line, number, intern);
+    const problem = ledgerEntryProblem(entry, previous, isDate);
+    if (problem) throw new LakeDecodeError(`ledger line ${number}: ${problem}`);
+    pushLedgerEntry(columns, entry);
+    previous = entry.source;
+  }
+  return columns;
+}
+
+function headerOf(line: string): LedgerColumns {
+  const header = JSON.parse(line) as Record<string, unknown>;
+  const { configHash, runId, runDate } = header;
+  if (
+    typeof configHash !== 'string' ||
+    !configHash ||
+    typeof runId !== 'string' ||
+    !runId ||
+    typeof runDate !== 'string' ||
+    !isIsoDate(runDate)
+  )
+    throw new LakeDecodeError('ledger header: needs configHash, runId and a runDate');
+  return emptyLedgerColumns({ configHash, runId, runDate });
+}
+
+function entryOf(line: string, number: number, intern: (value: unknown) => unknown): LedgerEntry {
+  let values: unknown;
+  try {
+    values = JSON.parse(line);
+  } catch (error) {
+    throw new LakeDecodeError(`ledger line ${number}: not JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(values) || values.length !== 9)
+    throw new LakeDecodeError(`ledger line ${number}: not an entry of 9 values`);
+  const [source, root, status, first, last, runsSeen, closed, authority, matched] = values;
+  return {
+    source,
+    sourceRootDomain: root === source ? source : root,
+    status: intern(status) as LedgerStatus,
+    firstSeenDate: intern(first) as string,
+    lastSeenDate: intern(last) as string,
+    runsSeen,
+    closedDate: closed === null ? null : (intern(closed) as string),
+    domainAuthority: authority,
+    matchedCount: matched,
+  } as LedgerEntry;
+}
