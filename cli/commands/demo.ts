@@ -75,10 +75,19 @@ async function runDemo(local: LocalContext, context: CommandContext, runDates: s
       env: context.env,
     },
   ).finally(() => interrupts.release());
-  const unfinished = unfinishedLine(results, interrupts.signal.aborted);
+  // A home that already holds later months cannot take earlier ones (linkgap never back-fills): the
+  // demo says so and replays the rest, rather than failing.
+  const older = results.filter((result) => result.outcome.outcome === 'refused');
+  if (older.length > 0) {
+    output.out(
+      `not replayed: ${older.map((result) => result.message.runDate).join(', ')}, older than the months already in ${local.home} (linkgap never back-fills; use an empty LINKGAP_HOME for a longer replay)\n`,
+    );
+  }
+  const replayed = results.filter((result) => result.outcome.outcome !== 'refused');
+  const unfinished = unfinishedLine(replayed, interrupts.signal.aborted);
   if (unfinished) throw new ExitCodeError(unfinished.line, unfinished.exitCode);
   const rows: Record<string, unknown>[] = [];
-  for (const result of results) {
+  for (const result of replayed) {
     const manifest = await manifestOf(local, result.message.campaignId, result.message.runDate);
     if (result.outcome.outcome === 'failed' || !manifest) {
       rows.push({ month: result.message.runDate.slice(0, 7), run: result.outcome.outcome });

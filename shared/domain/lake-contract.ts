@@ -65,8 +65,9 @@ export const PROSPECT_COLUMNS = [
   {
     name: 'review_state',
     type: 'string',
+    nullable: true,
     comment:
-      'Outreach review state when the run started: to_review | approved | contacted | won (rejected and do_not_contact sources are left out)',
+      'Outreach review state when the run started: to_review | approved | contacted | won (rejected and do_not_contact sources are left out); null in files written before reviews existed',
   },
   {
     name: 'category',
@@ -100,8 +101,9 @@ export const CHANGE_COLUMNS = [
   {
     name: 'review_state',
     type: 'string',
+    nullable: true,
     comment:
-      'Outreach review state when the run started (to_review when nobody reviewed it); a lost change with won is an earned link that went away',
+      'Outreach review state when the run started (to_review when nobody reviewed it); a lost change with won is an earned link that went away; null in files written before reviews existed',
   },
 ] as const satisfies readonly Column[];
 

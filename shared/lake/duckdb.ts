@@ -101,17 +101,28 @@ function readerSql(table: LakeTableName, glob: string): string {
   return `read_json(${sqlString(glob)}, format = 'newline_delimited', columns = {${types}}, ${hive})`;
 }
 
-/** The view: exactly the contract columns, cast to their contract types; typed and empty without files. */
-function viewSql(table: LakeTableName, glob: string, hasFiles: boolean): string {
+/**
+ * The view: exactly the contract columns, cast to their contract types; typed and empty without
+ * files. `inFiles` names the columns the files hold: a column appended after every file was written
+ * reads as NULL, as it does in Athena.
+ */
+function viewSql(table: LakeTableName, glob: string, inFiles: ReadonlySet<string> | undefined): string {
   const columns: readonly Column[] = LAKE_TABLES[table].columns;
   const select = columns
     .map(
       (column) =>
-        `CAST(${hasFiles ? ident(column.name) : 'NULL'} AS ${duckdbTypeOf(column)}) AS ${ident(column.name)}`,
+        `CAST(${inFiles?.has(column.name) ? ident(column.name) : 'NULL'} AS ${duckdbTypeOf(column)}) AS ${ident(column.name)}`,
     )
     .join(', ');
-  const from = hasFiles ? ` FROM ${readerSql(table, glob)}` : ' WHERE false';
+  const from = inFiles ? ` FROM ${readerSql(table, glob)}` : ' WHERE false';
   return `CREATE OR REPLACE VIEW ${ident(table)} AS SELECT ${select}${from}`;
+}
+
+/** The columns the table's files hold (JSON tables are read with the contract's columns). */
+async function columnsInFiles(connection: DuckDBConnection, table: LakeTableName, glob: string) {
+  if (LAKE_TABLES[table].format !== 'parquet') return new Set(LAKE_TABLES[table].columns.map((c) => c.name));
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readerSql(table, glob)}`);
+  return new Set(described.getRowObjects().map((row) => String(row.column_name)));
 }
 
 /**
@@ -143,7 +154,8 @@ export async function openLake(lakeRoot: string): Promise<Lake> {
       const found = await connection.runAndReadAll(`SELECT count(*) AS n FROM glob(${sqlString(glob)})`);
       const hasFiles = Number(found.getRowObjects()[0]?.n ?? 0) > 0;
       if (!hasFiles) withoutFiles.push(table);
-      await connection.run(viewSql(table, glob, hasFiles));
+      const inFiles = hasFiles ? await columnsInFiles(connection, table, glob) : undefined;
+      await connection.run(viewSql(table, glob, inFiles));
     }
     empty = withoutFiles;
   }

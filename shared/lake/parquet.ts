@@ -284,6 +284,13 @@ export async function decodeParquetRows(
   }
   const rowSchema = rowSchemaOf(columns);
   const fits = columns.map((column) => fitsColumnType[column.type]);
+  // Columns are only ever appended, and appended ones are nullable: a file written before a column
+  // existed reads it as null (as Athena does). A missing column that is not nullable is an error.
+  const present = new Set(
+    raw.length > 0 ? Object.keys(raw[0] as object) : columns.map((column) => column.name),
+  );
+  const absent = columns.find((column) => !present.has(column.name) && column.nullable !== true);
+  if (absent) throw new LakeDecodeError(`${label}: the file has no column ${absent.name}`);
   return raw.map((source, index) => {
     // Built in contract order, so only the values need checking; zod only sees rows that fail.
     const row: Record<string, unknown> = {};

@@ -106,7 +106,7 @@ export function reportReviewsOf(input: ReviewModelInput): ReportReviews {
   // A prospect nobody changed since the run keeps what the run read (its review columns).
   const reviewOf = (row: ProspectRow): CurrentReview =>
     current.get(row.source) ?? {
-      state: parseReviewState(row.review_state) ?? 'to_review',
+      state: parseReviewState(row.review_state ?? '') ?? 'to_review',
       category: parseReviewCategory(row.category ?? '') ?? null,
     };
   const stateCounts = Object.fromEntries(REVIEW_STATES.map((state) => [state, 0])) as Record<
