@@ -87,7 +87,9 @@ export async function linkToChain(
     );
   }
   const replacing = latest !== undefined && latest.runDate === record.runDate;
-  const predecessorRunId = (replacing ? latest.previousRunId : latest?.runId) ?? null;
+  const predecessorRunId = replacing
+    ? (latest.previousRunId ?? (await committedBefore(runs, record)))
+    : (latest?.runId ?? null);
   const link = { expectedLatestRunId: latest?.runId ?? null, predecessorRunId };
   if (predecessorRunId === null) return { ...link, ledger: undefined };
   const bytes = await lake.get(ledgerKey(record.campaignId, predecessorRunId));
@@ -96,4 +98,15 @@ export async function linkToChain(
     return { ...link, ledger: undefined };
   }
   return { ...link, ledger: await decodeLedger(bytes) };
+}
+
+/**
+ * The newest committed run before `record`'s date, from the run records: what a forced replacement
+ * diffs against when the latest pointer predates `previousRunId` (written by linkgap 0.1.0).
+ */
+async function committedBefore(runs: RunStore, record: RunRecord): Promise<string | null> {
+  const earlier = (await runs.list(record.campaignId, 100)).find(
+    (other) => other.status === 'SUCCEEDED' && other.runDate < record.runDate,
+  );
+  return earlier?.runId ?? null;
 }

@@ -1,4 +1,6 @@
 // The history cases of issue 11, one by one (each broke the chain before runs committed in date order).
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackdatedRunError, ForceRejectedError, runCampaign } from '#pipeline/run-campaign.ts';
 import {
@@ -103,5 +105,27 @@ describe('the chain of committed runs', () => {
       baseline: false,
     });
     expect((await local.runs.latest('acme-trail-shoes'))?.runId).toBe('run-20260301');
+  });
+
+  it('a --force after an upgrade, whose latest pointer does not name its predecessor, still diffs against the run before', async () => {
+    const local = await startHarness({ runIds: 'random' });
+    harnesses.push(local);
+    await local.putCampaign();
+    await local.run('2026-01-01');
+    await local.run('2026-02-01');
+    // The pointer as linkgap 0.1.0 wrote it: no previousRunId.
+    const pointerFile = join(local.home, 'runs', 'acme-trail-shoes', 'LATEST.json');
+    const { previousRunId: _dropped, ...oldPointer } = JSON.parse(await readFile(pointerFile, 'utf8'));
+    await writeFile(pointerFile, JSON.stringify(oldPointer));
+    const january = (await local.runs.get('acme-trail-shoes', '2026-01-01'))?.runId;
+
+    const forced = await runCampaign(
+      { campaignId: 'acme-trail-shoes', runDate: '2026-02-01', force: true },
+      local.deps(),
+    );
+    expect(forced.outcome === 'committed' && forced.manifest).toMatchObject({
+      previous_run_id: january,
+      baseline: false,
+    });
   });
 });
