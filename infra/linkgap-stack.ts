@@ -140,7 +140,7 @@ export class LinkgapStack extends Stack {
     // The lake made queryable: Glue tables from the lake contract, an Athena workgroup, saved queries.
     const catalog = new LakeCatalog(this, 'Catalog', {
       databaseName: names.glueDatabase,
-      locationOf: (prefix) => lake.tableLocation(prefix),
+      bucketName: lake.bucket.bucketName,
     });
     const queries = new LakeQueries(this, 'Queries', {
       workGroupName: names.athenaWorkGroup,

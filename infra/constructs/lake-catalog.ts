@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { Construct } from 'constructs';
+import { athenaTableDefinition } from '#lake/athena-ddl.ts';
 import { type Column, type ColumnType, LAKE_TABLES, type LakeTableName } from '#lake/schema.ts';
 
 /** Lake column types are already Hive/Glue type names; the map makes that a checked decision. */
@@ -15,28 +16,6 @@ const GLUE_TYPES: Record<ColumnType, string> = {
   'array<string>': 'array<string>',
 };
 
-/** First date partition projection will enumerate; no run can predate the project. */
-export const PROJECTION_START_DATE = '2024-01-01';
-
-const FORMATS = {
-  parquet: {
-    classification: 'parquet',
-    inputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-    outputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-    serdeInfo: { serializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
-  },
-  json: {
-    classification: 'json',
-    inputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-    outputFormat: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
-    // A malformed manifest should fail the query loudly rather than silently drop a run.
-    serdeInfo: {
-      serializationLibrary: 'org.openx.data.jsonserde.JsonSerDe',
-      parameters: { 'ignore.malformed.json': 'FALSE' },
-    },
-  },
-} as const;
-
 const toGlueColumn = (column: Column): glue.CfnTable.ColumnProperty => ({
   name: column.name,
   type: GLUE_TYPES[column.type],
@@ -46,8 +25,8 @@ const toGlueColumn = (column: Column): glue.CfnTable.ColumnProperty => ({
 export interface LakeCatalogProps {
   /** Glue database name (lower case, digits, underscores). */
   readonly databaseName: string;
-  /** `s3://bucket/<prefix>/` for a table prefix. */
-  readonly locationOf: (prefix: string) => string;
+  /** The lake bucket's name (a token is fine). */
+  readonly bucketName: string;
 }
 
 /**
@@ -73,47 +52,33 @@ export class LakeCatalog extends Construct {
       },
     });
 
-    const entries = Object.entries(LAKE_TABLES) as [LakeTableName, (typeof LAKE_TABLES)[LakeTableName]][];
     const tables: Partial<Record<LakeTableName, glue.CfnTable>> = {};
-    for (const [name, table] of entries) {
-      const format = FORMATS[table.format];
-      const location = props.locationOf(table.prefix);
-      const partitionKeys: readonly Column[] = table.partitionKeys;
-      const partitionNames = new Set<string>(partitionKeys.map((key) => key.name));
-      // campaign_id, then the table's date key: run_date, or event_date for review events.
-      const dateKey = partitionKeys[1]?.name ?? 'run_date';
-      const cfnTable = new glue.CfnTable(this, `${name[0]?.toUpperCase()}${name.slice(1)}Table`, {
+    for (const name of Object.keys(LAKE_TABLES) as LakeTableName[]) {
+      const table = athenaTableDefinition(name, props.bucketName);
+      tables[name] = new glue.CfnTable(this, `${name[0]?.toUpperCase()}${name.slice(1)}Table`, {
         catalogId,
         databaseName: this.database.ref,
         tableInput: {
           name,
-          description: `linkgap ${name} (${table.format}) under ${table.prefix}/`,
+          description: `linkgap ${name} (${LAKE_TABLES[name].format}) under ${LAKE_TABLES[name].prefix}/`,
           tableType: 'EXTERNAL_TABLE',
           // Athena forbids a column that is also a partition key; the files still carry both.
-          partitionKeys: partitionKeys.map(toGlueColumn),
-          parameters: {
-            EXTERNAL: 'TRUE',
-            classification: format.classification,
-            'projection.enabled': 'true',
-            'projection.campaign_id.type': 'injected',
-            [`projection.${dateKey}.type`]: 'date',
-            [`projection.${dateKey}.format`]: 'yyyy-MM-dd',
-            [`projection.${dateKey}.range`]: `${PROJECTION_START_DATE},NOW`,
-            [`projection.${dateKey}.interval`]: '1',
-            [`projection.${dateKey}.interval.unit`]: 'DAYS',
-            // Athena fills ${campaign_id} and ${run_date}; escaped here so JS does not.
-            'storage.location.template': `${location}campaign_id=\${campaign_id}/${dateKey}=\${${dateKey}}/`,
-          },
+          partitionKeys: table.partitionKeys.map(toGlueColumn),
+          parameters: table.properties,
           storageDescriptor: {
-            location,
-            columns: table.columns.filter((column) => !partitionNames.has(column.name)).map(toGlueColumn),
-            inputFormat: format.inputFormat,
-            outputFormat: format.outputFormat,
-            serdeInfo: format.serdeInfo,
+            location: table.location,
+            columns: table.columns.map(toGlueColumn),
+            inputFormat: table.format.inputFormat,
+            outputFormat: table.format.outputFormat,
+            serdeInfo: {
+              serializationLibrary: table.format.serde,
+              ...(Object.keys(table.format.serdeProperties).length > 0
+                ? { parameters: table.format.serdeProperties }
+                : {}),
+            },
           },
         },
       });
-      tables[name] = cfnTable;
     }
     this.tables = tables as Record<LakeTableName, glue.CfnTable>;
   }

@@ -115,11 +115,6 @@ export class LakeStorage extends Construct {
     });
   }
 
-  /** `s3://<lake bucket>/<prefix>/` */
-  public tableLocation(prefix: string): string {
-    return `s3://${this.bucket.bucketName}/${prefix}/`;
-  }
-
   /** `s3://<results bucket>/athena-results/` */
   public get athenaResultsLocation(): string {
     return `s3://${this.athenaResultsBucket.bucketName}/${ATHENA_RESULTS_PREFIX}/`;

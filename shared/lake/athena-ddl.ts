@@ -1,8 +1,7 @@
 /**
- * `CREATE EXTERNAL TABLE` statements for people who run Athena without the CDK stack: the same three
- * tables, columns, SerDes and partition projection the stack's Glue tables have, generated from the
- * lake contract. infra/ owns the stack; test/athena/athena-ddl.test.ts holds these statements equal
- * to its synthesized Glue tables, so the two cannot drift.
+ * The lake's Athena tables, from the lake contract: the definitions the stack's Glue tables are built
+ * from, and `CREATE EXTERNAL TABLE` statements for people who run Athena without the CDK stack.
+ * test/athena/athena-ddl.test.ts parses the statements and holds them equal to the synthesized tables.
  */
 import { athenaTypeOf } from './columns.ts';
 import { type Column, LAKE_TABLES, type LakeTableName } from './schema.ts';
@@ -46,7 +45,10 @@ export interface AthenaTableDefinition {
   readonly properties: Readonly<Record<string, string>>;
 }
 
-/** The definition of one lake table over `s3://<bucket>/<prefix>/`. */
+/**
+ * The definition of one lake table over `s3://<bucket>/<prefix>/`: the one source of the Glue tables
+ * (infra/constructs/lake-catalog.ts, where the bucket is a CDK token) and of `linkgap athena ddl`.
+ */
 export function athenaTableDefinition(name: LakeTableName, bucket: string): AthenaTableDefinition {
   const table = LAKE_TABLES[name];
   const format = ATHENA_TABLE_FORMATS[table.format];
