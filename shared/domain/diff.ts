@@ -224,6 +224,7 @@ function mergeWithPrevious(input: PlanInput, bySource: Uint32Array) {
     let state = 0;
     if (at < previousSize && previous.source[at] === source) {
       match[index] = at;
+      shareLedgerStrings(current, index, previous, at);
       state = previous.status[at] === 'open' ? 1 : 2;
       at++;
     }
@@ -243,6 +244,21 @@ function mergeWithPrevious(input: PlanInput, bySource: Uint32Array) {
     offset += refs.length;
   });
   return { match, status, departure, changeKind, changeRef, counts };
+}
+
+/**
+ * Points a matched prospect's source (and its root domain, when equal) at the ledger's string of the
+ * same value, so the run holds each of these strings once, not once from Moz and once from the ledger
+ * (at 1M prospects, ≈ 50 MB of a 512 MB Lambda). Equal values: nothing that reads the columns can tell.
+ */
+function shareLedgerStrings(current: GapColumns, index: number, previous: LedgerColumns, at: number): void {
+  const source = current.source[index] as string;
+  const shared = previous.source[at] as string;
+  current.source[index] = shared;
+  const root = current.sourceRootDomain[index] as string;
+  if (root === source) current.sourceRootDomain[index] = shared;
+  else if (root === previous.sourceRootDomain[at])
+    current.sourceRootDomain[index] = previous.sourceRootDomain[at] as string;
 }
 
 /** A slice of a table as one array per column, named as the contract names them (row i = each array's i). */
