@@ -64,7 +64,10 @@ await writeFile(
       goalsMeasuredAt: merged.goalsMeasuredAt,
       goalsNotMeasured: merged.goalsNotMeasured,
       results: merged.results,
-      summary,
+      // Every kept benchmark's checks, not only this run's.
+      summary: merged.results.flatMap((result) =>
+        'checks' in result ? result.checks.map((check) => ({ benchmark: result.name, ...check })) : [],
+      ),
     },
     null,
     2,
