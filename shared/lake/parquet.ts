@@ -261,7 +261,7 @@ function utf8Column(values: readonly unknown[]): unknown[] {
   let at = 0;
   let last: string | undefined;
   let lastView: Uint8Array | undefined;
-  return values.map((value) => {
+  const encoded = values.map((value) => {
     if (typeof value !== 'string') return value;
     if (value === last) return lastView;
     const known = views.get(value);
@@ -278,6 +278,31 @@ function utf8Column(values: readonly unknown[]): unknown[] {
     lastView = view;
     return view;
   });
+  return withOwnBounds(encoded);
+}
+
+/**
+ * The column with its smallest and largest byte arrays (unsigned byte order, the order of Parquet
+ * statistics) given bytes of their own. hyparquet-writer keeps each row group's min and max until it
+ * writes the footer, and a view keeps its whole buffer alive: ≈ 100 MB of row-group buffers at 1M rows.
+ * Equal strings share one view, so replacing that view replaces every occurrence.
+ */
+function withOwnBounds(encoded: unknown[]): unknown[] {
+  let min: Uint8Array | undefined;
+  let max: Uint8Array | undefined;
+  for (const value of encoded) {
+    if (!(value instanceof Uint8Array)) continue;
+    if (min === undefined || Buffer.compare(value, min) < 0) min = value;
+    if (max === undefined || Buffer.compare(value, max) > 0) max = value;
+  }
+  if (min === undefined || max === undefined) return encoded;
+  const own = new Map<unknown, Uint8Array>([[min, min.slice()]]);
+  if (max !== min) own.set(max, max.slice());
+  for (let index = 0; index < encoded.length; index++) {
+    const copy = own.get(encoded[index]);
+    if (copy !== undefined) encoded[index] = copy;
+  }
+  return encoded;
 }
 
 /** Each column's values in Parquet form; LakeEncodeError (zod's words) for the first row that does not fit. */
