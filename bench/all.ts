@@ -2,11 +2,11 @@
  * `npm run bench`: every benchmark in sequence, one table each, then bench/results.json.
  * Run one alone with `npx tsx bench/<name>.ts`. BENCH_FULL=1 adds the 1M-prospect pipeline run.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { run as cliStartup } from './cli-startup.ts';
 import { run as coldStart } from './cold-start.ts';
 import { run as diffVsDuckdb } from './diff-vs-duckdb.ts';
-import { collectGoals } from './goals.ts';
+import { type EarlierResults, mergeResults } from './goals.ts';
 import { run as quota } from './quota.ts';
 import { run as rateLimit } from './rate-limit.ts';
 import { run as scale } from './scale.ts';
@@ -46,15 +46,32 @@ const totalMs = performance.now() - started;
 const summary = results.flatMap((result) =>
   'checks' in result ? result.checks.map((check) => ({ benchmark: result.name, ...check })) : [],
 );
-const goalFigures = collectGoals(results);
-const goals = Object.fromEntries(goalFigures.map((figure) => [figure.key, figure.value]));
-const goalsNotMeasured = Object.fromEntries(
-  goalFigures.flatMap((figure) => (figure.missing ? [[figure.key, figure.missing]] : [])),
-);
 const output = new URL('./results.json', import.meta.url);
+// A run of some benchmarks replaces theirs and keeps the rest (goals.ts mergeResults).
+const earlier = await readFile(output, 'utf8').then(
+  (text) => JSON.parse(text) as EarlierResults<(typeof results)[number]>,
+  () => undefined,
+);
+const merged = mergeResults(earlier, results, machine.date);
+const goalFigures = merged.figures;
 await writeFile(
   output,
-  `${JSON.stringify({ machine, totalMs, goals, goalsNotMeasured, results, summary }, null, 2)}\n`,
+  `${JSON.stringify(
+    {
+      machine,
+      totalMs,
+      goals: merged.goals,
+      goalsMeasuredAt: merged.goalsMeasuredAt,
+      goalsNotMeasured: merged.goalsNotMeasured,
+      results: merged.results,
+      // Every kept benchmark's checks, not only this run's.
+      summary: merged.results.flatMap((result) =>
+        'checks' in result ? result.checks.map((check) => ({ benchmark: result.name, ...check })) : [],
+      ),
+    },
+    null,
+    2,
+  )}\n`,
 );
 console.log(
   `\n${formatTable({
@@ -64,7 +81,9 @@ console.log(
       figure.key,
       figure.value,
       figure.goal,
-      figure.met === null ? `not measured: ${figure.missing}` : figure.met ? 'met' : 'MISSED',
+      figure.met === null
+        ? `not measured: ${figure.missing}`
+        : `${figure.met ? 'met' : 'MISSED'}${figure.measuredAt === machine.date ? '' : ` (measured ${figure.measuredAt})`}`,
     ]),
   })}`,
 );

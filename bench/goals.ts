@@ -65,3 +65,54 @@ export function collectGoals(
     return { key, value: null, goal, met: null, missing };
   });
 }
+
+type AnyResult = { name: string; goals?: Record<string, number> } | { name: string; error: string };
+
+/** What results.json keeps from an earlier run: its results and when each goal figure was measured. */
+export interface EarlierResults<R extends AnyResult = AnyResult> {
+  results?: readonly R[];
+  goals?: Record<string, number | null>;
+  goalsMeasuredAt?: Record<string, string>;
+  machine?: { date?: string };
+}
+
+/**
+ * results.json after a run of some benchmarks (`npm run bench -- quota scan`): each benchmark that ran
+ * replaces its earlier result, the others keep theirs, and a goal figure this run did not measure (a
+ * benchmark not run, or `scale` without BENCH_FULL=1) keeps its earlier value and the date it was
+ * measured, so a partial run never wipes figures.
+ */
+export function mergeResults<R extends AnyResult>(
+  earlier: EarlierResults<R> | undefined,
+  fresh: readonly R[],
+  date: string,
+) {
+  const freshNames = new Set(fresh.map((result) => result.name));
+  const kept = (earlier?.results ?? []).filter((result) => !freshNames.has(result.name));
+  const results = [...kept, ...fresh];
+  const figures = collectGoals(fresh).map((figure) => {
+    const before = earlier?.goals?.[figure.key];
+    if (figure.value !== null || typeof before !== 'number') return { ...figure, measuredAt: date };
+    const goal = GOALS.find((candidate) => candidate.key === figure.key);
+    return {
+      key: figure.key,
+      value: before,
+      goal: figure.goal,
+      met: goal ? goal.met(before) : null,
+      measuredAt: earlier?.goalsMeasuredAt?.[figure.key] ?? earlier?.machine?.date ?? 'an earlier run',
+    };
+  });
+  return {
+    results,
+    figures,
+    goals: Object.fromEntries(figures.map((figure) => [figure.key, figure.value])),
+    goalsMeasuredAt: Object.fromEntries(
+      figures.flatMap((figure) => (figure.value === null ? [] : [[figure.key, figure.measuredAt]])),
+    ),
+    goalsNotMeasured: Object.fromEntries(
+      figures.flatMap((figure) =>
+        figure.missing && figure.value === null ? [[figure.key, figure.missing]] : [],
+      ),
+    ),
+  };
+}

@@ -18,6 +18,8 @@ import {
 } from './support/result.ts';
 
 const CAMPAIGNS = 10_000;
+/** V8's old-space limit for each pipeline child, as bench/README.md section 3b measured it since issue 14. */
+const PIPELINE_HEAP_MB = 480;
 /** 1M takes ≈ 2.5 min and 3.3 GB on 2 cores (see README): opt in with BENCH_FULL=1. */
 const SIZES = process.env.BENCH_FULL === '1' ? [1_000, 10_000, 100_000, 1_000_000] : [1_000, 10_000, 100_000];
 const WORKER = new URL('./workers/pipeline-size.ts', import.meta.url).href;
@@ -60,7 +62,9 @@ export async function run(): Promise<BenchResult> {
         [String(size)],
         {
           timeoutMs: 240_000,
-          maxOldSpaceMb: 8192,
+          // The heap a 512 MB function leaves the pipeline (Node's own memory and buffers are outside
+          // it): with more headroom V8 simply collects later and RSS says little about what a run needs.
+          maxOldSpaceMb: PIPELINE_HEAP_MB,
         },
       );
       const micros = (m.diffMs * 1000) / size;
@@ -106,6 +110,7 @@ export async function run(): Promise<BenchResult> {
   notes.push(
     'µs/prospect and ms per 1k are the same figure in two units; flat across sizes = linear growth.',
     'each size runs in a fresh `node` child (month 1 baseline, then month 2), so peak RSS is that size alone.',
+    `each child runs with --max-old-space-size=${PIPELINE_HEAP_MB} (a 512 MB function); peak RSS includes Node, tsx and off-heap buffers.`,
   );
   return {
     name: 'scale',

@@ -224,6 +224,7 @@ function mergeWithPrevious(input: PlanInput, bySource: Uint32Array) {
     let state = 0;
     if (at < previousSize && previous.source[at] === source) {
       match[index] = at;
+      shareLedgerStrings(current, index, previous, at);
       state = previous.status[at] === 'open' ? 1 : 2;
       at++;
     }
@@ -245,69 +246,158 @@ function mergeWithPrevious(input: PlanInput, bySource: Uint32Array) {
   return { match, status, departure, changeKind, changeRef, counts };
 }
 
-/** The prospects table's rows from position `start` to `end` (exclusive) in table order. */
-export function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[] {
+/**
+ * Points a matched prospect's source (and its root domain, when equal) at the ledger's string of the
+ * same value, so the run holds each of these strings once, not once from Moz and once from the ledger
+ * (at 1M prospects, ≈ 50 MB of a 512 MB Lambda). Equal values: nothing that reads the columns can tell.
+ */
+function shareLedgerStrings(current: GapColumns, index: number, previous: LedgerColumns, at: number): void {
+  const source = current.source[index] as string;
+  const shared = previous.source[at] as string;
+  current.source[index] = shared;
+  const root = current.sourceRootDomain[index] as string;
+  if (root === source) current.sourceRootDomain[index] = shared;
+  else if (root === previous.sourceRootDomain[at])
+    current.sourceRootDomain[index] = previous.sourceRootDomain[at] as string;
+}
+
+/** A slice of a table as one array per column, named as the contract names them (row i = each array's i). */
+export type ColumnsOf<Row> = { [K in keyof Row]: Row[K][] };
+
+/**
+ * The prospects table from position `start` to `end` (exclusive) in table order, one array per column:
+ * what the snapshot writer encodes, with no object per row (bench/README.md, section 3b).
+ */
+export function prospectColumns(plan: DiffPlan, start: number, end: number): ColumnsOf<ProspectRow> {
   const { input, match } = plan;
   const { current, previous, runDate, reviews } = input;
-  const rows: ProspectRow[] = [];
-  for (let position = start; position < end; position++) {
-    const index = plan.prospectOrder[position] as number;
+  const length = Math.max(0, end - start);
+  const sized = <T>(): T[] => new Array<T>(length);
+  const columns: ColumnsOf<ProspectRow> = {
+    campaign_id: new Array<string>(length).fill(input.campaign.id),
+    run_id: new Array<string>(length).fill(input.runId),
+    run_date: new Array<string>(length).fill(runDate),
+    source: sized(),
+    source_root_domain: sized(),
+    title: sized(),
+    domain_authority: sized(),
+    page_authority: sized(),
+    spam_score: sized(),
+    matched_targets: sized(),
+    matched_count: sized(),
+    score: sized(),
+    status: sized(),
+    first_seen_date: sized(),
+    runs_seen: sized(),
+    review_state: sized(),
+    category: sized(),
+  };
+  for (let at = 0; at < length; at++) {
+    const index = plan.prospectOrder[start + at] as number;
     const before = match[index] as number;
     const source = current.source[index] as string;
     const review = viewOf(reviews.bySource.get(source));
-    // Keys written out, not spread: `{ ...keys, <12 more> }` builds slow dictionary-mode objects in
-    // V8 (bench/README.md, scale: ~28 µs per row at 100k prospects, mostly GC).
-    rows.push({
-      campaign_id: input.campaign.id,
-      run_id: input.runId,
-      run_date: runDate,
-      source,
-      source_root_domain: current.sourceRootDomain[index] as string,
-      title: current.title[index] as string,
-      domain_authority: current.domainAuthority[index] as number,
-      page_authority: current.pageAuthority[index] as number | null,
-      spam_score: current.spamScore[index] as number | null,
-      matched_targets: [...(current.matchedTargets[index] as readonly string[])],
-      matched_count: current.matchedCount[index] as number,
-      score: plan.score[index] as number,
-      status: PROSPECT_STATUSES[plan.status[index] as number] as ProspectStatus,
-      first_seen_date: before >= 0 && previous ? (previous.firstSeenDate[before] as string) : runDate,
-      runs_seen: (before >= 0 && previous ? (previous.runsSeen[before] as number) : 0) + 1,
-      review_state: review.state,
-      category: review.category,
-    });
+    columns.source[at] = source;
+    columns.source_root_domain[at] = current.sourceRootDomain[index] as string;
+    columns.title[at] = current.title[index] as string;
+    columns.domain_authority[at] = current.domainAuthority[index] as number;
+    columns.page_authority[at] = current.pageAuthority[index] as number | null;
+    columns.spam_score[at] = current.spamScore[index] as number | null;
+    columns.matched_targets[at] = current.matchedTargets[index] as string[];
+    columns.matched_count[at] = current.matchedCount[index] as number;
+    columns.score[at] = plan.score[index] as number;
+    columns.status[at] = PROSPECT_STATUSES[plan.status[index] as number] as ProspectStatus;
+    columns.first_seen_date[at] =
+      before >= 0 && previous ? (previous.firstSeenDate[before] as string) : runDate;
+    columns.runs_seen[at] = (before >= 0 && previous ? (previous.runsSeen[before] as number) : 0) + 1;
+    columns.review_state[at] = review.state;
+    columns.category[at] = review.category;
   }
-  return rows;
+  return columns;
 }
 
-/** The changes table's rows from position `start` to `end` (exclusive) in table order. */
-export function changeRows(plan: DiffPlan, start: number, end: number): ChangeRow[] {
+/** The prospects table's rows from position `start` to `end` (exclusive) in table order. */
+export function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[] {
+  const c = prospectColumns(plan, start, end);
+  // Keys written out, not spread: `{ ...keys, <12 more> }` builds slow dictionary-mode objects in
+  // V8 (bench/README.md, scale: ~28 µs per row at 100k prospects, mostly GC).
+  return c.source.map((source, at) => ({
+    campaign_id: c.campaign_id[at] as string,
+    run_id: c.run_id[at] as string,
+    run_date: c.run_date[at] as string,
+    source,
+    source_root_domain: c.source_root_domain[at] as string,
+    title: c.title[at] as string,
+    domain_authority: c.domain_authority[at] as number,
+    page_authority: c.page_authority[at] as number | null,
+    spam_score: c.spam_score[at] as number | null,
+    matched_targets: [...(c.matched_targets[at] as string[])],
+    matched_count: c.matched_count[at] as number,
+    score: c.score[at] as number,
+    status: c.status[at] as ProspectStatus,
+    first_seen_date: c.first_seen_date[at] as string,
+    runs_seen: c.runs_seen[at] as number,
+    review_state: c.review_state[at] as ProspectRow['review_state'],
+    category: c.category[at] as ProspectRow['category'],
+  }));
+}
+
+/** The changes table from position `start` to `end` (exclusive) in table order, one array per column. */
+export function changeColumns(plan: DiffPlan, start: number, end: number): ColumnsOf<ChangeRow> {
   const { input } = plan;
   const { current, runDate } = input;
   const previous = input.previous;
-  const rows: ChangeRow[] = [];
-  for (let position = start; position < end; position++) {
+  const length = Math.max(0, end - start);
+  const sized = <T>(): T[] => new Array<T>(length);
+  const columns: ColumnsOf<ChangeRow> = {
+    campaign_id: new Array<string>(length).fill(input.campaign.id),
+    run_id: new Array<string>(length).fill(input.runId),
+    run_date: new Array<string>(length).fill(runDate),
+    source: sized(),
+    change: sized(),
+    previous_domain_authority: sized(),
+    current_domain_authority: sized(),
+    previous_matched_count: sized(),
+    current_matched_count: sized(),
+    days_in_gap: sized(),
+    review_state: sized(),
+  };
+  for (let at = 0; at < length; at++) {
+    const position = start + at;
     const change = CHANGE_KINDS[plan.changeKind[position] as number] as ChangeKind;
     const ref = plan.changeRef[position] as number;
     const before = ref >= 0 ? (plan.match[ref] as number) : -1 - ref;
     const known = before >= 0 && previous !== undefined;
     const source = ref >= 0 ? (current.source[ref] as string) : (previous?.source[before] as string);
     const firstSeen = known ? (previous.firstSeenDate[before] as string) : runDate;
-    rows.push({
-      campaign_id: input.campaign.id,
-      run_id: input.runId,
-      run_date: runDate,
-      source,
-      change,
-      previous_domain_authority: known ? (previous.domainAuthority[before] as number) : null,
-      current_domain_authority: ref >= 0 ? (current.domainAuthority[ref] as number) : null,
-      previous_matched_count: known ? (previous.matchedCount[before] as number) : null,
-      current_matched_count: ref >= 0 ? (current.matchedCount[ref] as number) : null,
-      days_in_gap: change === 'closed' ? Math.max(0, daysBetween(firstSeen, runDate)) : null,
-      review_state: viewOf(input.reviews.bySource.get(source)).state,
-    });
+    columns.source[at] = source;
+    columns.change[at] = change;
+    columns.previous_domain_authority[at] = known ? (previous.domainAuthority[before] as number) : null;
+    columns.current_domain_authority[at] = ref >= 0 ? (current.domainAuthority[ref] as number) : null;
+    columns.previous_matched_count[at] = known ? (previous.matchedCount[before] as number) : null;
+    columns.current_matched_count[at] = ref >= 0 ? (current.matchedCount[ref] as number) : null;
+    columns.days_in_gap[at] = change === 'closed' ? Math.max(0, daysBetween(firstSeen, runDate)) : null;
+    columns.review_state[at] = viewOf(input.reviews.bySource.get(source)).state;
   }
-  return rows;
+  return columns;
+}
+
+/** The changes table's rows from position `start` to `end` (exclusive) in table order. */
+export function changeRows(plan: DiffPlan, start: number, end: number): ChangeRow[] {
+  const c = changeColumns(plan, start, end);
+  return c.source.map((source, at) => ({
+    campaign_id: c.campaign_id[at] as string,
+    run_id: c.run_id[at] as string,
+    run_date: c.run_date[at] as string,
+    source,
+    change: c.change[at] as ChangeKind,
+    previous_domain_authority: c.previous_domain_authority[at] as number | null,
+    current_domain_authority: c.current_domain_authority[at] as number | null,
+    previous_matched_count: c.previous_matched_count[at] as number | null,
+    current_matched_count: c.current_matched_count[at] as number | null,
+    days_in_gap: c.days_in_gap[at] as number | null,
+    review_state: c.review_state[at] as ChangeRow['review_state'],
+  }));
 }
 
 /** The ledger for the next run, entry by entry in source order (a merge, like the diff). */

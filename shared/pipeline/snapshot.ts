@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { changeRows, type DiffPlan, nextLedgerEntries, prospectRows } from '#domain/diff.ts';
+import { changeColumns, type DiffPlan, nextLedgerEntries, prospectColumns } from '#domain/diff.ts';
 import { changesKey, ledgerKey, manifestKey, parseLakeKey, prospectsKey, tablePrefix } from '#lake/keys.ts';
 import { encodeLedgerStream } from '#lake/ledger-file.ts';
 import { decodeManifest, encodeManifest } from '#lake/manifest.ts';
-import { encodeParquetGroups, ROW_GROUP_SIZE } from '#lake/parquet.ts';
+import { encodeParquetColumnGroups, ROW_GROUP_SIZE } from '#lake/parquet.ts';
 import { LAKE_TABLES, type RunManifest, type RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import type { RunRef } from './checkpoints.ts';
@@ -25,7 +25,7 @@ export function runFileKeys(run: RunRef) {
 
 /**
  * Writes the run's files, each write-once: prospects, changes and the ledger, then the manifest.
- * Each file is streamed: rows are made and encoded a row group at a time from the diff plan, and the
+ * Each file is streamed: columns are made and encoded a row group at a time from the diff plan, and the
  * ledger entry by entry. Returns the manifest that stands (one written by an attempt that crashed
  * before its commit).
  */
@@ -36,18 +36,18 @@ export async function writeSnapshot(
   manifest: RunManifest,
 ): Promise<RunManifest> {
   const keys = runFileKeys(run);
-  const prospects = slices(plan.prospectOrder.length, (start, end) => prospectRows(plan, start, end));
+  const prospects = slices(plan.prospectOrder.length, (start, end) => prospectColumns(plan, start, end));
   await writeOnce(
     ports.lake,
     keys.prospects,
-    encodeParquetGroups(LAKE_TABLES.prospects.columns, prospects, 'prospects'),
+    encodeParquetColumnGroups(LAKE_TABLES.prospects.columns, prospects, 'prospects'),
   );
   await ports.afterStep?.('file-written', 'prospects');
-  const changes = slices(plan.changeRef.length, (start, end) => changeRows(plan, start, end));
+  const changes = slices(plan.changeRef.length, (start, end) => changeColumns(plan, start, end));
   await writeOnce(
     ports.lake,
     keys.changes,
-    encodeParquetGroups(LAKE_TABLES.changes.columns, changes, 'changes'),
+    encodeParquetColumnGroups(LAKE_TABLES.changes.columns, changes, 'changes'),
   );
   await ports.afterStep?.('file-written', 'changes');
   const { configHash, runId, runDate } = { ...plan.input, configHash: manifest.config_hash };
@@ -62,9 +62,9 @@ export async function writeSnapshot(
   return written;
 }
 
-function* slices<T>(size: number, rowsOf: (start: number, end: number) => T[]): Generator<T[]> {
+function* slices<T>(size: number, sliceOf: (start: number, end: number) => T): Generator<T> {
   for (let start = 0; start < size; start += ROW_GROUP_SIZE)
-    yield rowsOf(start, Math.min(size, start + ROW_GROUP_SIZE));
+    yield sliceOf(start, Math.min(size, start + ROW_GROUP_SIZE));
 }
 
 /**
