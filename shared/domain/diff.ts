@@ -174,9 +174,9 @@ export function planDiff(input: PlanInput): DiffPlan {
   for (let index = 0; index < size; index++) {
     score[index] = prospectScore(
       {
-        domainAuthority: current.domainAuthority[index] as number,
-        matchedCount: current.matchedCount[index] as number,
-        spamScore: current.spamScore[index] as number | null,
+        domainAuthority: current.domainAuthority.at(index),
+        matchedCount: current.matchedCount.at(index),
+        spamScore: current.spamScore.nullableAt(index),
       },
       competitorCount,
     );
@@ -381,12 +381,12 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
     const review = viewOf(reviews.bySource.get(source));
     columns.source[at] = source;
     columns.source_root_domain[at] = current.sourceRootDomain[index] as string;
-    columns.title[at] = current.title[index] as string;
-    columns.domain_authority[at] = current.domainAuthority[index] as number;
-    columns.page_authority[at] = current.pageAuthority[index] as number | null;
-    columns.spam_score[at] = current.spamScore[index] as number | null;
-    columns.matched_targets[at] = current.matchedTargets[index] as string[];
-    columns.matched_count[at] = current.matchedCount[index] as number;
+    columns.title[at] = current.title.at(index);
+    columns.domain_authority[at] = current.domainAuthority.at(index);
+    columns.page_authority[at] = current.pageAuthority.nullableAt(index);
+    columns.spam_score[at] = current.spamScore.nullableAt(index);
+    columns.matched_targets[at] = current.matchedTargets.at(index) as string[];
+    columns.matched_count[at] = current.matchedCount.at(index);
     columns.score[at] = plan.score[index] as number;
     columns.status[at] = PROSPECT_STATUSES[plan.status[index] as number] as ProspectStatus;
     columns.first_seen_date[at] = plan.firstSeenDate[index] as string;
@@ -459,9 +459,9 @@ export function changeColumns(plan: DiffPlan, start: number, end: number): Colum
     columns.source[at] = source;
     columns.change[at] = change;
     columns.previous_domain_authority[at] = known ? (previous.domainAuthority[before] as number) : null;
-    columns.current_domain_authority[at] = ref >= 0 ? (current.domainAuthority[ref] as number) : null;
+    columns.current_domain_authority[at] = ref >= 0 ? current.domainAuthority.at(ref) : null;
     columns.previous_matched_count[at] = known ? (previous.matchedCount[before] as number) : null;
-    columns.current_matched_count[at] = ref >= 0 ? (current.matchedCount[ref] as number) : null;
+    columns.current_matched_count[at] = ref >= 0 ? current.matchedCount.at(ref) : null;
     columns.days_in_gap[at] = change === 'closed' ? Math.max(0, daysBetween(firstSeen, runDate)) : null;
     columns.review_state[at] = viewOf(input.reviews.bySource.get(source)).state;
   }
@@ -519,8 +519,8 @@ export function* nextLedgerEntries(plan: DiffPlan): Generator<LedgerEntry> {
       lastSeenDate: runDate,
       runsSeen: (plan.runsSeenBefore[index] as number) + 1,
       closedDate: null,
-      domainAuthority: current.domainAuthority[index] as number,
-      matchedCount: current.matchedCount[index] as number,
+      domainAuthority: current.domainAuthority.at(index),
+      matchedCount: current.matchedCount.at(index),
     };
   }
   yield* remembered(undefined);
