@@ -212,6 +212,20 @@ export function sortedBySource(current: GapColumns): Uint32Array {
 }
 
 /**
+ * For sources asked in increasing order (a sorted ledger as it is read): the gap list's own string of
+ * the same value, or the source itself. A merge cursor over `bySource`, so a ledger read beside a 1M gap
+ * list holds each shared source once instead of twice (≈ 36 MB at 1M).
+ */
+export function sharedSourceCursor(current: GapColumns, bySource: Uint32Array): (source: string) => string {
+  let next = 0;
+  return (source) => {
+    while (next < bySource.length && (current.source[bySource[next] as number] as string) < source) next++;
+    const own = next < bySource.length ? (current.source[bySource[next] as number] as string) : undefined;
+    return own === source ? own : source;
+  };
+}
+
+/**
  * Open sources of the sorted previous ledger that the current gap list lacks, in source order: a merge
  * with the current sources in source order (`bySource`), with no set of a million sources.
  */

@@ -6,6 +6,7 @@ import {
   departedOpenSources,
   nextLedgerEntries,
   planDiff,
+  sharedSourceCursor,
   sortedBySource,
 } from '#domain/diff.ts';
 import { linkEvidence } from '#domain/evidence.ts';
@@ -242,14 +243,15 @@ async function diffAgainstChain(stage: {
 }) {
   const { campaign, record, request, deps, log, reviews, gapList, stop } = stage;
   const run = refOf(record);
-  const { ledger, ...link } = await linkToChain(deps.runs, deps.lake, record, log);
+  const current = gapList.current;
+  const bySource = sortedBySource(current);
+  const shared = sharedSourceCursor(current, bySource);
+  const { ledger, ...link } = await linkToChain(deps.runs, deps.lake, record, log, shared);
   const previous = comparableLedger(ledger, {
     configHash: record.configHash,
     ignore: campaign.ignore,
     excluded: reviews.excluded,
   });
-  const current = gapList.current;
-  const bySource = sortedBySource(current);
   const batches = await loadVerifyBatches(deps.lake, run);
   const departed = campaign.verifyDepartures ? departedOpenSources(previous, current, bySource) : [];
   let budgetStopped = gapList.truncated;

@@ -11,13 +11,23 @@ import { aCampaign, aMozRow } from '../support/builders.ts';
 
 describe('Utf8Column', () => {
   it('gives back every string exactly, across buffer growth and after trim', () => {
-    const texts = ['', 'plain', 'Café – naïve 日本語', '😀 emoji', 'x'.repeat(70_000), 'lone \uD800 high', '\uDC00'];
+    const texts = [
+      '',
+      'plain',
+      'Café – naïve 日本語',
+      '😀 emoji',
+      'x'.repeat(70_000),
+      'lone \uD800 high',
+      '\uDC00',
+    ];
     const column = new Utf8Column();
     for (let round = 0; round < 300; round++) for (const text of texts) column.push(`${text}${round}`);
     column.trim();
     expect(column.length).toBe(300 * texts.length);
     for (let round = 0; round < 300; round += 37)
-      texts.forEach((text, at) => expect(column.at(round * texts.length + at)).toBe(`${text}${round}`));
+      texts.forEach((text, at) => {
+        expect(column.at(round * texts.length + at)).toBe(`${text}${round}`);
+      });
   });
 });
 
@@ -52,7 +62,13 @@ describe('GapFold', () => {
   it('holds what toCurrentProspects gives, column by column', () => {
     const campaign = aCampaign();
     const rows = [
-      aMozRow({ source: 'a.example', title: 'Ä title', domainAuthority: 12, spamScore: -1, pageAuthority: 7 }),
+      aMozRow({
+        source: 'a.example',
+        title: 'Ä title',
+        domainAuthority: 12,
+        spamScore: -1,
+        pageAuthority: 7,
+      }),
       aMozRow({ source: 'b.sub.example', title: 'B', spamScore: 4, pageAuthority: null }),
       aMozRow({ source: 'a.example', title: 'repeat' }),
     ];
