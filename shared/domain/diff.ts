@@ -162,6 +162,7 @@ export interface DiffPlan {
 
 const PROSPECT_STATUSES: readonly ProspectStatus[] = ['new', 'persisting', 'reopened'];
 const PERSISTING = PROSPECT_STATUSES.indexOf('persisting');
+const NO_EVIDENCE: ReadonlyMap<string, boolean> = new Map();
 /** In compareSources order, so changes sorted by kind then source come from per-kind lists in source order. */
 const CHANGE_KINDS: readonly ChangeKind[] = ['closed', 'lost', 'new', 'reopened', 'unverified'];
 const KIND_INDEX = new Map(CHANGE_KINDS.map((kind, index) => [kind, index]));
@@ -193,7 +194,8 @@ export function planDiff(input: PlanInput): DiffPlan {
   const { previous: kept, ...keptIndexes } = keptLedger(input, merged);
   return {
     baseline: previous === undefined,
-    input: { ...input, previous: kept, bySource: undefined },
+    // What writing reads no more: the evidence is in `departure`, the sort in `bySource`.
+    input: { ...input, previous: kept, bySource: undefined, verification: NO_EVIDENCE },
     score,
     prospectOrder,
     bySource,

@@ -198,7 +198,7 @@ async function execute(
   await deps.afterStep?.('intersect-done');
   const diffed = await diffAgainstChain({ campaign, record, request, deps, log, reviews, gapList, stop });
   if ('paused' in diffed) return paused(run, diffed.paused, deps);
-  const { plan: diff, batches, link } = diffed;
+  const { plan: diff, link } = diffed;
   await deps.afterStep?.('diffed');
   const manifest = buildManifest({
     run: { ...run, configHash: record.configHash, startedAt: record.startedAt },
@@ -206,7 +206,7 @@ async function execute(
     diff,
     pages: gapList.pages,
     intersectCost: gapList.cost,
-    linkStatusCost: sumCosts(batches.map((batch) => batch.cost)),
+    linkStatusCost: diffed.linkStatusCost,
     truncated: diffed.budgetStopped,
     maxRowsPerRun: campaign.maxRowsPerRun,
     finishedAt: deps.clock().toISOString(),
@@ -278,7 +278,8 @@ async function diffAgainstChain(stage: {
     ),
     reviews,
   });
-  return { plan, batches, link, budgetStopped, previousRunId: previous?.runId ?? null };
+  const linkStatusCost = sumCosts(batches.map((batch) => batch.cost));
+  return { plan, link, linkStatusCost, budgetStopped, previousRunId: previous?.runId ?? null };
 }
 
 /** The next ledger's closed entries: all that won promotions read (wonPromotions), one entry at a time. */
