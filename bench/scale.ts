@@ -20,7 +20,7 @@ import {
 const CAMPAIGNS = 10_000;
 /** V8's old-space limit for each pipeline child, as bench/README.md section 3b measured it since issue 14. */
 const PIPELINE_HEAP_MB = 480;
-/** 1M takes ≈ 2.5 min and 3.3 GB on 2 cores (see README): opt in with BENCH_FULL=1. */
+/** 1M takes ≈ 1 min and ≈ 560 MB on 2 cores (bench/README.md 3d): opt in with BENCH_FULL=1. */
 const SIZES = process.env.BENCH_FULL === '1' ? [1_000, 10_000, 100_000, 1_000_000] : [1_000, 10_000, 100_000];
 const WORKER = new URL('./workers/pipeline-size.ts', import.meta.url).href;
 

@@ -12,6 +12,7 @@ import {
   type LedgerStatus,
   ledgerColumnsOf,
   ledgerEntryAt,
+  pushLedgerEntry,
 } from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher, prospectScore } from './prospects.ts';
 import { NO_REVIEWS, type RunReviews, viewOf } from './review.ts';
@@ -120,6 +121,8 @@ export interface PlanInput {
   truncated: boolean;
   verification: ReadonlyMap<string, boolean>;
   reviews: RunReviews;
+  /** sortedBySource(current), when the caller has it already (planDiff sorts otherwise). */
+  bySource?: Uint32Array;
 }
 
 /**
@@ -129,9 +132,18 @@ export interface PlanInput {
  */
 export interface DiffPlan {
   baseline: boolean;
+  /**
+   * The input, with `previous` reduced to the entries the plan still reads (remembered departures and
+   * reopened sources; see keptLedger): persisting sources only carry their first-seen date and run
+   * count, so the caller's whole previous ledger can be freed before the files are written.
+   */
   input: PlanInput;
-  /** Per current index: the previous ledger's index of the same source, or -1. */
+  /** Per current index: the index in `input.previous` (the kept entries) of the same source, or -1. */
   match: Int32Array;
+  /** Per current index: the source's first-seen date (this run's date for a new source). */
+  firstSeenDate: string[];
+  /** Per current index: the runs that listed the source before this one (0 for a new source). */
+  runsSeenBefore: Uint32Array;
   /** Per current index: an index into PROSPECT_STATUSES. */
   status: Uint8Array;
   score: Float64Array;
@@ -139,9 +151,9 @@ export interface DiffPlan {
   prospectOrder: Uint32Array;
   /** Current indexes sorted by source. */
   bySource: Uint32Array;
-  /** Per previous index: 0, or 1 + the index into CHANGE_KINDS of its departure in this run. */
+  /** Per kept previous index: 0, or 1 + the index into CHANGE_KINDS of its departure in this run. */
   departure: Uint8Array;
-  /** The changes in table order: a kind (index into CHANGE_KINDS) and a reference (current index, or −1 − previous index). */
+  /** The changes in table order: a kind (index into CHANGE_KINDS) and a reference (current index, or −1 − kept previous index). */
   changeKind: Uint8Array;
   changeRef: Int32Array;
   counts: DiffCounts;
@@ -149,6 +161,8 @@ export interface DiffPlan {
 }
 
 const PROSPECT_STATUSES: readonly ProspectStatus[] = ['new', 'persisting', 'reopened'];
+const PERSISTING = PROSPECT_STATUSES.indexOf('persisting');
+const NO_EVIDENCE: ReadonlyMap<string, boolean> = new Map();
 /** In compareSources order, so changes sorted by kind then source come from per-kind lists in source order. */
 const CHANGE_KINDS: readonly ChangeKind[] = ['closed', 'lost', 'new', 'reopened', 'unverified'];
 const KIND_INDEX = new Map(CHANGE_KINDS.map((kind, index) => [kind, index]));
@@ -161,17 +175,15 @@ export function planDiff(input: PlanInput): DiffPlan {
   for (let index = 0; index < size; index++) {
     score[index] = prospectScore(
       {
-        domainAuthority: current.domainAuthority[index] as number,
-        matchedCount: current.matchedCount[index] as number,
-        spamScore: current.spamScore[index] as number | null,
+        domainAuthority: current.domainAuthority.at(index),
+        matchedCount: current.matchedCount.at(index),
+        spamScore: current.spamScore.nullableAt(index),
       },
       competitorCount,
     );
   }
   const sources = current.source;
-  const bySource = Uint32Array.from({ length: size }, (_, index) => index).sort((a, b) =>
-    compareSources(sources[a] as string, sources[b] as string),
-  );
+  const bySource = input.bySource ?? sortedBySource(current);
   const prospectOrder = Uint32Array.from({ length: size }, (_, index) => index).sort(
     (a, b) =>
       (score[b] as number) - (score[a] as number) ||
@@ -179,14 +191,101 @@ export function planDiff(input: PlanInput): DiffPlan {
   );
   const merged = mergeWithPrevious(input, bySource);
   const { counts } = merged;
+  const { previous: kept, ...keptIndexes } = keptLedger(input, merged);
   return {
     baseline: previous === undefined,
-    input,
+    // What writing reads no more: the evidence is in `departure`, the sort in `bySource`.
+    input: { ...input, previous: kept, bySource: undefined, verification: NO_EVIDENCE },
     score,
     prospectOrder,
     bySource,
     ...merged,
+    ...keptIndexes,
     closureRate: counts.previousGapSize ? counts.closed / counts.previousGapSize : null,
+  };
+}
+
+/** Current indexes sorted by source (planDiff's merge order; PlanInput.bySource takes it precomputed). */
+export function sortedBySource(current: GapColumns): Uint32Array {
+  const sources = current.source;
+  return Uint32Array.from({ length: sources.length }, (_, index) => index).sort((a, b) =>
+    compareSources(sources[a] as string, sources[b] as string),
+  );
+}
+
+/**
+ * For sources asked in increasing order (a sorted ledger as it is read): the gap list's own string of
+ * the same value, or the source itself. A merge cursor over `bySource`, so a ledger read beside a 1M gap
+ * list holds each shared source once instead of twice (≈ 36 MB at 1M).
+ */
+export function sharedSourceCursor(current: GapColumns, bySource: Uint32Array): (source: string) => string {
+  let next = 0;
+  return (source) => {
+    while (next < bySource.length && (current.source[bySource[next] as number] as string) < source) next++;
+    const own = next < bySource.length ? (current.source[bySource[next] as number] as string) : undefined;
+    return own === source ? own : source;
+  };
+}
+
+/**
+ * Open sources of the sorted previous ledger that the current gap list lacks, in source order: a merge
+ * with the current sources in source order (`bySource`), with no set of a million sources.
+ */
+export function departedOpenSources(
+  previous: LedgerColumns | undefined,
+  current: GapColumns,
+  bySource: Uint32Array,
+): string[] {
+  if (previous === undefined) return [];
+  const departed: string[] = [];
+  let next = 0;
+  previous.source.forEach((source, at) => {
+    while (next < bySource.length && (current.source[bySource[next] as number] as string) < source) next++;
+    const present = next < bySource.length && current.source[bySource[next] as number] === source;
+    if (!present && previous.status[at] === 'open') departed.push(source);
+  });
+  return departed;
+}
+
+/**
+ * The previous ledger reduced to what writing the run still reads: the entries of sources not
+ * persisting (departed now or before, and reopened ones), with `match`, `departure` and the changes'
+ * references renumbered to them; persisting sources keep only their first-seen date and run count,
+ * per current index. At 1M prospects this frees ≈ 90 MB before the files are written (bench/README.md).
+ */
+function keptLedger(input: PlanInput, merged: ReturnType<typeof mergeWithPrevious>) {
+  const { match, status, changeRef } = merged;
+  const firstSeenDate = new Array<string>(match.length).fill(input.runDate);
+  const runsSeenBefore = new Uint32Array(match.length);
+  const previous = input.previous;
+  if (previous === undefined)
+    return { previous, match, departure: merged.departure, firstSeenDate, runsSeenBefore };
+  const keptIndex = new Int32Array(previous.source.length).fill(-1);
+  match.forEach((at, index) => {
+    if (at < 0) return;
+    firstSeenDate[index] = previous.firstSeenDate[at] as string;
+    runsSeenBefore[index] = previous.runsSeen[at] as number;
+    if (status[index] === PERSISTING) keptIndex[at] = -2;
+  });
+  const kept = emptyLedgerColumns(previous);
+  const departure: number[] = [];
+  for (let at = 0; at < keptIndex.length; at++) {
+    if (keptIndex[at] === -2) continue;
+    keptIndex[at] = kept.source.length;
+    pushLedgerEntry(kept, ledgerEntryAt(previous, at));
+    departure.push(merged.departure[at] as number);
+  }
+  const keptMatch = match.map((at) => (at < 0 ? -1 : (keptIndex[at] as number)));
+  for (let position = 0; position < changeRef.length; position++) {
+    const ref = changeRef[position] as number;
+    if (ref < 0) changeRef[position] = -1 - (keptIndex[-1 - ref] as number);
+  }
+  return {
+    previous: kept,
+    match: keptMatch,
+    departure: Uint8Array.from(departure),
+    firstSeenDate,
+    runsSeenBefore,
   };
 }
 
@@ -269,8 +368,8 @@ export type ColumnsOf<Row> = { [K in keyof Row]: Row[K][] };
  * what the snapshot writer encodes, with no object per row (bench/README.md, section 3b).
  */
 export function prospectColumns(plan: DiffPlan, start: number, end: number): ColumnsOf<ProspectRow> {
-  const { input, match } = plan;
-  const { current, previous, runDate, reviews } = input;
+  const { input } = plan;
+  const { current, runDate, reviews } = input;
   const length = Math.max(0, end - start);
   const sized = <T>(): T[] => new Array<T>(length);
   const columns: ColumnsOf<ProspectRow> = {
@@ -294,22 +393,20 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
   };
   for (let at = 0; at < length; at++) {
     const index = plan.prospectOrder[start + at] as number;
-    const before = match[index] as number;
     const source = current.source[index] as string;
     const review = viewOf(reviews.bySource.get(source));
     columns.source[at] = source;
     columns.source_root_domain[at] = current.sourceRootDomain[index] as string;
-    columns.title[at] = current.title[index] as string;
-    columns.domain_authority[at] = current.domainAuthority[index] as number;
-    columns.page_authority[at] = current.pageAuthority[index] as number | null;
-    columns.spam_score[at] = current.spamScore[index] as number | null;
-    columns.matched_targets[at] = current.matchedTargets[index] as string[];
-    columns.matched_count[at] = current.matchedCount[index] as number;
+    columns.title[at] = current.title.at(index);
+    columns.domain_authority[at] = current.domainAuthority.at(index);
+    columns.page_authority[at] = current.pageAuthority.nullableAt(index);
+    columns.spam_score[at] = current.spamScore.nullableAt(index);
+    columns.matched_targets[at] = current.matchedTargets.at(index) as string[];
+    columns.matched_count[at] = current.matchedCount.at(index);
     columns.score[at] = plan.score[index] as number;
     columns.status[at] = PROSPECT_STATUSES[plan.status[index] as number] as ProspectStatus;
-    columns.first_seen_date[at] =
-      before >= 0 && previous ? (previous.firstSeenDate[before] as string) : runDate;
-    columns.runs_seen[at] = (before >= 0 && previous ? (previous.runsSeen[before] as number) : 0) + 1;
+    columns.first_seen_date[at] = plan.firstSeenDate[index] as string;
+    columns.runs_seen[at] = (plan.runsSeenBefore[index] as number) + 1;
     columns.review_state[at] = review.state;
     columns.category[at] = review.category;
   }
@@ -369,13 +466,18 @@ export function changeColumns(plan: DiffPlan, start: number, end: number): Colum
     const before = ref >= 0 ? (plan.match[ref] as number) : -1 - ref;
     const known = before >= 0 && previous !== undefined;
     const source = ref >= 0 ? (current.source[ref] as string) : (previous?.source[before] as string);
-    const firstSeen = known ? (previous.firstSeenDate[before] as string) : runDate;
+    const firstSeen =
+      ref >= 0
+        ? (plan.firstSeenDate[ref] as string)
+        : known
+          ? (previous.firstSeenDate[before] as string)
+          : runDate;
     columns.source[at] = source;
     columns.change[at] = change;
     columns.previous_domain_authority[at] = known ? (previous.domainAuthority[before] as number) : null;
-    columns.current_domain_authority[at] = ref >= 0 ? (current.domainAuthority[ref] as number) : null;
+    columns.current_domain_authority[at] = ref >= 0 ? current.domainAuthority.at(ref) : null;
     columns.previous_matched_count[at] = known ? (previous.matchedCount[before] as number) : null;
-    columns.current_matched_count[at] = ref >= 0 ? (current.matchedCount[ref] as number) : null;
+    columns.current_matched_count[at] = ref >= 0 ? current.matchedCount.at(ref) : null;
     columns.days_in_gap[at] = change === 'closed' ? Math.max(0, daysBetween(firstSeen, runDate)) : null;
     columns.review_state[at] = viewOf(input.reviews.bySource.get(source)).state;
   }
@@ -424,19 +526,17 @@ export function* nextLedgerEntries(plan: DiffPlan): Generator<LedgerEntry> {
   for (const index of plan.bySource) {
     const source = current.source[index] as string;
     yield* remembered(source);
-    const before = plan.match[index] as number;
-    if (before >= 0) at++;
-    const known = before >= 0 && previous !== undefined;
+    if ((plan.match[index] as number) >= 0) at++;
     yield {
       source,
       sourceRootDomain: current.sourceRootDomain[index] as string,
       status: 'open',
-      firstSeenDate: known ? (previous.firstSeenDate[before] as string) : runDate,
+      firstSeenDate: plan.firstSeenDate[index] as string,
       lastSeenDate: runDate,
-      runsSeen: (known ? (previous.runsSeen[before] as number) : 0) + 1,
+      runsSeen: (plan.runsSeenBefore[index] as number) + 1,
       closedDate: null,
-      domainAuthority: current.domainAuthority[index] as number,
-      matchedCount: current.matchedCount[index] as number,
+      domainAuthority: current.domainAuthority.at(index),
+      matchedCount: current.matchedCount.at(index),
     };
   }
   yield* remembered(undefined);

@@ -66,8 +66,15 @@ function ledgerColumnsOfEntries(ledger: Ledger): LedgerEntry[] {
   return [...ledger.entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
 }
 
-/** Reads a ledger file (this format or the one before it) into sorted columns; LakeDecodeError when it is not sound. */
-export async function decodeLedger(bytes: Uint8Array): Promise<LedgerColumns> {
+/**
+ * Reads a ledger file (this format or the one before it) into sorted columns; LakeDecodeError when it
+ * is not sound. `shared` maps each source, in source order, to an equal string the caller already holds
+ * (the run's gap list), so a source listed in both is kept once (bench/README.md, 3d).
+ */
+export async function decodeLedger(
+  bytes: Uint8Array,
+  shared: (source: string) => string = (source) => source,
+): Promise<LedgerColumns> {
   let legacy = false;
   const lines = linesOf(Readable.from([bytes]).pipe(createGunzip()), (first) => {
     legacy = !first.startsWith(FORMAT_PREFIX);
@@ -75,7 +82,7 @@ export async function decodeLedger(bytes: Uint8Array): Promise<LedgerColumns> {
   });
   let columns: LedgerColumns | undefined;
   try {
-    columns = await readLines(lines);
+    columns = await readLines(lines, shared);
   } catch (error) {
     if (error instanceof LakeDecodeError) throw error;
     throw new LakeDecodeError(
@@ -106,7 +113,10 @@ async function* linesOf(stream: AsyncIterable<Buffer>, keepGoing: (first: string
   if (rest.length > 0) yield rest;
 }
 
-async function readLines(lines: AsyncIterable<string>): Promise<LedgerColumns | undefined> {
+async function readLines(
+  lines: AsyncIterable<string>,
+  shared: (source: string) => string,
+): Promise<LedgerColumns | undefined> {
   let columns: LedgerColumns | undefined;
   // Dates and statuses repeat on every line: keep one string of each, and check each date once.
   const strings = new Map<string, string>();
@@ -128,7 +138,7 @@ async function readLines(lines: AsyncIterable<string>): Promise<LedgerColumns | 
       columns = headerOf(line);
       continue;
     }
-    const entry = entryOf(line, number, intern);
+    const entry = entryOf(line, number, intern, shared);
     const problem = ledgerEntryProblem(entry, previous, isDate);
     if (problem) throw new LakeDecodeError(`ledger line ${number}: ${problem}`);
     pushLedgerEntry(columns, entry);
@@ -152,7 +162,12 @@ function headerOf(line: string): LedgerColumns {
   return emptyLedgerColumns({ configHash, runId, runDate });
 }
 
-function entryOf(line: string, number: number, intern: (value: unknown) => unknown): LedgerEntry {
+function entryOf(
+  line: string,
+  number: number,
+  intern: (value: unknown) => unknown,
+  shared: (source: string) => string,
+): LedgerEntry {
   let values: unknown;
   try {
     values = JSON.parse(line);
@@ -161,7 +176,8 @@ function entryOf(line: string, number: number, intern: (value: unknown) => unkno
   }
   if (!Array.isArray(values) || values.length !== 9)
     throw new LakeDecodeError(`ledger line ${number}: not an entry of 9 values`);
-  const [source, root, status, first, last, runsSeen, closed, authority, matched] = values;
+  const [parsed, root, status, first, last, runsSeen, closed, authority, matched] = values;
+  const source = typeof parsed === 'string' ? shared(parsed) : parsed;
   return {
     source,
     sourceRootDomain: root === source ? source : root,

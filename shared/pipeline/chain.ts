@@ -79,6 +79,8 @@ export async function linkToChain(
   lake: ObjectStore,
   record: RunRecord,
   log: Log,
+  /** Gives the ledger's sources the run's own string of the same value (decodeLedger's `shared`). */
+  shared?: (source: string) => string,
 ): Promise<ChainLink> {
   const latest = await runs.latest(record.campaignId);
   if (latest && latest.runDate > record.runDate) {
@@ -97,7 +99,7 @@ export async function linkToChain(
     log.warn('previous run has no ledger; starting a new baseline', { previousRunId: predecessorRunId });
     return { ...link, ledger: undefined };
   }
-  return { ...link, ledger: await decodeLedger(bytes) };
+  return { ...link, ledger: await decodeLedger(bytes, shared) };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { intersectPageLimit } from '#domain/budget.ts';
 import { addCost, type CallCost, sumCosts } from '#domain/call-cost.ts';
 import type { Campaign } from '#domain/campaign.ts';
-import { type GapColumns, GapFold } from '#domain/gap-columns.ts';
+import { type GapColumns, GapFold, trimGapColumns } from '#domain/gap-columns.ts';
 import { paginationGuard } from '#domain/pagination.ts';
 import type { Log } from '#shared/ports.ts';
 import { forEachPage, type PageCheckpoint, type PageSeen, type RunRef, savePage } from './checkpoints.ts';
@@ -66,7 +66,7 @@ export async function fetchGapList(
   report(count, cost, !finished);
   while (!finished) {
     const limit = intersectPageLimit(campaign.maxRowsPerRun - cost.rowsConsumed, options.pageSize);
-    if (limit === 0) return { current: fold.columns, pages: count, truncated: true, cost };
+    if (limit === 0) return { current: trimGapColumns(fold.columns), pages: count, truncated: true, cost };
     const paused = options.stop();
     if (paused) return { paused };
     const result = await ports.moz.intersectPage(query, { limit, nextToken, deadline: options.deadline });
@@ -89,7 +89,7 @@ export async function fetchGapList(
     finished = nextToken === null;
     report(page.page, cost, !finished);
   }
-  return { current: fold.columns, pages: count, truncated: false, cost };
+  return { current: trimGapColumns(fold.columns), pages: count, truncated: false, cost };
 }
 
 const pageSeen = (page: Omit<PageSeen, 'page' | 'limit' | 'cost'>) => ({

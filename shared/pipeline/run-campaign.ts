@@ -1,16 +1,23 @@
-import { comparableLedger, departedFromLedger } from '#domain/baseline.ts';
+import { comparableLedger } from '#domain/baseline.ts';
 import { addCost, sumCosts } from '#domain/call-cost.ts';
 import { type Campaign, CampaignValidationError, configHash } from '#domain/campaign.ts';
-import { type DiffPlan, nextLedgerEntries, planDiff } from '#domain/diff.ts';
+import {
+  type DiffPlan,
+  departedOpenSources,
+  nextLedgerEntries,
+  planDiff,
+  sharedSourceCursor,
+  sortedBySource,
+} from '#domain/diff.ts';
 import { linkEvidence } from '#domain/evidence.ts';
-import type { Ledger } from '#domain/ledger.ts';
+import type { Ledger, LedgerEntry } from '#domain/ledger.ts';
 import { buildManifest } from '#domain/manifest.ts';
 import type { RunManifest } from '#lake/schema.ts';
 import { withFields } from '#shared/observability.ts';
 import type { Log, RunRecord, RunSummary } from '#shared/ports.ts';
 import { linkToChain, placeInChain } from './chain.ts';
 import { clearStaging, forEachPage, loadVerifyBatches, type RunRef } from './checkpoints.ts';
-import { fetchGapList, type PauseReason, type StopCheck } from './fetch-gap-list.ts';
+import { fetchGapList, type GapList, type PauseReason, type StopCheck } from './fetch-gap-list.ts';
 import { publishRun } from './publish.ts';
 import { loadRunReviews, promoteWonReviews } from './reviews.ts';
 import type { RunDeps } from './run-deps.ts';
@@ -189,48 +196,18 @@ async function execute(
   const gapList = await fetchGapList(moz, run, campaign, fetchOptions);
   if ('paused' in gapList) return paused(run, gapList.paused, deps);
   await deps.afterStep?.('intersect-done');
-  const current = gapList.current;
-
-  const chain = await linkToChain(deps.runs, deps.lake, record, log);
-  const previous = comparableLedger(chain.ledger, {
-    configHash: record.configHash,
-    ignore: campaign.ignore,
-    excluded: reviews.excluded,
-  });
-  const batches = await loadVerifyBatches(deps.lake, run);
-  const departed = campaign.verifyDepartures ? departedFromLedger(previous, current) : [];
-  let budgetStopped = gapList.truncated;
-  if (departed.length > 0) {
-    const options = { spent: gapList.cost, deadline: request.deadline, stop };
-    const verified = await verifyDepartures(moz, run, campaign, departed, batches, options);
-    if (typeof verified === 'object') return paused(run, verified.paused, deps);
-    // The budget ran out before every departure was checked: the run is not complete.
-    if (verified === 'over-budget') budgetStopped = true;
-  }
-  await deps.afterStep?.('verified');
-
-  const diff = planDiff({
-    campaign,
-    runId: run.runId,
-    runDate: run.runDate,
-    previous,
-    current,
-    truncated: gapList.truncated,
-    verification: linkEvidence(
-      batches,
-      campaign.site.map((site) => site.target),
-    ),
-    reviews,
-  });
+  const diffed = await diffAgainstChain({ campaign, record, request, deps, log, reviews, gapList, stop });
+  if ('paused' in diffed) return paused(run, diffed.paused, deps);
+  const { plan: diff, link } = diffed;
   await deps.afterStep?.('diffed');
   const manifest = buildManifest({
     run: { ...run, configHash: record.configHash, startedAt: record.startedAt },
-    previousRunId: previous?.runId ?? null,
+    previousRunId: diffed.previousRunId,
     diff,
     pages: gapList.pages,
     intersectCost: gapList.cost,
-    linkStatusCost: sumCosts(batches.map((batch) => batch.cost)),
-    truncated: budgetStopped,
+    linkStatusCost: diffed.linkStatusCost,
+    truncated: diffed.budgetStopped,
     maxRowsPerRun: campaign.maxRowsPerRun,
     finishedAt: deps.clock().toISOString(),
     ...deps.provenance,
@@ -246,12 +223,69 @@ async function execute(
     closedLedger(diff, record.configHash),
   );
   if (won.promoted.length + won.skipped.length > 0) log.info('reviews promoted to won', { ...won });
-  return commit(record, written, chain, deps, log);
+  return commit(record, written, link, deps, log);
 }
 
-/** The next ledger's closed entries: all that won promotions read (wonPromotions). */
+/**
+ * The predecessor's ledger → the comparable baseline → departures verified → the diff plan. The
+ * previous ledger lives only inside this step: the plan keeps what writing the run reads of it
+ * (planDiff), so at 1M prospects ≈ 90 MB are freed before the files are written (bench/README.md 3d).
+ */
+async function diffAgainstChain(stage: {
+  campaign: Campaign;
+  record: RunRecord;
+  request: RunRequest;
+  deps: RunDeps;
+  log: Log;
+  reviews: Awaited<ReturnType<typeof loadRunReviews>>;
+  gapList: GapList;
+  stop: StopCheck;
+}) {
+  const { campaign, record, request, deps, log, reviews, gapList, stop } = stage;
+  const run = refOf(record);
+  const current = gapList.current;
+  const bySource = sortedBySource(current);
+  const shared = sharedSourceCursor(current, bySource);
+  const { ledger, ...link } = await linkToChain(deps.runs, deps.lake, record, log, shared);
+  const previous = comparableLedger(ledger, {
+    configHash: record.configHash,
+    ignore: campaign.ignore,
+    excluded: reviews.excluded,
+  });
+  const batches = await loadVerifyBatches(deps.lake, run);
+  const departed = campaign.verifyDepartures ? departedOpenSources(previous, current, bySource) : [];
+  let budgetStopped = gapList.truncated;
+  if (departed.length > 0) {
+    const options = { spent: gapList.cost, deadline: request.deadline, stop };
+    const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep, progress: deps.progress };
+    const verified = await verifyDepartures(moz, run, campaign, departed, batches, options);
+    if (typeof verified === 'object') return verified;
+    // The budget ran out before every departure was checked: the run is not complete.
+    if (verified === 'over-budget') budgetStopped = true;
+  }
+  await deps.afterStep?.('verified');
+  const plan = planDiff({
+    campaign,
+    runId: run.runId,
+    runDate: run.runDate,
+    previous,
+    current,
+    bySource,
+    truncated: gapList.truncated,
+    verification: linkEvidence(
+      batches,
+      campaign.site.map((site) => site.target),
+    ),
+    reviews,
+  });
+  const linkStatusCost = sumCosts(batches.map((batch) => batch.cost));
+  return { plan, link, linkStatusCost, budgetStopped, previousRunId: previous?.runId ?? null };
+}
+
+/** The next ledger's closed entries: all that won promotions read (wonPromotions), one entry at a time. */
 function closedLedger(plan: DiffPlan, configHash: string): Ledger {
-  const entries = [...nextLedgerEntries(plan)].filter((entry) => entry.status === 'closed');
+  const entries: LedgerEntry[] = [];
+  for (const entry of nextLedgerEntries(plan)) if (entry.status === 'closed') entries.push(entry);
   return { configHash, runId: plan.input.runId, runDate: plan.input.runDate, entries };
 }
 

@@ -1,5 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { sharedSourceCursor, sortedBySource } from '#domain/diff.ts';
+import { emptyGapColumns } from '#domain/gap-columns.ts';
 import { type Ledger, ledgerColumnsOf } from '#domain/ledger.ts';
 import { LakeDecodeError } from '#lake/errors.ts';
 import { encodeGzipJson } from '#lake/json.ts';
@@ -28,6 +30,29 @@ describe('the streamed ledger file', () => {
     const bytes = await encodeLedger(ledger);
     expect(await encodeLedger(ledger)).toEqual(bytes);
     expect(await decodeLedger(bytes)).toEqual(ledgerColumnsOf(ledger));
+  });
+
+  it('hands each source, in source order, to `shared` and keeps what it returns', async () => {
+    const asked: string[] = [];
+    const columns = await decodeLedger(await encodeLedger(ledger), (source) => {
+      asked.push(source);
+      return source;
+    });
+    expect(asked).toEqual(['a.example', 'c.example', 'www.b.example']);
+    expect(columns).toEqual(ledgerColumnsOf(ledger));
+  });
+
+  it('shares sources with a gap list through a merge cursor (equal values, in order)', async () => {
+    const current = emptyGapColumns();
+    current.source.push('c.example', 'zz.example', 'a.example');
+    const cursor = sharedSourceCursor(current, sortedBySource(current));
+    expect(['a.example', 'b.example', 'c.example', 'www.b.example', 'zz.example'].map(cursor)).toEqual([
+      'a.example',
+      'b.example',
+      'c.example',
+      'www.b.example',
+      'zz.example',
+    ]);
   });
 
   it('reads a ledger written before this format (one gzip JSON object)', async () => {
