@@ -202,7 +202,8 @@ describe('createIntervalRateGate', () => {
       );
       writes.sort((a, b) => a - b);
       const gaps = writes.slice(1).map((at, i) => at - (writes[i] ?? at));
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(20);
+      // Recorded just before the gate's own stamp, and Node timers round to the millisecond: 1 ms slack.
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(20 - 1);
     });
   });
 });
