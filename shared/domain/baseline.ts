@@ -1,10 +1,10 @@
-import type { GapColumns } from './gap-columns.ts';
+import { type GapColumns, gapColumnsOf, sortedBySource } from './gap-columns.ts';
 import {
-  compareSources,
   emptyLedgerColumns,
   type Ledger,
   type LedgerColumns,
   type LedgerEntry,
+  ledgerColumnsOf,
   ledgerEntryAt,
   pushLedgerEntry,
 } from './ledger.ts';
@@ -38,12 +38,11 @@ export function comparableBaseline(
   previous: Ledger | undefined,
   run: { configHash: string; ignore: readonly string[]; excluded?: ReadonlySet<string> },
 ): Baseline | undefined {
-  if (previous === undefined || previous.configHash !== run.configHash) return undefined;
-  const ignored = ignoreMatcher(run.ignore);
-  const excluded = run.excluded ?? NOTHING_EXCLUDED;
+  const columns = comparableLedger(previous && ledgerColumnsOf(previous), run);
+  if (previous === undefined || columns === undefined) return undefined;
   const remembered = new Map<string, LedgerEntry>();
-  for (const entry of previous.entries) {
-    if (!ignored(entry.source) && !excluded.has(entry.source)) remembered.set(entry.source, entry);
+  for (let index = 0; index < columns.source.length; index++) {
+    remembered.set(columns.source[index] as string, ledgerEntryAt(columns, index));
   }
   return { runId: previous.runId, runDate: previous.runDate, remembered };
 }
@@ -57,12 +56,19 @@ export function departedSources(
   current: readonly CurrentProspect[],
 ): string[] {
   if (baseline === undefined) return [];
-  const present = new Set(current.map((prospect) => prospect.source));
-  const departed: string[] = [];
-  for (const entry of baseline.remembered.values()) {
-    if (entry.status === 'open' && !present.has(entry.source)) departed.push(entry.source);
-  }
-  return departed.sort(compareSources);
+  const gap = gapColumnsOf(current);
+  return departedOpenSources(baselineColumns(baseline), gap, sortedBySource(gap));
+}
+
+/** A Baseline's remembered entries as sorted ledger columns (what planDiff merges with). */
+export function baselineColumns(baseline: Baseline, configHash = ''): LedgerColumns {
+  const entries = [...baseline.remembered.values()];
+  return ledgerColumnsOf({
+    configHash: configHash ?? '',
+    runId: baseline.runId,
+    runDate: baseline.runDate,
+    entries,
+  });
 }
 
 /**
@@ -85,9 +91,22 @@ export function comparableLedger(
   return columns;
 }
 
-/** departedSources for columns: open in the (sorted) comparable ledger, absent from the gap list. */
-export function departedFromLedger(previous: LedgerColumns | undefined, current: GapColumns): string[] {
+/**
+ * Open sources of the sorted previous ledger that the current gap list lacks, in source order: a merge
+ * with the current sources in source order (`bySource`), with no set of a million sources.
+ */
+export function departedOpenSources(
+  previous: LedgerColumns | undefined,
+  current: GapColumns,
+  bySource: Uint32Array,
+): string[] {
   if (previous === undefined) return [];
-  const present = new Set(current.source);
-  return previous.source.filter((source, index) => previous.status[index] === 'open' && !present.has(source));
+  const departed: string[] = [];
+  let next = 0;
+  previous.source.forEach((source, at) => {
+    while (next < bySource.length && (current.source[bySource[next] as number] as string) < source) next++;
+    const present = next < bySource.length && current.source[bySource[next] as number] === source;
+    if (!present && previous.status[at] === 'open') departed.push(source);
+  });
+  return departed;
 }

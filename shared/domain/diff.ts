@@ -1,7 +1,7 @@
-import type { Baseline } from './baseline.ts';
+import { type Baseline, baselineColumns } from './baseline.ts';
 import type { Campaign } from './campaign.ts';
 import { daysBetween } from './dates.ts';
-import { type GapColumns, gapColumnsOf } from './gap-columns.ts';
+import { type GapColumns, gapColumnsOf, sortedBySource } from './gap-columns.ts';
 import type { ChangeKind, ChangeRow, ProspectRow, ProspectStatus } from './lake-contract.ts';
 import {
   compareSources,
@@ -100,16 +100,6 @@ export function diffRun(input: DiffInput): DiffResult {
   };
 }
 
-/** A Baseline's remembered entries as sorted ledger columns. */
-function baselineColumns(baseline: Baseline, configHash: string): LedgerColumns {
-  return ledgerColumnsOf({
-    configHash,
-    runId: baseline.runId,
-    runDate: baseline.runDate,
-    entries: [...baseline.remembered.values()],
-  });
-}
-
 /** diffRun's input in columns: `current` already without ignored, excluded and repeated sources. */
 export interface PlanInput {
   campaign: Campaign;
@@ -205,14 +195,6 @@ export function planDiff(input: PlanInput): DiffPlan {
   };
 }
 
-/** Current indexes sorted by source (planDiff's merge order; PlanInput.bySource takes it precomputed). */
-export function sortedBySource(current: GapColumns): Uint32Array {
-  const sources = current.source;
-  return Uint32Array.from({ length: sources.length }, (_, index) => index).sort((a, b) =>
-    compareSources(sources[a] as string, sources[b] as string),
-  );
-}
-
 /**
  * For sources asked in increasing order (a sorted ledger as it is read): the gap list's own string of
  * the same value, or the source itself. A merge cursor over `bySource`, so a ledger read beside a 1M gap
@@ -225,26 +207,6 @@ export function sharedSourceCursor(current: GapColumns, bySource: Uint32Array): 
     const own = next < bySource.length ? (current.source[bySource[next] as number] as string) : undefined;
     return own === source ? own : source;
   };
-}
-
-/**
- * Open sources of the sorted previous ledger that the current gap list lacks, in source order: a merge
- * with the current sources in source order (`bySource`), with no set of a million sources.
- */
-export function departedOpenSources(
-  previous: LedgerColumns | undefined,
-  current: GapColumns,
-  bySource: Uint32Array,
-): string[] {
-  if (previous === undefined) return [];
-  const departed: string[] = [];
-  let next = 0;
-  previous.source.forEach((source, at) => {
-    while (next < bySource.length && (current.source[bySource[next] as number] as string) < source) next++;
-    const present = next < bySource.length && current.source[bySource[next] as number] === source;
-    if (!present && previous.status[at] === 'open') departed.push(source);
-  });
-  return departed;
 }
 
 /**

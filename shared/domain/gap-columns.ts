@@ -1,4 +1,5 @@
 import type { Campaign } from './campaign.ts';
+import { compareSources } from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher, type MozRowLike } from './prospects.ts';
 import { rootDomainOf } from './targets.ts';
 
@@ -205,4 +206,12 @@ export function gapColumnsOf(prospects: readonly CurrentProspect[]): GapColumns 
     columns.matchedCount.push(prospect.matchedCount);
   }
   return columns;
+}
+
+/** Current indexes sorted by source (planDiff's merge order; PlanInput.bySource takes it precomputed). */
+export function sortedBySource(current: GapColumns): Uint32Array {
+  const sources = current.source;
+  return Uint32Array.from({ length: sources.length }, (_, index) => index).sort((a, b) =>
+    compareSources(sources[a] as string, sources[b] as string),
+  );
 }

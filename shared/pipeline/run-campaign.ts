@@ -1,15 +1,9 @@
-import { comparableLedger } from '#domain/baseline.ts';
+import { comparableLedger, departedOpenSources } from '#domain/baseline.ts';
 import { addCost, sumCosts } from '#domain/call-cost.ts';
 import { type Campaign, CampaignValidationError, configHash } from '#domain/campaign.ts';
-import {
-  type DiffPlan,
-  departedOpenSources,
-  nextLedgerEntries,
-  planDiff,
-  sharedSourceCursor,
-  sortedBySource,
-} from '#domain/diff.ts';
+import { type DiffPlan, nextLedgerEntries, planDiff, sharedSourceCursor } from '#domain/diff.ts';
 import { linkEvidence } from '#domain/evidence.ts';
+import { sortedBySource } from '#domain/gap-columns.ts';
 import type { Ledger, LedgerEntry } from '#domain/ledger.ts';
 import { buildManifest } from '#domain/manifest.ts';
 import type { RunManifest } from '#lake/schema.ts';

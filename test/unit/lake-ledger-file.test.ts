@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { sharedSourceCursor, sortedBySource } from '#domain/diff.ts';
-import { emptyGapColumns } from '#domain/gap-columns.ts';
+import { sharedSourceCursor } from '#domain/diff.ts';
+import { emptyGapColumns, sortedBySource } from '#domain/gap-columns.ts';
 import { type Ledger, ledgerColumnsOf } from '#domain/ledger.ts';
 import { LakeDecodeError } from '#lake/errors.ts';
 import { encodeGzipJson } from '#lake/json.ts';
