@@ -10,7 +10,6 @@ import {
   type LedgerColumns,
   type LedgerEntry,
   type LedgerStatus,
-  ledgerColumnsOf,
   ledgerEntryAt,
   pushLedgerEntry,
 } from './ledger.ts';
