@@ -12,6 +12,8 @@ import type { RunDeps } from './run-deps.ts';
 export type PauseReason = 'deadline' | 'interrupted';
 export interface Paused {
   paused: PauseReason;
+  /** What the run has spent so far (every saved page and batch). */
+  spent: CallCost;
 }
 /** Asked at every safe point (between Moz calls): undefined means carry on. */
 export type StopCheck = () => PauseReason | undefined;
@@ -42,7 +44,7 @@ export async function fetchGapList(
   run: RunRef,
   campaign: Campaign,
   options: { pageSize: number; deadline?: number; stop: StopCheck; excluded: ReadonlySet<string> },
-): Promise<GapList | Paused> {
+): Promise<GapList | (Paused & { pages: number })> {
   const report = (page: number, spent: CallCost, more: boolean) =>
     ports.progress?.({
       kind: 'pages',
@@ -68,7 +70,7 @@ export async function fetchGapList(
     const limit = intersectPageLimit(campaign.maxRowsPerRun - cost.rowsConsumed, options.pageSize);
     if (limit === 0) return { current: trimGapColumns(fold.columns), pages: count, truncated: true, cost };
     const paused = options.stop();
-    if (paused) return { paused };
+    if (paused) return { paused, spent: cost, pages: count };
     const result = await ports.moz.intersectPage(query, { limit, nextToken, deadline: options.deadline });
     const page: PageCheckpoint = {
       page: count + 1,

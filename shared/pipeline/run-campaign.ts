@@ -1,5 +1,5 @@
 import { comparableLedger, departedOpenSources } from '#domain/baseline.ts';
-import { addCost, sumCosts } from '#domain/call-cost.ts';
+import { sumCosts } from '#domain/call-cost.ts';
 import { type Campaign, CampaignValidationError, configHash } from '#domain/campaign.ts';
 import { type DiffPlan, nextLedgerEntries, planDiff, sharedSourceCursor } from '#domain/diff.ts';
 import { linkEvidence } from '#domain/evidence.ts';
@@ -10,8 +10,14 @@ import type { RunManifest } from '#lake/schema.ts';
 import { withFields } from '#shared/observability.ts';
 import type { Log, RunRecord, RunSummary } from '#shared/ports.ts';
 import { linkToChain, placeInChain } from './chain.ts';
-import { clearStaging, forEachPage, loadVerifyBatches, type RunRef } from './checkpoints.ts';
-import { fetchGapList, type GapList, type PauseReason, type StopCheck } from './fetch-gap-list.ts';
+import { clearStaging, loadVerifyBatches, type RunRef } from './checkpoints.ts';
+import {
+  fetchGapList,
+  type GapList,
+  type Paused,
+  type PauseReason,
+  type StopCheck,
+} from './fetch-gap-list.ts';
 import { publishRun } from './publish.ts';
 import { loadRunReviews, promoteWonReviews } from './reviews.ts';
 import type { RunDeps } from './run-deps.ts';
@@ -188,10 +194,10 @@ async function execute(
     excluded: reviews.excluded,
   };
   const gapList = await fetchGapList(moz, run, campaign, fetchOptions);
-  if ('paused' in gapList) return paused(run, gapList.paused, deps);
+  if ('paused' in gapList) return paused(run, gapList, gapList.pages);
   await deps.afterStep?.('intersect-done');
   const diffed = await diffAgainstChain({ campaign, record, request, deps, log, reviews, gapList, stop });
-  if ('paused' in diffed) return paused(run, diffed.paused, deps);
+  if ('paused' in diffed) return paused(run, diffed, gapList.pages);
   const { plan: diff, link } = diffed;
   await deps.afterStep?.('diffed');
   const manifest = buildManifest({
@@ -354,21 +360,15 @@ function stopCheck(request: RunRequest, deps: RunDeps): StopCheck {
   };
 }
 
-/** What a paused run has saved so far, for the hand-over message. */
-async function paused(run: RunRef, reason: PauseReason, deps: RunDeps): Promise<RunOutcome> {
-  const pages = await forEachPage(deps.lake, run, () => {});
-  const batches = await loadVerifyBatches(deps.lake, run);
-  const cost = addCost(
-    sumCosts(pages.map((page) => page.cost)),
-    sumCosts(batches.map((batch) => batch.cost)),
-  );
+/** What a paused run has saved so far, for the hand-over message (the stages counted it as they went). */
+function paused(run: RunRef, stop: Paused, pages: number): RunOutcome {
   return {
     outcome: 'paused',
-    reason,
+    reason: stop.paused,
     runDate: run.runDate,
     runId: run.runId,
-    pages: pages.length,
-    rowsConsumed: cost.rowsConsumed,
+    pages,
+    rowsConsumed: stop.spent.rowsConsumed,
   };
 }
 

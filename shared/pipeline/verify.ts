@@ -1,5 +1,5 @@
 import { affordableLinkStatusSources, MAX_LINK_STATUS_BATCH } from '#domain/budget.ts';
-import { addCost, type CallCost } from '#domain/call-cost.ts';
+import { addCost, type CallCost, sumCosts } from '#domain/call-cost.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import { sourcesToCheck } from '#domain/evidence.ts';
 import { type RunRef, saveVerifyBatch, type VerifyCheckpoint } from './checkpoints.ts';
@@ -19,7 +19,8 @@ export async function verifyDepartures(
   batches: VerifyCheckpoint[],
   options: { spent: CallCost; deadline?: number; stop: StopCheck },
 ): Promise<'done' | 'over-budget' | Paused> {
-  let spent = options.spent;
+  // What earlier attempts' batches spent counts too, like the pages in `options.spent`.
+  let spent = addCost(options.spent, sumCosts(batches.map((batch) => batch.cost)));
   for (const site of campaign.site) {
     const pending = sourcesToCheck(departed, batches, site.target);
     for (let next = 0; next < pending.length; ) {
@@ -30,7 +31,7 @@ export async function verifyDepartures(
       // Out of budget: what is left stays unverified, never lost.
       if (affordable === 0) return 'over-budget';
       const paused = options.stop();
-      if (paused) return { paused };
+      if (paused) return { paused, spent };
       const sources = pending.slice(next, next + affordable);
       const result = await ports.moz.linkStatus(
         { target: site.target, targetScope: site.scope, sourceScope: campaign.sourceScope, sources },
