@@ -13,22 +13,24 @@ import {
   type ReviewEdit,
 } from '#domain/review.ts';
 import { toCsv } from '#lake/csv.ts';
-import type { Column, ProspectRow } from '#lake/schema.ts';
+import { type Column, PROSPECT_COLUMNS, type ProspectRow } from '#lake/schema.ts';
 import type { ReviewChangeRequest } from '#pipeline/review-edits.ts';
+
+/** A prospects contract column under its own name (its type and comment come from the contract). */
+const prospectColumn = (name: string): Column => {
+  const column = PROSPECT_COLUMNS.find((candidate) => candidate.name === name);
+  if (!column) throw new Error(`no prospects column ${name}`);
+  return column;
+};
 
 /** The export's columns, in order; `version` and `updated_at` let the import refuse stale rows. */
 export const QUEUE_COLUMNS: readonly Column[] = [
-  { name: 'source', type: 'string', comment: 'Linking source' },
+  prospectColumn('source'),
   { name: 'url', type: 'string', comment: 'https:// link to the source' },
-  { name: 'title', type: 'string', comment: 'Page title' },
-  { name: 'domain_authority', type: 'int', comment: 'Moz DA' },
-  { name: 'spam_score', type: 'int', nullable: true, comment: 'Moz Spam Score' },
-  { name: 'matched_targets', type: 'array<string>', comment: 'Competitors it links to' },
-  { name: 'matched_count', type: 'int', comment: 'How many' },
-  { name: 'score', type: 'double', comment: 'Prospect score' },
-  { name: 'status', type: 'string', comment: 'new | persisting | reopened' },
-  { name: 'first_seen_date', type: 'date', comment: 'First run that listed it' },
-  { name: 'runs_seen', type: 'int', comment: 'Runs that listed it' },
+  ...['title', 'domain_authority', 'spam_score', 'matched_targets', 'matched_count', 'score'].map(
+    prospectColumn,
+  ),
+  ...['status', 'first_seen_date', 'runs_seen'].map(prospectColumn),
   { name: 'category', type: 'string', nullable: true, comment: 'Review category (edit me)' },
   { name: 'state', type: 'string', comment: 'Review state (edit me)' },
   { name: 'note', type: 'string', comment: 'Review note (edit me)' },
