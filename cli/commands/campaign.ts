@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type Campaign, CampaignValidationError, parseCampaign } from '#domain/campaign.ts';
 import { parseStoredCampaign } from '#pipeline/stored-campaign.ts';
@@ -7,7 +6,7 @@ import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { campaignChanges, mergeForUpdate, scheduleText, startsNewBaseline } from '../campaign-edits.ts';
 import type { CommandContext } from '../context.ts';
-import { UsageError } from '../errors.ts';
+import { readUserFile, UsageError } from '../errors.ts';
 import { formatTable, printable } from '../output.ts';
 
 export async function readCampaignFile(path: string): Promise<Campaign> {
@@ -16,14 +15,7 @@ export async function readCampaignFile(path: string): Promise<Campaign> {
 
 /** A campaign file, validated, with the JSON as written (to tell a field left out from a default). */
 export async function readCampaignInput(path: string): Promise<{ campaign: Campaign; input: unknown }> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(
-      `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-    );
-  }
+  const text = await readUserFile(path);
   let input: unknown;
   try {
     // Windows editors save UTF-8 with a byte order mark; it is not part of the JSON.

@@ -10,7 +10,7 @@ import { silentLog } from '#shared/observability.ts';
 // Imported, not read from disk, so the built CLI carries the example campaign inside its bundle.
 import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
 import type { CommandContext } from '../context.ts';
-import { ExitCodeError } from '../errors.ts';
+import { ExitCodeError, UsageError } from '../errors.ts';
 import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext, type LocalContext } from '../local-context.ts';
 import { runLocally, unfinishedLine } from '../local-runner.ts';
@@ -35,7 +35,8 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
     .option('--as-of <date>', 'the last period is the month of this date (YYYY-MM-DD)')
     .action(async (options: { months: string; asOf?: string }) => {
       const months = Number(options.months);
-      if (!Number.isInteger(months) || months < 1 || months > 36) throw new Error('--months must be 1-36');
+      if (!Number.isInteger(months) || months < 1 || months > 36)
+        throw new UsageError(`--months must be a whole number from 1 to 36, got "${options.months}"`);
       const end = options.asOf ? parseDateOption(options.asOf, '--as-of') : todayUtc();
       // The demo never spends real quota: credentials in the environment are ignored here.
       const env = {

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseReviewCategory, parseReviewState, REVIEW_STATES, type ReviewEdit } from '#domain/review.ts';
 import { applyReviewChanges, type ReviewChangeResult, ReviewConflictError } from '#pipeline/review-edits.ts';
 import { exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, openBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
-import { UsageError } from '../errors.ts';
+import { readUserFile, UsageError } from '../errors.ts';
 import { humanOutput } from '../output.ts';
 import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
 import { parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
@@ -70,9 +70,7 @@ export function registerReviewCommands(program: Command, context: CommandContext
       .argument('<file>', 'the CSV, as a spreadsheet saved it'),
   ).action(async (file: string, options: ReviewOptions) => {
     const by = reviewer(options.by, context.env);
-    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
-    });
+    const text = await readUserFile(file);
     const backend = await openBackend(options, context.env);
     try {
       const queue = await loadReviewQueue(backend, options.campaign);

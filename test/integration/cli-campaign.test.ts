@@ -175,7 +175,16 @@ describe('linkgap campaign (local)', () => {
     const unreadable = await linkgap(['campaign', 'add', join(dir.path, 'missing.json')], env);
     expect(unreadable).toMatchObject({
       code: 2,
-      stderr: expect.stringMatching(/cannot read .*missing\.json: ENOENT$/),
+      stderr: expect.stringMatching(/cannot read .*missing\.json: no such file$/),
+    });
+    // A folder where a file was expected, and a demo asked for too many months: usage errors, exit 2.
+    expect(await linkgap(['campaign', 'add', dir.path], env)).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/cannot read .*: it is a folder, not a file$/),
+    });
+    expect(await linkgap(['demo', '--months', '99'], env)).toMatchObject({
+      code: 2,
+      stderr: 'linkgap: --months must be a whole number from 1 to 36, got "99"',
     });
     const broken = join(dir.path, 'broken.json');
     writeFileSync(broken, '{"id": ');
