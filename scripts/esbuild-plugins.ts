@@ -40,7 +40,12 @@ export const ZOD_ENGLISH_ONLY: Plugin = {
  *   the Moz client only sends a JSON string;
  * - the non-SIMD copy of the llhttp parser (70 KB of WebAssembly as base64), undici's fallback for
  *   engines without WebAssembly SIMD (old Node on ppc64). Node.js 24 on arm64 (LINKGAP_RUNTIME) has
- *   SIMD, so the SIMD build, which undici tries first, is the one that runs.
+ *   SIMD, so the SIMD build, which undici tries first, is the one that runs;
+ * - the HTTP/2 client (`client-h2.js`), whose import loads Node's `http2` (≈ 4 ms of every cold start,
+ *   and the AWS SDK does not load it). undici speaks HTTP/2 only to a server that picks `h2` in ALPN,
+ *   and it offers `h2` only with `allowH2`, which the Moz client never sets (undici's default is off),
+ *   so every connection is HTTP/1.1 (client-h1.js). Were `h2` ever negotiated, the connection fails
+ *   with the error below instead of silently working differently.
  */
 export const UNDICI_CLIENT_ONLY: Plugin = {
   name: 'undici-client-only',
@@ -60,6 +65,17 @@ export const UNDICI_CLIENT_ONLY: Plugin = {
         ? { path: args.path, namespace: 'linkgap-undici-left-out' }
         : undefined,
     );
+    pluginBuild.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) =>
+      /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client\.js$/.test(args.importer)
+        ? { path: args.path, namespace: 'linkgap-undici-no-h2' }
+        : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'linkgap-undici-no-h2' }, () => ({
+      contents: `module.exports = function connectH2() { throw new Error(${JSON.stringify(
+        "linkgap's Lambda bundle leaves out undici's HTTP/2 client (allowH2 is off; see scripts/esbuild-plugins.ts)",
+      )}); };`,
+      loader: 'js',
+    }));
     pluginBuild.onLoad({ filter: /.*/, namespace: 'linkgap-undici-left-out' }, (args) => ({
       contents: `throw new Error(${JSON.stringify(`linkgap's Lambda bundle leaves out undici's ${args.path} (see scripts/esbuild-plugins.ts)`)});`,
       loader: 'js',
