@@ -26,6 +26,34 @@ export const ZOD_ENGLISH_ONLY: Plugin = {
 };
 
 /**
+ * Two more parts of zod reach a bundle only through the `z` namespace, which esbuild cannot tree-shake:
+ * `z.compile` (its code-generating fast path, `v4/core/compile.js`, 29 KB) and `z.fromJSONSchema`
+ * (12 KB). linkgap parses with the runtime parser and never builds schemas from JSON Schema, so each
+ * is replaced by the same exports throwing a clear error if ever called; parsing is unchanged.
+ */
+export const ZOD_RUNTIME_PARSER_ONLY: Plugin = {
+  name: 'zod-runtime-parser-only',
+  setup(pluginBuild) {
+    const leftOut = (what: string) =>
+      `function leftOut() { throw new Error(${JSON.stringify(`linkgap's bundles leave out zod's ${what} (see scripts/esbuild-plugins.ts)`)}); }`;
+    pluginBuild.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]core[\\/]compile\.js$/ }, () => ({
+      contents: `${leftOut('z.compile')}
+export const INVALID = Symbol.for("zod.compile.invalid");
+export class ZodCompileAsyncError extends Error {}
+export class ZodCompileUnsupportedError extends Error {}
+export const compile = leftOut;
+export const withParser = leftOut;
+export const compileFn = leftOut;`,
+      loader: 'js',
+    }));
+    pluginBuild.onLoad({ filter: /[\\/]zod[\\/]v4[\\/]classic[\\/]from-json-schema\.js$/ }, () => ({
+      contents: `${leftOut('z.fromJSONSchema')}\nexport const fromJSONSchema = leftOut;`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * undici's entry point is CommonJS that loads everything it offers (fetch, WebSocket, caches, mocks,
  * proxies, cookies) and runs part of it at import: 526 KB that esbuild cannot tree-shake. The Moz
  * client uses two things, `Agent` and `request` with an explicit dispatcher (shared/moz/call.ts,
