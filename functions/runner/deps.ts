@@ -1,10 +1,10 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
 import {
   createDocumentClient,
   createS3Client,
   createSecretsManagerClient,
   createSqsClient,
+  snsClientOnDemand,
 } from '#adapters/aws/clients.ts';
 import { awsConfigFromEnv } from '#adapters/aws/config.ts';
 import { awsPublishPorts } from '#adapters/aws/digest-publish.ts';
@@ -89,7 +89,7 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
         tableName: config.tableName,
         s3: clients.s3,
         bucket: config.bucket,
-        sns: new SNSClient({}),
+        sns: snsClientOnDemand(),
         secrets: clients.secrets,
         topicArn: config.digestTopicArn,
       }),
