@@ -56,10 +56,11 @@ export const compileFn = leftOut;`,
 /**
  * undici's entry point is CommonJS that loads everything it offers (fetch, WebSocket, caches, mocks,
  * proxies, cookies) and runs part of it at import: 526 KB that esbuild cannot tree-shake. The Moz
- * client uses two things, `Agent` and `request` with an explicit dispatcher (shared/moz/call.ts,
- * http.ts), so linkgap's own imports of `undici` get just those, from undici's own modules: the same
- * Agent class and the same request function the entry point exports, with the entry point's URL
- * handling for a string URL (`makeDispatcher` in undici/index.js). Importing anything else from
+ * client uses two things, `Agent` and `request` (shared/moz/call.ts and http.ts, with an Agent of
+ * their own; shared/adapters/webhook-channel.ts, with undici's global dispatcher), so linkgap's own
+ * imports of `undici` get just those, from undici's own modules: the same Agent class and the same
+ * request function the entry point exports, with the entry point's handling of a string or URL and
+ * of a missing dispatcher (`makeDispatcher` in undici/index.js). Importing anything else from
  * `undici` fails the build ("No matching export"), so a new use cannot slip through half-bundled.
  *
  * Two parts the client path requires only on demand are left out as well, each replaced by a module
@@ -116,14 +117,15 @@ import Agent from 'undici/lib/dispatcher/agent.js';
 import apiRequest from 'undici/lib/api/api-request.js';
 import { InvalidArgumentError } from 'undici/lib/core/errors.js';
 import util from 'undici/lib/core/util.js';
+import { getGlobalDispatcher } from 'undici/lib/global.js';
 export { Agent };
 export function request(url, opts) {
-  if (typeof url !== 'string' || url === '') throw new InvalidArgumentError('invalid url');
-  if (opts == null || typeof opts !== 'object' || opts.dispatcher == null || opts.path != null) {
-    throw new InvalidArgumentError('linkgap bundles undici for request(url, { dispatcher, ... }) only');
+  if (!(url instanceof URL) && (typeof url !== 'string' || url === '')) throw new InvalidArgumentError('invalid url');
+  if (opts == null || typeof opts !== 'object' || opts.path != null || opts.agent != null) {
+    throw new InvalidArgumentError('linkgap bundles undici for request(url, { method, ... }) only');
   }
   const parsed = util.parseURL(url);
-  return apiRequest.call(opts.dispatcher, {
+  return apiRequest.call(opts.dispatcher ?? getGlobalDispatcher(), {
     ...opts,
     origin: parsed.origin,
     path: parsed.search ? parsed.pathname + parsed.search : parsed.pathname,
