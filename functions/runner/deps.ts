@@ -15,12 +15,12 @@ import { createDynamoReviewStore } from '#adapters/aws/review-store.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createSecretsManagerSource } from '#adapters/aws/secret-source.ts';
 import { announcingRateGate } from '#moz/announced-waits.ts';
-import { createMozClient } from '#moz/client.ts';
 import { publicBaseUrl } from '#moz/config.ts';
 import { ANNOUNCED_WAIT_MS, lineProgress, retryWait } from '#pipeline/progress.ts';
-import { createRunDeps, type RunDeps } from '#pipeline/run-deps.ts';
+import { createRunDeps, type RunDeps, type RunMoz } from '#pipeline/run-deps.ts';
 import type { Queue } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
+import { once } from '../cold-start.ts';
 import { type LambdaObservability, lambdaObservability } from '../lambda-observability.ts';
 
 /** Leave this much of the Lambda's time for checkpointing, handing over and flushing. */
@@ -31,6 +31,19 @@ export interface RunnerDeps {
   /** Continuations of runs that ran out of time go back on the run queue. */
   queue: Queue;
   observability: Pick<LambdaObservability, 'addContext' | 'flush'>;
+}
+
+/**
+ * The Moz client, built on the first Moz call. It brings the HTTP client (undici) and the Moz
+ * response schemas, which an invocation that makes no Moz call never needs: one that finds its run
+ * busy or already done, or resumes a run whose pages and verification are all checkpointed.
+ */
+export function mozOnDemand(build: () => Promise<RunMoz>): RunMoz {
+  const client = once(build);
+  return {
+    intersectPage: async (query, opts) => (await client()).intersectPage(query, opts),
+    linkStatus: async (request, opts) => (await client()).linkStatus(request, opts),
+  };
 }
 
 /** The composition root: env parsed, clients and the Moz client built once per cold start. */
@@ -59,17 +72,20 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
       onWait: (wait) => progress({ kind: 'wait', ...wait }),
     },
   );
-  const moz = createMozClient({
-    baseUrl: config.mozBaseUrl,
-    credentials: () => secrets.read(),
-    refreshCredentials: () => secrets.refresh(),
-    credentialSource: secrets.description,
-    rateGate,
-    log: (event) => {
-      log[event.level](event.msg, event);
-      const wait = retryWait(event);
-      if (wait) progress(wait);
-    },
+  const moz = mozOnDemand(async () => {
+    const { createMozClient } = await import('#moz/client.ts');
+    return createMozClient({
+      baseUrl: config.mozBaseUrl,
+      credentials: () => secrets.read(),
+      refreshCredentials: () => secrets.refresh(),
+      credentialSource: secrets.description,
+      rateGate,
+      log: (event) => {
+        log[event.level](event.msg, event);
+        const wait = retryWait(event);
+        if (wait) progress(wait);
+      },
+    });
   });
   return {
     pipeline: createRunDeps({

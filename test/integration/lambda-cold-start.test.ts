@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCampaign } from '#domain/campaign.ts';
+import { mozOnDemand } from '../../functions/runner/deps.ts';
 import { bundleLambda } from '../../scripts/bundle-lambda.ts';
 import { aCampaignInput } from '../support/builders.ts';
 
@@ -66,6 +67,7 @@ describe('the runner cold start', () => {
       /shared\/pipeline\/publish\.ts|shared\/report\/|@aws-sdk\/client-sns\//,
     ],
     ['verification of departures', /shared\/pipeline\/verify\.ts/],
+    ['the Moz client and undici', /shared\/moz\/(client|call|http)\.ts|undici/],
   ];
   it.each(lazy)('loads %s on demand', (_what, pattern) => {
     const { atInit, bundled } = sources('runner');
@@ -108,4 +110,31 @@ it('zod as bundled (no z.compile, no z.fromJSONSchema) validates and normalizes 
   };
   expect(issues(bundled.parseCampaign)).toEqual(issues(parseCampaign));
   expect(issues(bundled.parseCampaign)?.name).toBe('CampaignValidationError');
+});
+
+it('the runner builds its Moz client on the first Moz call, once', async () => {
+  const calls: string[] = [];
+  let builds = 0;
+  const moz = mozOnDemand(async () => {
+    builds++;
+    return {
+      intersectPage: async (query) => {
+        calls.push(`intersect ${query.sourceScope}`);
+        return {} as never;
+      },
+      linkStatus: async (request) => {
+        calls.push(`status ${request.sources.length}`);
+        return {} as never;
+      },
+    };
+  });
+  expect(builds).toBe(0);
+  const query = { sourceScope: 'root_domain' } as never;
+  await Promise.all([
+    moz.intersectPage(query, { limit: 1 }),
+    moz.linkStatus({ sources: ['a.example'] } as never),
+  ]);
+  await moz.intersectPage(query, { limit: 1 });
+  expect(builds).toBe(1);
+  expect(calls).toEqual(['intersect root_domain', 'status 1', 'intersect root_domain']);
 });
