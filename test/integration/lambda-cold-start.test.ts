@@ -76,6 +76,12 @@ describe('the runner cold start', () => {
   });
 });
 
+it('the dispatcher, which publishes no metrics, bundles no Powertools Metrics', () => {
+  const { bundled } = sources('dispatcher');
+  expect(matching(bundled, /@aws-lambda-powertools\/logger\//)).not.toEqual([]);
+  expect(matching(bundled, /@aws-lambda-powertools\/metrics\//)).toEqual([]);
+});
+
 describe.each(['runner', 'dispatcher'])('the %s bundle at init', (name) => {
   it('loads no HTTP/2 (undici runs HTTP/1.1 only, the SDK does not need it)', async () => {
     const entry = built.get(name)?.entry ?? '';
