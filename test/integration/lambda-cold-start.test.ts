@@ -51,8 +51,13 @@ function sources(name: string): { atInit: string[]; bundled: string[] } {
       if (edge.kind === 'import-statement' && outputs[edge.path]) visit(edge.path);
   };
   visit(Object.keys(outputs).find((path) => path.endsWith('index.mjs')) ?? '');
+  // An input esbuild kept no code of (a re-export-only index) is not loaded in any real sense.
   const inputsOf = (paths: Iterable<string>) =>
-    [...paths].flatMap((path) => Object.keys(outputs[path]?.inputs ?? {}));
+    [...paths].flatMap((path) =>
+      Object.entries(outputs[path]?.inputs ?? {})
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([file]) => file),
+    );
   return { atInit: inputsOf(loaded), bundled: inputsOf(Object.keys(outputs)) };
 }
 
