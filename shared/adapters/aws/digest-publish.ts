@@ -12,7 +12,10 @@ import { createDynamoDeliveryStore } from './delivery-store.ts';
 export const REPORT_LINK_SECONDS = 7 * 24 * 3600;
 
 /** Publishes the digest to the digest topic: a plain-text body for email, attributes for filter policies. */
-export function createSnsChannel(options: { sns: () => Promise<SNSClient>; topicArn: string }): DigestChannel {
+export function createSnsChannel(options: {
+  sns: () => Promise<SNSClient>;
+  topicArn: string;
+}): DigestChannel {
   return {
     name: 'sns',
     async send(digest) {
