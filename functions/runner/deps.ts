@@ -46,7 +46,7 @@ export function mozOnDemand(build: () => Promise<RunMoz>): RunMoz {
   };
 }
 
-/** The composition root: env parsed, clients and the Moz client built once per cold start. */
+/** The composition root: env parsed and clients built once per cold start (the Moz client on its first call). */
 export function coldStartDeps(env: Record<string, string | undefined> = process.env): RunnerDeps {
   const config = awsConfigFromEnv(env);
   // Only the clients the runner calls (no Athena): each one bundled costs start-up time.

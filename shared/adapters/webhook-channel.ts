@@ -38,7 +38,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): DigestChan
         throw new WebhookError(`the webhook URL in ${options.source} must be http(s)`);
       let status: number;
       try {
-        // undici loads with the first digest: the runner's cold start leaves it to the Moz client.
+        // undici loads with the first webhook digest, not at the runner's cold start.
         const { request } = await import('undici');
         const response = await request(url, {
           method: 'POST',
