@@ -13,6 +13,14 @@ export interface LambdaObservability {
 }
 
 /**
+ * A Powertools logger alone, for a function that publishes no metrics (the dispatcher): the metrics
+ * package then stays out of its bundle.
+ */
+export function lambdaLog(env: Record<string, string | undefined>, fallbackService: string): Log {
+  return powertoolsLog(new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME || fallbackService }));
+}
+
+/**
  * Powertools configured from the environment the stack sets (POWERTOOLS_SERVICE_NAME,
  * POWERTOOLS_METRICS_NAMESPACE, POWERTOOLS_LOG_LEVEL); `fallbackService` only names a function run
  * without them (tests, a laptop).

@@ -10,7 +10,12 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { ESM_REQUIRE_BANNER, UNDICI_CLIENT_ONLY, ZOD_ENGLISH_ONLY } from './esbuild-plugins.ts';
+import {
+  ESM_REQUIRE_BANNER,
+  UNDICI_CLIENT_ONLY,
+  ZOD_ENGLISH_ONLY,
+  ZOD_RUNTIME_PARSER_ONLY,
+} from './esbuild-plugins.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -45,7 +50,7 @@ export function lambdaBuildOptions(entry: string, outdir: string) {
     sourcesContent: false,
     external: NEVER_BUNDLED,
     metafile: true,
-    plugins: [ZOD_ENGLISH_ONLY, UNDICI_CLIENT_ONLY],
+    plugins: [ZOD_ENGLISH_ONLY, ZOD_RUNTIME_PARSER_ONLY, UNDICI_CLIENT_ONLY],
     logLevel: 'warning',
   } satisfies BuildOptions;
 }

@@ -4,7 +4,7 @@ import { dispatcherConfigFromEnv } from '#adapters/aws/config.ts';
 import { createSqsQueue } from '#adapters/aws/queue.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import type { DispatchDeps } from '#pipeline/dispatch.ts';
-import { lambdaObservability } from '../lambda-observability.ts';
+import { lambdaLog } from '../lambda-observability.ts';
 
 /** The composition root: env parsed and clients built once per cold start. */
 export function coldStartDeps(
@@ -17,7 +17,7 @@ export function coldStartDeps(
     campaigns: createDynamoCampaignStore({ doc: clients.doc, tableName: config.tableName }),
     runs: createDynamoRunStore({ doc: clients.doc, tableName: config.tableName }),
     queue: createSqsQueue({ sqs: clients.sqs, queueUrl: config.queueUrl }),
-    log: lambdaObservability(env, 'linkgap-dispatcher').log,
+    log: lambdaLog(env, 'linkgap-dispatcher'),
     timeZone: config.timeZone,
   };
 }

@@ -1,10 +1,10 @@
-import { SNSClient } from '@aws-sdk/client-sns';
 import { createDynamoCampaignStore } from '#adapters/aws/campaign-store.ts';
 import {
   createDocumentClient,
   createS3Client,
   createSecretsManagerClient,
   createSqsClient,
+  snsClientOnDemand,
 } from '#adapters/aws/clients.ts';
 import { awsConfigFromEnv } from '#adapters/aws/config.ts';
 import { awsPublishPorts } from '#adapters/aws/digest-publish.ts';
@@ -15,12 +15,12 @@ import { createDynamoReviewStore } from '#adapters/aws/review-store.ts';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createSecretsManagerSource } from '#adapters/aws/secret-source.ts';
 import { announcingRateGate } from '#moz/announced-waits.ts';
-import { createMozClient } from '#moz/client.ts';
 import { publicBaseUrl } from '#moz/config.ts';
 import { ANNOUNCED_WAIT_MS, lineProgress, retryWait } from '#pipeline/progress.ts';
-import { createRunDeps, type RunDeps } from '#pipeline/run-deps.ts';
+import { createRunDeps, type RunDeps, type RunMoz } from '#pipeline/run-deps.ts';
 import type { Queue } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
+import { once } from '../cold-start.ts';
 import { type LambdaObservability, lambdaObservability } from '../lambda-observability.ts';
 
 /** Leave this much of the Lambda's time for checkpointing, handing over and flushing. */
@@ -33,7 +33,20 @@ export interface RunnerDeps {
   observability: Pick<LambdaObservability, 'addContext' | 'flush'>;
 }
 
-/** The composition root: env parsed, clients and the Moz client built once per cold start. */
+/**
+ * The Moz client, built on the first Moz call. It brings the HTTP client (undici) and the Moz
+ * response schemas, which an invocation that makes no Moz call never needs: one that finds its run
+ * busy or already done, or resumes a run whose pages and verification are all checkpointed.
+ */
+export function mozOnDemand(build: () => Promise<RunMoz>): RunMoz {
+  const client = once(build);
+  return {
+    intersectPage: async (query, opts) => (await client()).intersectPage(query, opts),
+    linkStatus: async (request, opts) => (await client()).linkStatus(request, opts),
+  };
+}
+
+/** The composition root: env parsed and clients built once per cold start (the Moz client on its first call). */
 export function coldStartDeps(env: Record<string, string | undefined> = process.env): RunnerDeps {
   const config = awsConfigFromEnv(env);
   // Only the clients the runner calls (no Athena): each one bundled costs start-up time.
@@ -59,17 +72,20 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
       onWait: (wait) => progress({ kind: 'wait', ...wait }),
     },
   );
-  const moz = createMozClient({
-    baseUrl: config.mozBaseUrl,
-    credentials: () => secrets.read(),
-    refreshCredentials: () => secrets.refresh(),
-    credentialSource: secrets.description,
-    rateGate,
-    log: (event) => {
-      log[event.level](event.msg, event);
-      const wait = retryWait(event);
-      if (wait) progress(wait);
-    },
+  const moz = mozOnDemand(async () => {
+    const { createMozClient } = await import('#moz/client.ts');
+    return createMozClient({
+      baseUrl: config.mozBaseUrl,
+      credentials: () => secrets.read(),
+      refreshCredentials: () => secrets.refresh(),
+      credentialSource: secrets.description,
+      rateGate,
+      log: (event) => {
+        log[event.level](event.msg, event);
+        const wait = retryWait(event);
+        if (wait) progress(wait);
+      },
+    });
   });
   return {
     pipeline: createRunDeps({
@@ -89,7 +105,7 @@ export function coldStartDeps(env: Record<string, string | undefined> = process.
         tableName: config.tableName,
         s3: clients.s3,
         bucket: config.bucket,
-        sns: new SNSClient({}),
+        sns: snsClientOnDemand(),
         secrets: clients.secrets,
         topicArn: config.digestTopicArn,
       }),

@@ -1,4 +1,3 @@
-import { request } from 'undici';
 import type { Digest } from '#domain/digest.ts';
 import type { DigestChannel } from '#shared/ports.ts';
 
@@ -39,6 +38,8 @@ export function createWebhookChannel(options: WebhookChannelOptions): DigestChan
         throw new WebhookError(`the webhook URL in ${options.source} must be http(s)`);
       let status: number;
       try {
+        // undici loads with the first webhook digest, not at the runner's cold start.
+        const { request } = await import('undici');
         const response = await request(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },

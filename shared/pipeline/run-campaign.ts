@@ -18,12 +18,10 @@ import {
   type PauseReason,
   type StopCheck,
 } from './fetch-gap-list.ts';
-import { publishRun } from './publish.ts';
 import { loadRunReviews, promoteWonReviews } from './reviews.ts';
 import type { RunDeps } from './run-deps.ts';
 import { discardStaleSnapshot, removeSupersededRuns, runFileKeys, writeSnapshot } from './snapshot.ts';
 import { parseStoredCampaign } from './stored-campaign.ts';
-import { verifyDepartures } from './verify.ts';
 
 export { BackdatedRunError, ForceRejectedError } from './chain.ts';
 export { createRunDeps, RUN_DEFAULTS, type RunDeps, type RunStep } from './run-deps.ts';
@@ -258,6 +256,8 @@ async function diffAgainstChain(stage: {
   if (departed.length > 0) {
     const options = { spent: gapList.cost, deadline: request.deadline, stop };
     const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep, progress: deps.progress };
+    // Only campaigns that verify departures, and only runs where sources departed, load this.
+    const { verifyDepartures } = await import('./verify.ts');
     const verified = await verifyDepartures(moz, run, campaign, departed, batches, options);
     if (typeof verified === 'object') return verified;
     // The budget ran out before every departure was checked: the run is not complete.
@@ -339,11 +339,15 @@ async function commit(
 
 /** Delivery after the commit: never fails or repeats the run (publish.ts). */
 async function publish(run: RunRef, deps: RunDeps): Promise<void> {
-  if (!deps.publish) return;
+  const ports = deps.publish;
+  if (!ports) return;
   const log = withFields(deps.log, { ...run });
-  await publishRun(run, { ...deps, log }, deps.publish).catch((error) =>
-    log.error('publishing failed', { error: error instanceof Error ? error.message : String(error) }),
-  );
+  // The report renderer, the digest and the Parquet reader load after a commit, not at every cold start.
+  await import('./publish.ts')
+    .then(({ publishRun }) => publishRun(run, { ...deps, log }, ports))
+    .catch((error) =>
+      log.error('publishing failed', { error: error instanceof Error ? error.message : String(error) }),
+    );
 }
 
 const refOf = (record: RunRecord): RunRef => ({

@@ -3,7 +3,6 @@ import { changeColumns, type DiffPlan, nextLedgerEntries, prospectColumns } from
 import { changesKey, ledgerKey, manifestKey, parseLakeKey, prospectsKey, tablePrefix } from '#lake/keys.ts';
 import { encodeLedgerStream } from '#lake/ledger-file.ts';
 import { decodeManifest, encodeManifest } from '#lake/manifest.ts';
-import { encodeParquetColumnGroups, ROW_GROUP_SIZE } from '#lake/parquet.ts';
 import { LAKE_TABLES, type RunManifest, type RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import type { RunRef } from './checkpoints.ts';
@@ -36,6 +35,10 @@ export async function writeSnapshot(
   manifest: RunManifest,
 ): Promise<RunManifest> {
   const keys = runFileKeys(run);
+  // The Parquet writer (and the reader beside it) loads when a run first writes, not at every cold start.
+  const { encodeParquetColumnGroups, ROW_GROUP_SIZE } = await import('#lake/parquet.ts');
+  const slices = <T>(size: number, sliceOf: (start: number, end: number) => T) =>
+    rowGroups(size, ROW_GROUP_SIZE, sliceOf);
   const prospects = slices(plan.prospectOrder.length, (start, end) => prospectColumns(plan, start, end));
   await writeOnce(
     ports.lake,
@@ -62,9 +65,13 @@ export async function writeSnapshot(
   return written;
 }
 
-function* slices<T>(size: number, sliceOf: (start: number, end: number) => T): Generator<T> {
-  for (let start = 0; start < size; start += ROW_GROUP_SIZE)
-    yield sliceOf(start, Math.min(size, start + ROW_GROUP_SIZE));
+function* rowGroups<T>(
+  size: number,
+  groupSize: number,
+  sliceOf: (start: number, end: number) => T,
+): Generator<T> {
+  for (let start = 0; start < size; start += groupSize)
+    yield sliceOf(start, Math.min(size, start + groupSize));
 }
 
 /**

@@ -36,6 +36,7 @@ const server = createServer((req: IncomingMessage, res) => {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'linkgap-bundle-http-'));
   await bundleLambda('shared/moz/call.ts', dir);
+  await bundleLambda('shared/adapters/webhook-channel.ts', join(dir, 'webhook'));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }, 60_000);
@@ -85,4 +86,19 @@ it('the bundled client-only undici sends the same requests and reports each writ
     ['POST', '/limited', 'tok-0123456789', '{"limit":5}'],
     ['POST', '/limited', 'tok-0123456789', '{"limit":5}'],
   ]);
+});
+
+it("the bundled webhook channel posts a digest with undici's default dispatcher (no dispatcher of its own)", async () => {
+  type Webhook = typeof import('../../shared/adapters/webhook-channel.ts');
+  const bundled = (await import(pathToFileURL(join(dir, 'webhook', 'index.mjs')).href)) as Webhook;
+  const channel = bundled.createWebhookChannel({ url: async () => `${url}/hooks/team`, source: 'a test' });
+  const before = received.length;
+  await channel.send({ subject: 's', text: 'three new prospects', attributes: {} } as never);
+  expect(received.slice(before)).toEqual([
+    { method: 'POST', path: '/hooks/team', token: 'undefined', body: '{"text":"three new prospects"}' },
+  ]);
+  const refused = bundled.createWebhookChannel({ url: async () => `${url}/limited`, source: 'a test' });
+  await expect(refused.send({ subject: 's', text: 't', attributes: {} } as never)).rejects.toThrow(
+    'the webhook in a test answered HTTP 429',
+  );
 });

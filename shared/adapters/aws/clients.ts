@@ -2,6 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
@@ -32,6 +33,18 @@ export const createS3Client = (): S3Client => new S3Client({});
 export const createSecretsManagerClient = (): SecretsManagerClient => new SecretsManagerClient({});
 export const createSqsClient = (): SQSClient => new SQSClient({});
 export const createAthenaClient = (): AthenaClient => new AthenaClient({});
+
+/**
+ * The SNS client for digests, built (and its package loaded) on the first call, then kept: only a
+ * run that publishes a digest needs it, so the runner's cold start does not load it.
+ */
+export function snsClientOnDemand(): () => Promise<SNSClient> {
+  let client: Promise<SNSClient> | undefined;
+  return () => {
+    client ??= import('@aws-sdk/client-sns').then(({ SNSClient }) => new SNSClient({}));
+    return client;
+  };
+}
 
 /** Every client (the CLI's `--aws` mode and the tests, which use them all). */
 export function createAwsClients(): AwsClients {

@@ -1,8 +1,7 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { z } from 'zod';
 import type { PublishPorts } from '#pipeline/publish.ts';
 import type { DigestChannel } from '#shared/ports.ts';
@@ -13,7 +12,10 @@ import { createDynamoDeliveryStore } from './delivery-store.ts';
 export const REPORT_LINK_SECONDS = 7 * 24 * 3600;
 
 /** Publishes the digest to the digest topic: a plain-text body for email, attributes for filter policies. */
-export function createSnsChannel(options: { sns: SNSClient; topicArn: string }): DigestChannel {
+export function createSnsChannel(options: {
+  sns: () => Promise<SNSClient>;
+  topicArn: string;
+}): DigestChannel {
   return {
     name: 'sns',
     async send(digest) {
@@ -24,7 +26,9 @@ export function createSnsChannel(options: { sns: SNSClient; topicArn: string }):
             ? { DataType: 'Number', StringValue: String(value) }
             : { DataType: 'String', StringValue: value };
       }
-      await options.sns.send(
+      // The SNS client and its commands load with the first digest, not at every runner cold start.
+      const { PublishCommand } = await import('@aws-sdk/client-sns');
+      await (await options.sns()).send(
         new PublishCommand({
           TopicArn: options.topicArn,
           Subject: digest.subject,
@@ -81,7 +85,8 @@ export interface AwsPublishOptions {
   tableName: string;
   s3: S3Client;
   bucket: string;
-  sns: SNSClient;
+  /** The SNS client, built when the first digest is sent (clients.ts `snsClientOnDemand`). */
+  sns: () => Promise<SNSClient>;
   secrets: SecretsManagerClient;
   /** The digest topic; without it no SNS digest is sent (the report is still written). */
   topicArn?: string;
@@ -103,6 +108,7 @@ export function awsPublishPorts(options: AwsPublishOptions): PublishPorts {
     },
     async reportLink(key) {
       const command = new GetObjectCommand({ Bucket: options.bucket, Key: key });
+      const { getSignedUrl } = await import('@aws-sdk/s3-request-presigner');
       const href = await getSignedUrl(options.s3, command, { expiresIn: REPORT_LINK_SECONDS });
       return { href, note: `s3://${options.bucket}/${key}; this link works for up to 7 days` };
     },
