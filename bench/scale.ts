@@ -1,9 +1,9 @@
 /**
  * Scale: dispatchDue over 10,000 campaigns (in-memory stores, the memory queue), and runCampaign's own
  * cost with a Moz client that answers instantly, at 1k → 1M prospects, each size in a fresh process.
- * The pipeline worker is bundled as the Lambda's code is (scripts/bundle-lambda.ts: esbuild, minified,
- * run by plain node with the function's --enable-source-maps), so its RSS is what the function ships,
- * not the TypeScript sources through tsx's loader.
+ * The pipeline worker is bundled as the Lambda's code is (scripts/bundle-lambda.ts: esbuild, minified)
+ * and run by plain node with the runner function's NODE_OPTIONS and GLIBC_TUNABLES, so its RSS is what
+ * the function ships, not the TypeScript sources through tsx's loader.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createMemoryQueue } from '#adapters/local/memory-queue.ts';
 import { dispatchDue } from '#pipeline/dispatch.ts';
 import { silentLog } from '#shared/observability.ts';
+import { RUNNER_GLIBC_TUNABLES } from '../infra/process-settings.ts';
 import { bundleLambda } from '../scripts/bundle-lambda.ts';
 import { benchCampaign } from './support/campaigns.ts';
 import { runWorker } from './support/child.ts';
@@ -32,6 +33,8 @@ const SIZES = process.env.BENCH_FULL === '1' ? [1_000, 10_000, 100_000, 1_000_00
 const WORKER = 'bench/workers/pipeline-size.ts';
 /** The flags the runner function's NODE_OPTIONS sets (infra/constructs/linkgap-function.ts). */
 const LAMBDA_NODE_FLAGS = ['--enable-source-maps'];
+/** The runner function's malloc settings (infra/constructs/runner.ts). */
+const RUNNER_ENV = { GLIBC_TUNABLES: RUNNER_GLIBC_TUNABLES };
 
 async function dispatch() {
   const campaigns = createMemoryCampaignStore(
@@ -78,6 +81,7 @@ export async function run(): Promise<BenchResult> {
           maxOldSpaceMb: PIPELINE_HEAP_MB,
           tsx: false,
           nodeFlags: LAMBDA_NODE_FLAGS,
+          env: RUNNER_ENV,
         },
       );
       const micros = (m.diffMs * 1000) / size;
@@ -124,7 +128,7 @@ export async function run(): Promise<BenchResult> {
   notes.push(
     'µs/prospect and ms per 1k are the same figure in two units; flat across sizes = linear growth.',
     'each size runs in a fresh `node` child (month 1 baseline, then month 2), so peak RSS is that size alone.',
-    `each child runs the pipeline bundled as the Lambda's code is (esbuild, minified, plain node ${LAMBDA_NODE_FLAGS.join(' ')}) with --max-old-space-size=${PIPELINE_HEAP_MB} (a 512 MB function); peak RSS includes Node and off-heap buffers, not the AWS SDK clients the function also loads.`,
+    `each child runs the pipeline bundled as the Lambda's code is (esbuild, minified, plain node ${LAMBDA_NODE_FLAGS.join(' ')}, GLIBC_TUNABLES=${RUNNER_GLIBC_TUNABLES} as the runner function sets them) with --max-old-space-size=${PIPELINE_HEAP_MB} (a 512 MB function); peak RSS includes Node and off-heap buffers, not the AWS SDK clients the function also loads.`,
   );
   return {
     name: 'scale',

@@ -23,12 +23,17 @@ export async function runWorker<T extends Record<string, unknown>>(
     tsx?: boolean;
     /** More node flags, e.g. the ones a Lambda function's NODE_OPTIONS sets. */
     nodeFlags?: string[];
+    /** Environment variables added to this process's for the child. */
+    env?: Record<string, string>;
   } = {},
 ): Promise<T & { maxRssMb: number }> {
   const path = workerFile.startsWith('file:') ? fileURLToPath(workerFile) : workerFile;
   const nodeArgs = [...(options.tsx === false ? [] : ['--import', 'tsx']), ...(options.nodeFlags ?? [])];
   if (options.maxOldSpaceMb) nodeArgs.push(`--max-old-space-size=${options.maxOldSpaceMb}`);
-  const child = spawn(process.execPath, [...nodeArgs, path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, path, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => {
