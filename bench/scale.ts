@@ -60,7 +60,7 @@ export async function run(): Promise<BenchResult> {
 
   const sizeTable: BenchTable = {
     title:
-      'runCampaign with an instant fake Moz and in-memory ports (month 2: diff vs month 1, 10% departed verified)',
+      'runCampaign bundled as the runner ships it, with an instant fake Moz, in-memory stores and a folder lake (month 2: diff vs month 1, 10% departed verified)',
     columns: ['prospects', 'baseline ms', 'month-2 ms', 'µs/prospect', 'ms per 1k', 'peak RSS MB', 'lake MB'],
     rows: [],
   };
