@@ -1,10 +1,18 @@
 /**
  * Scale: dispatchDue over 10,000 campaigns (in-memory stores, the memory queue), and runCampaign's own
  * cost with a Moz client that answers instantly, at 1k → 1M prospects, each size in a fresh process.
+ * The pipeline worker is bundled as the Lambda's code is (scripts/bundle-lambda.ts: esbuild, minified)
+ * and run by plain node with the runner function's NODE_OPTIONS and GLIBC_TUNABLES, so its RSS is what
+ * the function ships, not the TypeScript sources through tsx's loader.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createMemoryQueue } from '#adapters/local/memory-queue.ts';
 import { dispatchDue } from '#pipeline/dispatch.ts';
 import { silentLog } from '#shared/observability.ts';
+import { RUNNER_GLIBC_TUNABLES } from '../infra/process-settings.ts';
+import { bundleLambda } from '../scripts/bundle-lambda.ts';
 import { benchCampaign } from './support/campaigns.ts';
 import { runWorker } from './support/child.ts';
 import { createMemoryCampaignStore, createMemoryRunStore } from './support/memory-ports.ts';
@@ -22,7 +30,11 @@ const CAMPAIGNS = 10_000;
 const PIPELINE_HEAP_MB = 480;
 /** 1M takes ≈ 1 min and ≈ 560 MB on 2 cores (bench/README.md 3d): opt in with BENCH_FULL=1. */
 const SIZES = process.env.BENCH_FULL === '1' ? [1_000, 10_000, 100_000, 1_000_000] : [1_000, 10_000, 100_000];
-const WORKER = new URL('./workers/pipeline-size.ts', import.meta.url).href;
+const WORKER = 'bench/workers/pipeline-size.ts';
+/** The flags the runner function's NODE_OPTIONS sets (infra/constructs/linkgap-function.ts). */
+const LAMBDA_NODE_FLAGS = ['--enable-source-maps'];
+/** The runner function's malloc settings (infra/constructs/runner.ts). */
+const RUNNER_ENV = { GLIBC_TUNABLES: RUNNER_GLIBC_TUNABLES };
 
 async function dispatch() {
   const campaigns = createMemoryCampaignStore(
@@ -48,23 +60,28 @@ export async function run(): Promise<BenchResult> {
 
   const sizeTable: BenchTable = {
     title:
-      'runCampaign with an instant fake Moz and in-memory ports (month 2: diff vs month 1, 10% departed verified)',
+      'runCampaign bundled as the runner ships it, with an instant fake Moz, in-memory stores and a folder lake (month 2: diff vs month 1, 10% departed verified)',
     columns: ['prospects', 'baseline ms', 'month-2 ms', 'µs/prospect', 'ms per 1k', 'peak RSS MB', 'lake MB'],
     rows: [],
   };
   const notes: string[] = [];
   const perRow: number[] = [];
   const bySize = new Map<number, { micros: number; maxRssMb: number }>();
+  const bundleDir = await mkdtemp(join(tmpdir(), 'linkgap-bench-scale-bundle-'));
+  await bundleLambda(WORKER, bundleDir);
   for (const size of SIZES) {
     try {
       const m = await runWorker<{ baselineMs: number; diffMs: number; lakeBytes: number }>(
-        WORKER,
+        join(bundleDir, 'index.mjs'),
         [String(size)],
         {
           timeoutMs: 240_000,
           // The heap a 512 MB function leaves the pipeline (Node's own memory and buffers are outside
           // it): with more headroom V8 simply collects later and RSS says little about what a run needs.
           maxOldSpaceMb: PIPELINE_HEAP_MB,
+          tsx: false,
+          nodeFlags: LAMBDA_NODE_FLAGS,
+          env: RUNNER_ENV,
         },
       );
       const micros = (m.diffMs * 1000) / size;
@@ -84,6 +101,7 @@ export async function run(): Promise<BenchResult> {
       notes.push(`${size} prospects did not finish: ${String(error).slice(0, 200)}`);
     }
   }
+  await rm(bundleDir, { recursive: true, force: true });
   const checks: BenchCheck[] = [];
   const first = perRow[1] ?? perRow[0];
   const last = perRow.at(-1);
@@ -110,7 +128,7 @@ export async function run(): Promise<BenchResult> {
   notes.push(
     'µs/prospect and ms per 1k are the same figure in two units; flat across sizes = linear growth.',
     'each size runs in a fresh `node` child (month 1 baseline, then month 2), so peak RSS is that size alone.',
-    `each child runs with --max-old-space-size=${PIPELINE_HEAP_MB} (a 512 MB function); peak RSS includes Node, tsx and off-heap buffers.`,
+    `each child runs the pipeline bundled as the Lambda's code is (esbuild, minified, plain node ${LAMBDA_NODE_FLAGS.join(' ')}, GLIBC_TUNABLES=${RUNNER_GLIBC_TUNABLES} as the runner function sets them) with --max-old-space-size=${PIPELINE_HEAP_MB} (a 512 MB function); peak RSS includes Node and off-heap buffers, not the AWS SDK clients the function also loads.`,
   );
   return {
     name: 'scale',

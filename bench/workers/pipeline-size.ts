@@ -1,6 +1,7 @@
 /**
  * One campaign, two months, `size` prospects, fake instant Moz and in-memory ports, in a fresh process
- * (for a clean peak RSS). Prints month-1 (baseline) and month-2 (diff + verify) times.
+ * (for a clean peak RSS). Prints month-1 (baseline) and month-2 (diff + verify) times. bench/scale.ts
+ * runs it bundled by esbuild, as the Lambda runs its code; `npx tsx` runs it from source.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -3,6 +3,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { DEFAULT_MOZ_BASE_URL, DEFAULT_MOZ_RATE, lambdaEnvironment } from '#adapters/aws/config.ts';
 import type { LinkgapNames } from '../names.ts';
+import { RUNNER_GLIBC_TUNABLES } from '../process-settings.ts';
 import type { LakeStorage } from './lake-storage.ts';
 import { LinkgapFunction } from './linkgap-function.ts';
 import type { MozCredentials } from './moz-secret.ts';
@@ -56,19 +57,22 @@ export class Runner extends LinkgapFunction {
       description: 'linkgap: runs one campaign: Moz Link Intersect, diff, verify, write the lake, commit',
       timeout: RUNNER_TIMEOUT,
       memorySize: 1024,
-      environment: lambdaEnvironment({
-        tableName: props.table.tableName,
-        bucket: props.lake.bucket.bucketName,
-        // The runner re-queues the rest of a run that outgrows one invocation.
-        queueUrl: props.runQueue.queueUrl,
-        mozSecretId: props.moz.secretName,
-        mozBaseUrl: DEFAULT_MOZ_BASE_URL,
-        rateRequests: rate.requests,
-        rateIntervalMs: rate.intervalMs,
-        rateGateName: props.names.rateGate,
-        serviceName: props.names.runnerService,
-        metricsNamespace: props.names.metricsNamespace,
-      }),
+      environment: {
+        GLIBC_TUNABLES: RUNNER_GLIBC_TUNABLES,
+        ...lambdaEnvironment({
+          tableName: props.table.tableName,
+          bucket: props.lake.bucket.bucketName,
+          // The runner re-queues the rest of a run that outgrows one invocation.
+          queueUrl: props.runQueue.queueUrl,
+          mozSecretId: props.moz.secretName,
+          mozBaseUrl: DEFAULT_MOZ_BASE_URL,
+          rateRequests: rate.requests,
+          rateIntervalMs: rate.intervalMs,
+          rateGateName: props.names.rateGate,
+          serviceName: props.names.runnerService,
+          metricsNamespace: props.names.metricsNamespace,
+        }),
+      },
     });
     props.moz.secret.grantRead(this);
     props.lake.grantPipelineReadWrite(this);

@@ -1,12 +1,12 @@
 import { type GapColumns, gapColumnsOf, sortedBySource } from './gap-columns.ts';
 import {
-  emptyLedgerColumns,
   type Ledger,
   type LedgerColumns,
   type LedgerEntry,
   ledgerColumnsOf,
   ledgerEntryAt,
-  pushLedgerEntry,
+  OPEN,
+  selectLedgerEntries,
 } from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher } from './prospects.ts';
 
@@ -86,9 +86,7 @@ export function comparableLedger(
     ignored(source) || excluded.has(source) ? [] : [index],
   );
   if (kept.length === previous.source.length) return previous;
-  const columns = emptyLedgerColumns(previous);
-  for (const index of kept) pushLedgerEntry(columns, ledgerEntryAt(previous, index));
-  return columns;
+  return selectLedgerEntries(previous, kept);
 }
 
 /**
@@ -106,7 +104,7 @@ export function departedOpenSources(
   previous.source.forEach((source, at) => {
     while (next < bySource.length && (current.source[bySource[next] as number] as string) < source) next++;
     const present = next < bySource.length && current.source[bySource[next] as number] === source;
-    if (!present && previous.status[at] === 'open') departed.push(source);
+    if (!present && previous.status[at] === OPEN) departed.push(source);
   });
   return departed;
 }

@@ -5,13 +5,15 @@ import { type GapColumns, gapColumnsOf, sortedBySource } from './gap-columns.ts'
 import type { ChangeKind, ChangeRow, ProspectRow, ProspectStatus } from './lake-contract.ts';
 import {
   compareSources,
+  dateAt,
   emptyLedgerColumns,
   type Ledger,
   type LedgerColumns,
   type LedgerEntry,
   type LedgerStatus,
   ledgerEntryAt,
-  pushLedgerEntry,
+  OPEN,
+  selectLedgerEntries,
 } from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher, prospectScore } from './prospects.ts';
 import { NO_REVIEWS, type RunReviews, viewOf } from './review.ts';
@@ -224,18 +226,17 @@ function keptLedger(input: PlanInput, merged: ReturnType<typeof mergeWithPreviou
   const keptIndex = new Int32Array(previous.source.length).fill(-1);
   match.forEach((at, index) => {
     if (at < 0) return;
-    firstSeenDate[index] = previous.firstSeenDate[at] as string;
+    firstSeenDate[index] = dateAt(previous, previous.firstSeenDate[at] as number);
     runsSeenBefore[index] = previous.runsSeen[at] as number;
     if (status[index] === PERSISTING) keptIndex[at] = -2;
   });
-  const kept = emptyLedgerColumns(previous);
-  const departure: number[] = [];
+  const keptAt: number[] = [];
   for (let at = 0; at < keptIndex.length; at++) {
     if (keptIndex[at] === -2) continue;
-    keptIndex[at] = kept.source.length;
-    pushLedgerEntry(kept, ledgerEntryAt(previous, at));
-    departure.push(merged.departure[at] as number);
+    keptIndex[at] = keptAt.push(at) - 1;
   }
+  const kept = selectLedgerEntries(previous, keptAt);
+  const departure = Uint8Array.from(keptAt, (at) => merged.departure[at] as number);
   const keptMatch = match.map((at) => (at < 0 ? -1 : (keptIndex[at] as number)));
   for (let position = 0; position < changeRef.length; position++) {
     const ref = changeRef[position] as number;
@@ -244,7 +245,7 @@ function keptLedger(input: PlanInput, merged: ReturnType<typeof mergeWithPreviou
   return {
     previous: kept,
     match: keptMatch,
-    departure: Uint8Array.from(departure),
+    departure,
     firstSeenDate,
     runsSeenBefore,
   };
@@ -270,7 +271,7 @@ function mergeWithPrevious(input: PlanInput, bySource: Uint32Array) {
     previousGapSize: null,
   };
   const depart = (at: number) => {
-    if (previous.status[at] !== 'open') return; // departed in an earlier run and still absent: remembered as it was
+    if (previous.status[at] !== OPEN) return; // departed in an earlier run and still absent: remembered as it was
     const outcome = departureOutcome(verification.get(previous.source[at] as string), truncated);
     counts[outcome] += 1;
     const kind = KIND_INDEX.get(outcome) as number;
@@ -285,7 +286,7 @@ function mergeWithPrevious(input: PlanInput, bySource: Uint32Array) {
     if (at < previousSize && previous.source[at] === source) {
       match[index] = at;
       shareLedgerStrings(current, index, previous, at);
-      state = previous.status[at] === 'open' ? 1 : 2;
+      state = previous.status[at] === OPEN ? 1 : 2;
       at++;
     }
     status[index] = state;
@@ -294,8 +295,7 @@ function mergeWithPrevious(input: PlanInput, bySource: Uint32Array) {
     if (name !== 'persisting') (byKind[KIND_INDEX.get(name) as number] as number[]).push(index);
   }
   while (at < previousSize) depart(at++);
-  if (input.previous !== undefined)
-    counts.previousGapSize = previous.status.filter((s) => s === 'open').length;
+  if (input.previous !== undefined) counts.previousGapSize = previous.status.filter((s) => s === OPEN).length;
   const changeRef = Int32Array.from(byKind.flat());
   const changeKind = new Uint8Array(changeRef.length);
   let offset = 0;
@@ -431,7 +431,7 @@ export function changeColumns(plan: DiffPlan, start: number, end: number): Colum
       ref >= 0
         ? (plan.firstSeenDate[ref] as string)
         : known
-          ? (previous.firstSeenDate[before] as string)
+          ? dateAt(previous, previous.firstSeenDate[before] as number)
           : runDate;
     columns.source[at] = source;
     columns.change[at] = change;

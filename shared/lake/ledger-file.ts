@@ -14,15 +14,14 @@ import { Readable } from 'node:stream';
 import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import { isIsoDate } from '#domain/dates.ts';
 import {
-  emptyLedgerColumns,
   type Ledger,
   type LedgerColumns,
+  LedgerColumnsBuilder,
+  LedgerDatesError,
   type LedgerEntry,
   LedgerSchema,
-  type LedgerStatus,
   ledgerColumnsOf,
   ledgerEntryProblem,
-  pushLedgerEntry,
 } from '#domain/ledger.ts';
 import { LakeDecodeError } from './errors.ts';
 import { decodeJson } from './json.ts';
@@ -117,37 +116,33 @@ async function readLines(
   lines: AsyncIterable<string>,
   shared: (source: string) => string,
 ): Promise<LedgerColumns | undefined> {
-  let columns: LedgerColumns | undefined;
-  // Dates and statuses repeat on every line: keep one string of each, and check each date once.
-  const strings = new Map<string, string>();
-  const dates = new Set<string>();
-  const intern = (value: unknown) => {
-    if (typeof value !== 'string') return value;
-    const known = strings.get(value);
-    if (known !== undefined) return known;
-    if (strings.size < 10_000) strings.set(value, value);
-    if (isIsoDate(value)) dates.add(value);
-    return value;
-  };
-  const isDate = (value: string) => dates.has(value) || isIsoDate(value);
+  let builder: LedgerColumnsBuilder | undefined;
+  // Dates repeat on every line: each distinct one is checked once, then known to the builder.
+  const isDate = (value: string) => builder?.knowsDate(value) === true || isIsoDate(value);
   let previous: string | undefined;
   let number = 0;
   for await (const line of lines) {
     number++;
-    if (columns === undefined) {
-      columns = headerOf(line);
+    if (builder === undefined) {
+      builder = new LedgerColumnsBuilder(headerOf(line));
       continue;
     }
-    const entry = entryOf(line, number, intern, shared);
+    const entry = entryOf(line, number, shared);
     const problem = ledgerEntryProblem(entry, previous, isDate);
     if (problem) throw new LakeDecodeError(`ledger line ${number}: ${problem}`);
-    pushLedgerEntry(columns, entry);
+    try {
+      builder.push(entry);
+    } catch (error) {
+      if (error instanceof LedgerDatesError)
+        throw new LakeDecodeError(`ledger line ${number}: ${error.message}`);
+      throw error;
+    }
     previous = entry.source;
   }
-  return columns;
+  return builder?.columns();
 }
 
-function headerOf(line: string): LedgerColumns {
+function headerOf(line: string): Header {
   const header = JSON.parse(line) as Record<string, unknown>;
   const { configHash, runId, runDate } = header;
   if (
@@ -159,15 +154,10 @@ function headerOf(line: string): LedgerColumns {
     !isIsoDate(runDate)
   )
     throw new LakeDecodeError('ledger header: needs configHash, runId and a runDate');
-  return emptyLedgerColumns({ configHash, runId, runDate });
+  return { configHash, runId, runDate };
 }
 
-function entryOf(
-  line: string,
-  number: number,
-  intern: (value: unknown) => unknown,
-  shared: (source: string) => string,
-): LedgerEntry {
+function entryOf(line: string, number: number, shared: (source: string) => string): LedgerEntry {
   let values: unknown;
   try {
     values = JSON.parse(line);
@@ -181,11 +171,11 @@ function entryOf(
   return {
     source,
     sourceRootDomain: root === source ? source : root,
-    status: intern(status) as LedgerStatus,
-    firstSeenDate: intern(first) as string,
-    lastSeenDate: intern(last) as string,
+    status,
+    firstSeenDate: first,
+    lastSeenDate: last,
     runsSeen,
-    closedDate: closed === null ? null : (intern(closed) as string),
+    closedDate: closed,
     domainAuthority: authority,
     matchedCount: matched,
   } as LedgerEntry;

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { AwsEnv, awsConfigFromEnv, LAMBDA_ENV_VARIABLES, lambdaEnvironment } from '#adapters/aws/config.ts';
+import { RUNNER_GLIBC_TUNABLES } from '../../infra/process-settings.ts';
 import { removeSynthOutputs, synthLinkgap } from './synth.ts';
 
 afterAll(removeSynthOutputs);
@@ -22,8 +23,16 @@ function deployedEnvironment(prefix: string): Record<string, string> {
 
 describe('the environment the stack writes is the one the handlers read', () => {
   it.each(['Dispatcher', 'Runner'])('%s gets only variables the adapters know', (fn) => {
-    const known = new Set<string>([...Object.values(LAMBDA_ENV_VARIABLES), 'NODE_OPTIONS']);
+    const known = new Set<string>([...Object.values(LAMBDA_ENV_VARIABLES), 'NODE_OPTIONS', 'GLIBC_TUNABLES']);
     expect(Object.keys(deployedEnvironment(fn)).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('runs the runner with the malloc settings bench/scale.ts measures it with (and the dispatcher without)', () => {
+    expect(deployedEnvironment('Runner')).toMatchObject({
+      GLIBC_TUNABLES: RUNNER_GLIBC_TUNABLES,
+      NODE_OPTIONS: '--enable-source-maps',
+    });
+    expect(deployedEnvironment('Dispatcher')).not.toHaveProperty('GLIBC_TUNABLES');
   });
 
   it("parses the runner's environment into the settings the stack was given", () => {

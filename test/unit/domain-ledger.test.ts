@@ -15,6 +15,7 @@ describe('LedgerSchema', () => {
     ['an unknown status', aLedger([{ ...aLedgerEntry(), status: 'gone' as never }]), 'entries.0.status'],
     ['a bad date', aLedger([aLedgerEntry({ firstSeenDate: '2025-02-30' })]), 'entries.0.firstSeenDate'],
     ['runsSeen 0', aLedger([aLedgerEntry({ runsSeen: 0 })]), 'entries.0.runsSeen'],
+    ['a runsSeen beyond 32 bits', aLedger([aLedgerEntry({ runsSeen: 2 ** 32 })]), 'entries.0.runsSeen'],
     ['a source listed twice', aLedger([aLedgerEntry(), aLedgerEntry()]), 'entries.1.source'],
     [
       'first seen after last seen',

@@ -2,7 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { sharedSourceCursor } from '#domain/diff.ts';
 import { emptyGapColumns, sortedBySource } from '#domain/gap-columns.ts';
-import { type Ledger, ledgerColumnsOf } from '#domain/ledger.ts';
+import { type Ledger, ledgerColumnsOf, ledgerEntryAt } from '#domain/ledger.ts';
 import { LakeDecodeError } from '#lake/errors.ts';
 import { encodeGzipJson } from '#lake/json.ts';
 import { decodeLedger, encodeLedger } from '#lake/ledger-file.ts';
@@ -30,6 +30,15 @@ describe('the streamed ledger file', () => {
     const bytes = await encodeLedger(ledger);
     expect(await encodeLedger(ledger)).toEqual(bytes);
     expect(await decodeLedger(bytes)).toEqual(ledgerColumnsOf(ledger));
+  });
+
+  it('reads every value back exactly from its typed columns (codes for statuses and dates)', async () => {
+    const columns = await decodeLedger(await encodeLedger(ledger));
+    const sorted = [...ledger.entries].sort((a, b) => (a.source < b.source ? -1 : 1));
+    expect(columns.source.map((_, index) => ledgerEntryAt(columns, index))).toEqual(sorted);
+    expect(columns.status).toBeInstanceOf(Uint8Array);
+    expect(columns.firstSeenDate).toBeInstanceOf(Uint16Array);
+    expect(columns.dates).toEqual(['2026-01-01', '2026-02-01']);
   });
 
   it('hands each source, in source order, to `shared` and keeps what it returns', async () => {
@@ -97,12 +106,35 @@ describe('the streamed ledger file', () => {
       /firstSeenDate/,
     ],
     ['runsSeen 0', lines('["a","a","open","2026-01-01","2026-02-01",0,null,1,1]'), /runsSeen/],
+    [
+      'a runsSeen beyond 32 bits',
+      lines('["a","a","open","2026-01-01","2026-02-01",4294967296,null,1,1]'),
+      /line 2: runsSeen must be a whole number from 1 to 4294967295/,
+    ],
+    [
+      'a matchedCount beyond 32 bits',
+      lines('["a","a","open","2026-01-01","2026-02-01",1,null,1,4294967296]'),
+      /line 2: matchedCount/,
+    ],
+    ['a bad closedDate', lines('["a","a","closed","2026-01-01","2026-02-01",1,"soon",1,1]'), /closedDate/],
     ['too few values', lines('["a","a","open"]'), /9 values/],
     ['not gzip', new TextEncoder().encode('hello'), /not readable/],
   ])('refuses %s', async (_, bytes, message) => {
     const error = await decodeLedger(bytes).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(LakeDecodeError);
     expect(String(error)).toMatch(message);
+  });
+
+  it('refuses a ledger with more distinct dates than a 16-bit date code holds, with the line', async () => {
+    const day = (n: number) => new Date(Date.UTC(1900, 0, 1) + n * 86_400_000).toISOString().slice(0, 10);
+    const entries = Array.from(
+      { length: 0xffff / 2 + 1 },
+      (_, n) =>
+        `["s${String(n).padStart(6, '0')}","r","open","${day(2 * n)}","${day(2 * n + 1)}",1,null,1,1]`,
+    );
+    const error = await decodeLedger(lines(...entries)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(LakeDecodeError);
+    expect(String(error)).toMatch(/ledger line 32769: a ledger holds at most 65535 distinct dates/);
   });
 
   it('refuses a legacy ledger that does not fit LedgerSchema', async () => {
