@@ -19,6 +19,7 @@ import {
   createMemoryObjectStore,
   createMemoryRunStore,
 } from './support/memory-ports.ts';
+import { countingMissedSlots } from './support/missed-slots.ts';
 import { startBenchMoto } from './support/moto.ts';
 import { benchMozClient, benchRunDeps, runToCommit, SIM_TOKEN } from './support/pipeline.ts';
 import { type RemoteSimulator, startRemoteSimulator } from './support/remote-simulator.ts';
@@ -61,6 +62,8 @@ interface Measured {
   ratio: number;
   minWriteGapMs: number;
   callsPerAcquire: number | undefined;
+  /** Writes the gates refused (slot missed, nothing sent, booked again). */
+  missedSlots: number;
 }
 
 /**
@@ -82,7 +85,7 @@ async function measureInProcesses(
     const startAt = performance.timeOrigin + performance.now() + 6_000;
     const runners = await Promise.all(
       shapes.map((campaign) =>
-        runWorker<{ writes: number[]; finishedAt: number; lateStartMs: number }>(
+        runWorker<{ writes: number[]; finishedAt: number; lateStartMs: number; missedSlots: number }>(
           new URL('./workers/rate-runner.ts', import.meta.url).href,
           [
             JSON.stringify({
@@ -113,6 +116,7 @@ async function measureInProcesses(
       ratio: ms / bound,
       minWriteGapMs: minGap(writes),
       callsPerAcquire: calls / writes.length,
+      missedSlots: runners.reduce((sum, runner) => sum + runner.missedSlots, 0),
     };
   } finally {
     await moto.close();
@@ -155,9 +159,8 @@ async function measure(scenario: Scenario, simulator: BenchSimulator): Promise<M
   const campaigns = createMemoryCampaignStore(scenario.campaigns);
   const runs = createMemoryRunStore();
   const lake = createMemoryObjectStore();
-  const clients = scenario.campaigns.map((_, index) =>
-    benchMozClient(simulator.baseUrl, { rateGate: gates.forCampaign(index) }),
-  );
+  const counted = scenario.campaigns.map((_, index) => countingMissedSlots(gates.forCampaign(index)));
+  const clients = counted.map(({ gate }) => benchMozClient(simulator.baseUrl, { rateGate: gate }));
   const callsBefore = gates.dynamoCalls?.() ?? 0;
   try {
     const { value: ms, writes } = await recordingWrites(new URL(simulator.baseUrl).origin, async () => {
@@ -186,6 +189,7 @@ async function measure(scenario: Scenario, simulator: BenchSimulator): Promise<M
       ratio: ms / bound,
       minWriteGapMs: minGap(writes),
       callsPerAcquire: dynamoCalls === undefined ? undefined : dynamoCalls / writes.length,
+      missedSlots: counted.reduce((sum, { missed }) => sum + missed(), 0),
     };
   } finally {
     for (const client of clients) await client.close();
@@ -281,6 +285,7 @@ export async function run(): Promise<BenchResult> {
       'wall/bound',
       'min write gap ms',
       'DynamoDB calls / acquire',
+      'missed slots',
     ],
     rows: [],
   };
@@ -305,7 +310,7 @@ export async function run(): Promise<BenchResult> {
           : await measure(scenario, simulator);
         if (m === null) {
           notes.push(`${scenario.label}: skipped, moto_server is not on PATH`);
-          table.rows.push([scenario.label, null, null, null, null, 'skipped', null, null]);
+          table.rows.push([scenario.label, null, null, null, null, 'skipped', null, null, null]);
           continue;
         }
         table.rows.push([
@@ -317,6 +322,7 @@ export async function run(): Promise<BenchResult> {
           m.ratio.toFixed(3),
           m.minWriteGapMs.toFixed(2),
           m.callsPerAcquire === undefined ? null : m.callsPerAcquire.toFixed(2),
+          m.missedSlots,
         ]);
         if (scenario.goal) {
           goals.rate_gate_wall_over_bound = round(m.ratio, 3);

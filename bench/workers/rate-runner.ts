@@ -2,7 +2,8 @@
  * One "runner" of the rate-limit benchmark's DynamoDB scenario, in a process of its own as each
  * runner Lambda is: runs one campaign against the simulator through its own DynamoDB rate gate
  * (shared schedule on the bench's moto), starting at an agreed instant, and reports when each Moz
- * request was written to the socket and when it finished (epoch ms, sub-millisecond).
+ * request was written to the socket, when it finished (epoch ms, sub-millisecond) and how many
+ * writes its gate refused (slots missed).
  * Args: JSON {simulatorUrl, motoEndpoint, tableName, campaign: {id, competitors, sourceScope}, requests, startAt}.
  */
 import { subscribe } from 'node:diagnostics_channel';
@@ -16,6 +17,7 @@ import {
   createMemoryObjectStore,
   createMemoryRunStore,
 } from '../support/memory-ports.ts';
+import { countingMissedSlots } from '../support/missed-slots.ts';
 import { benchMozClient, benchRunDeps, runToCommit } from '../support/pipeline.ts';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as {
@@ -41,13 +43,15 @@ const doc = DynamoDBDocumentClient.from(
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   }),
 );
-const rateGate = createDynamoRateGate({
-  doc,
-  tableName: args.tableName,
-  name: 'moz-account',
-  requests: args.requests,
-  intervalMs: 1000,
-});
+const { gate: rateGate, missed } = countingMissedSlots(
+  createDynamoRateGate({
+    doc,
+    tableName: args.tableName,
+    name: 'moz-account',
+    requests: args.requests,
+    intervalMs: 1000,
+  }),
+);
 const campaign = benchCampaign(args.campaign);
 const moz = benchMozClient(args.simulatorUrl, { rateGate });
 const deps = benchRunDeps({
@@ -62,4 +66,4 @@ await runToCommit({ campaignId: campaign.id, runDate: '2026-01-01' }, deps);
 const finishedAt = preciseNow();
 await moz.close();
 doc.destroy();
-reportFromWorker({ writes, finishedAt, lateStartMs });
+reportFromWorker({ writes, finishedAt, lateStartMs, missedSlots: missed() });

@@ -60,7 +60,7 @@ export const MAX_SPIN_MS = 6;
  * a millisecond late, and the caller still has to build its request; the permit's `write` waits out
  * what is left, exactly, right before the write.
  */
-export const RELEASE_LEAD_MS = 3;
+export const RELEASE_LEAD_MS = 2;
 
 /**
  * Waits, blocking, until `now() >= target`, for at most `maxMs` of real time (so an injected clock
@@ -257,11 +257,21 @@ function writeCheckedPermit(
       }
       const target = earliestStart();
       const at = spinUntil(target, now);
-      // Still early: a Retry-After pause came after the release. Nothing is written; the caller queues again.
-      answer = at < target ? 'refused' : 'written';
-      if (answer === 'written') state.lastStart = at;
-      settle();
-      return answer === 'written';
+      if (at < target) {
+        // Still early: a Retry-After pause came after the release. Nothing is written; the caller queues again.
+        answer = 'refused';
+        settle();
+        return false;
+      }
+      answer = 'written';
+      state.lastStart = at;
+      // undici writes synchronously after this returns; a microtask runs once it has. Spacing the
+      // next caller from then, not from `at`, keeps a stall between the two out of the next gap.
+      queueMicrotask(() => {
+        state.lastStart = Math.max(state.lastStart, now());
+        settle();
+      });
+      return true;
     },
     unused() {
       // Nothing reached the server: the slot was not used, so the next caller need not wait for it.

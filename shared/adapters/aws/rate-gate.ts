@@ -27,7 +27,8 @@
  * allowed only within `spacing × safetyMargin` after its slot, so consecutive writes are never closer
  * than `spacing`. A holder that is late (a stall, a slow new connection) writes nothing and gives its
  * slot up. If nobody booked after it (`version` unchanged), it moves the schedule's end to now plus a
- * round trip instead of losing a whole slot; otherwise it books behind the others.
+ * round trip instead of losing a whole slot; otherwise it books behind the others (directly, without
+ * trying, while other runners are seen at work: someone will have booked after it).
  *
  * Trade-offs: clocks of different containers differ by NTP skew (milliseconds in Lambda), far below
  * the 10 s spacing. A slot reserved by a runner that then dies or is aborted is simply wasted, which
@@ -185,6 +186,11 @@ function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () 
   let lastKnownNext = Number.NEGATIVE_INFINITY;
   /** Duration of the last reservation call, for the idle case's "now plus a round trip". */
   let roundTripMs = 10;
+  /**
+   * Whether someone else booked between this gate's last two bookings: other runners are at work
+   * and will keep the schedule busy, even when this gate's own last slot is long past.
+   */
+  let othersActive = false;
   /** A slot this gate booked and then gave up, not yet offered back; at most one. */
   let abandoned: Booking | undefined;
   const bump = 'version = if_not_exists(version, :zero) + :one';
@@ -245,12 +251,15 @@ function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () 
         signal?.throwIfAborted();
         const started = now();
         const earliest = Math.max(started + 2 * roundTripMs, floor);
-        const given = abandoned;
+        // Taking the schedule back from a given-up slot only works when nobody booked after it,
+        // which is unlikely while other runners are at work: then the slot is simply lost.
+        const given = othersActive ? undefined : abandoned;
         abandoned = undefined;
-        const busy = given === undefined && lastKnownNext >= earliest;
+        const busy = given === undefined && (othersActive || lastKnownNext >= earliest);
         try {
           const booking = busy ? await append(earliest) : await restart(earliest, given);
           roundTripMs = now() - started;
+          othersActive = busy && booking.slot > lastKnownNext + slotMs / 2;
           lastKnownNext = booking.slot + slotMs;
           return booking;
         } catch (error) {
@@ -258,6 +267,7 @@ function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () 
           // The schedule is not as predicted: the item as it is says which update fits.
           const { nextSlot } = itemOf(error);
           lastKnownNext = nextSlot ?? (busy ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
+          othersActive = false;
         }
       }
       throw new RateGateContentionError(
