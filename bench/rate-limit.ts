@@ -356,6 +356,7 @@ export async function run(): Promise<BenchResult> {
   notes.push(
     'bound = requests that reached the simulator ÷ R; the wall time also covers claiming, diffing and writing the files (in-memory lake), so a few % above 1.00 is pipeline work, not waiting.',
     'min write gap: the smallest interval between two Moz requests written to the socket (undici diagnostics, this process), across all campaigns of the scenario.',
+    'missed slots: writes a gate refused because its holder was not running at its slot (a late timer, a descheduled process, a new connection); nothing was sent for them and the holder booked again. Each costs the DynamoDB gate one slot (1/R) unless nobody had booked after it.',
     'every 429 costs at least 1 s: Retry-After is whole seconds (Moz semantics) and pauses the gate for everyone sharing it, i.e. R request slots.',
     "the simulator runs in its own process (as Moz does): run in this process, its arrival timestamps would carry the pipeline's CPU stalls.",
     'bound for the R−5% rows is still requests ÷ R: the margin costs at most 5% by construction.',
