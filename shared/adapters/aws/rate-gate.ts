@@ -101,6 +101,15 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
     pendingFloor = Promise.all([pendingFloor, schedule.raiseTo(until)]).then(() => undefined);
   }
 
+  const holder: SlotHolder = {
+    now,
+    graceMs,
+    slotMs,
+    floor: () => localFloor,
+    raiseFloor,
+    abandon: (booking) => schedule.abandon(booking),
+  };
+
   async function reserve(signal: AbortSignal | undefined): Promise<RatePermit> {
     signal?.throwIfAborted();
     await pendingFloor;
@@ -108,40 +117,13 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
       const booking = await schedule.book(localFloor, signal, maxRounds);
       const wait = booking.slot - leadMs - now();
       if (wait > 0) await abortable(sleep(wait), signal);
-      if (now() - booking.slot <= graceMs) return permitFor(booking);
+      if (now() - booking.slot <= graceMs) return slotPermit(booking, holder);
       // Ready too late already (a busy event loop): give the slot up before building the request.
       schedule.abandon(booking);
     }
     throw new RateGateContentionError(
       `rate gate "${options.name}": every slot was missed ${maxRounds} times`,
     );
-  }
-
-  function permitFor(booking: Booking): RatePermit {
-    let answer: 'pending' | 'written' | 'refused' = 'pending';
-    return {
-      write() {
-        if (answer === 'refused') return false;
-        if (answer === 'written') {
-          // undici writing the same request again, late: whoever books next starts a spacing after it.
-          const at = now();
-          if (at - booking.slot > graceMs) raiseFloor(at + slotMs);
-          return true;
-        }
-        const at = spinUntil(booking.slot, now);
-        // Outside the slot (a stall, a new connection's handshake) or behind a pause that came since:
-        // writing could crowd the next holder, whose slot is only one slot after ours.
-        const inSlot = at >= booking.slot && at - booking.slot <= graceMs && at >= localFloor;
-        answer = inSlot ? 'written' : 'refused';
-        if (!inSlot) schedule.abandon(booking);
-        return inSlot;
-      },
-      unused() {
-        if (answer !== 'pending') return;
-        answer = 'refused';
-        schedule.abandon(booking);
-      },
-    };
   }
 
   return {
@@ -157,6 +139,45 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
     reserve,
     pause(ms) {
       if (ms > 0) raiseFloor(now() + ms);
+    },
+  };
+}
+
+/** What a permit needs from its gate. */
+interface SlotHolder {
+  now: () => number;
+  graceMs: number;
+  slotMs: number;
+  /** This container's floor: pauses that came since the booking. */
+  floor: () => number;
+  raiseFloor: (until: number) => void;
+  abandon: (booking: Booking) => void;
+}
+
+/** The permit for a booked slot: a write only within the slot's grace, at most once refused. */
+function slotPermit(booking: Booking, gate: SlotHolder): RatePermit {
+  let answer: 'pending' | 'written' | 'refused' = 'pending';
+  return {
+    write() {
+      if (answer === 'refused') return false;
+      if (answer === 'written') {
+        // undici writing the same request again, late: whoever books next starts a spacing after it.
+        const at = gate.now();
+        if (at - booking.slot > gate.graceMs) gate.raiseFloor(at + gate.slotMs);
+        return true;
+      }
+      const at = spinUntil(booking.slot, gate.now);
+      // Outside the slot (a stall, a new connection's handshake) or behind a pause that came since:
+      // writing could crowd the next holder, whose slot is only one slot after ours.
+      const inSlot = at >= booking.slot && at - booking.slot <= gate.graceMs && at >= gate.floor();
+      answer = inSlot ? 'written' : 'refused';
+      if (!inSlot) gate.abandon(booking);
+      return inSlot;
+    },
+    unused() {
+      if (answer !== 'pending') return;
+      answer = 'refused';
+      gate.abandon(booking);
     },
   };
 }
@@ -178,14 +199,99 @@ function itemOf(error: unknown): { nextSlot?: number; version?: number } {
   };
 }
 
-/** The shared schedule item: atomic slot reservations and floors. */
+/** The schedule item and how to reach it. */
+interface ScheduleItem {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  key: ReturnType<typeof rateGateKey>;
+  name: string;
+}
+
+/** Every change bumps `version`, so "nobody booked after me" is one integer comparison. */
+const BUMP_VERSION = 'version = if_not_exists(version, :zero) + :one';
+const VERSION_STEP = { ':zero': 0, ':one': 1 };
+
+/** Busy schedule: take the slot at `nextSlot`, if it is not before `earliest`. */
+async function appendSlot(item: ScheduleItem, slotMs: number, earliest: number): Promise<Booking> {
+  const { Attributes } = await item.doc.send(
+    new UpdateCommand({
+      TableName: item.tableName,
+      Key: item.key,
+      UpdateExpression: `SET nextSlot = nextSlot + :slot, ${BUMP_VERSION}`,
+      ConditionExpression: 'nextSlot >= :earliest',
+      ExpressionAttributeValues: { ':slot': slotMs, ':earliest': earliest, ...VERSION_STEP },
+      ReturnValues: 'UPDATED_OLD',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }),
+  );
+  const slot = Attributes?.nextSlot;
+  if (typeof slot !== 'number') throw new Error(`rate gate "${item.name}": no nextSlot in the answer`);
+  const version = Attributes?.version;
+  return { slot, version: (typeof version === 'number' ? version : 0) + 1 };
+}
+
+/**
+ * Idle schedule (no `after`): start it again at `earliest`. With `after`: the schedule ends with that
+ * slot, nobody booked after it (its version is current) and it will never be written, so the schedule
+ * may restart anywhere from that slot on.
+ */
+async function restartSchedule(
+  item: ScheduleItem,
+  slotMs: number,
+  earliest: number,
+  after: Booking | undefined,
+): Promise<Booking> {
+  const slot = after === undefined ? earliest : Math.max(earliest, after.slot);
+  const { Attributes } = await item.doc.send(
+    new UpdateCommand({
+      TableName: item.tableName,
+      Key: item.key,
+      UpdateExpression: `SET nextSlot = :next, ${BUMP_VERSION}`,
+      ConditionExpression:
+        after === undefined ? 'attribute_not_exists(nextSlot) OR nextSlot < :earliest' : 'version = :mine',
+      ExpressionAttributeValues: {
+        ':next': slot + slotMs,
+        ...(after === undefined ? { ':earliest': earliest } : { ':mine': after.version }),
+        ...VERSION_STEP,
+      },
+      ReturnValues: 'UPDATED_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }),
+  );
+  const version = Attributes?.version;
+  if (typeof version !== 'number') throw new Error(`rate gate "${item.name}": no version in the answer`);
+  return { slot, version };
+}
+
+/** Nobody books before `until` (best effort: a failed condition means a later slot is booked). */
+function raiseScheduleTo(item: ScheduleItem, until: number): Promise<void> {
+  return item.doc
+    .send(
+      new UpdateCommand({
+        TableName: item.tableName,
+        Key: item.key,
+        UpdateExpression: `SET nextSlot = :until, ${BUMP_VERSION}`,
+        ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :until',
+        ExpressionAttributeValues: { ':until': until, ...VERSION_STEP },
+      }),
+    )
+    .then(
+      () => undefined,
+      // Any other error still leaves this container's local floor in force.
+      () => undefined,
+    );
+}
+
+/** The shared schedule item: atomic slot reservations and floors, and what this gate knows of it. */
 function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () => number) {
-  const { doc, tableName } = options;
-  const key = rateGateKey(options.name);
+  const item: ScheduleItem = {
+    doc: options.doc,
+    tableName: options.tableName,
+    key: rateGateKey(options.name),
+    name: options.name,
+  };
   /** What the last answer said `nextSlot` is: predicts whether the schedule is busy. */
   let lastKnownNext = Number.NEGATIVE_INFINITY;
-  /** Duration of the last reservation call, for the idle case's "now plus a round trip". */
-  let roundTripMs = 10;
   /**
    * Whether someone else booked between this gate's last two bookings: other runners are at work
    * and will keep the schedule busy, even when this gate's own last slot is long past.
@@ -193,59 +299,11 @@ function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () 
   let othersActive = false;
   /** A slot this gate booked and then gave up, not yet offered back; at most one. */
   let abandoned: Booking | undefined;
-  const bump = 'version = if_not_exists(version, :zero) + :one';
-  const counters = { ':zero': 0, ':one': 1 };
-  const onFailure = 'ALL_OLD' as const;
-
-  /** Busy schedule: take the slot at `nextSlot`, if it is not before `earliest`. */
-  async function append(earliest: number): Promise<Booking> {
-    const { Attributes } = await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: `SET nextSlot = nextSlot + :slot, ${bump}`,
-        ConditionExpression: 'nextSlot >= :earliest',
-        ExpressionAttributeValues: { ':slot': slotMs, ':earliest': earliest, ...counters },
-        ReturnValues: 'UPDATED_OLD',
-        ReturnValuesOnConditionCheckFailure: onFailure,
-      }),
-    );
-    const slot = Attributes?.nextSlot;
-    if (typeof slot !== 'number') throw new Error(`rate gate "${options.name}": no nextSlot in the answer`);
-    const version = Attributes?.version;
-    return { slot, version: (typeof version === 'number' ? version : 0) + 1 };
-  }
-
-  /**
-   * Idle schedule (no `abandoned`): start it again at `earliest`. With `abandoned`: the schedule ends
-   * with that slot, nobody booked after it (its version is current) and it will never be written, so
-   * the schedule may restart anywhere from that slot on.
-   */
-  async function restart(earliest: number, after: Booking | undefined): Promise<Booking> {
-    const slot = after === undefined ? earliest : Math.max(earliest, after.slot);
-    const { Attributes } = await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: `SET nextSlot = :next, ${bump}`,
-        ConditionExpression:
-          after === undefined ? 'attribute_not_exists(nextSlot) OR nextSlot < :earliest' : 'version = :mine',
-        ExpressionAttributeValues: {
-          ':next': slot + slotMs,
-          ...(after === undefined ? { ':earliest': earliest } : { ':mine': after.version }),
-          ...counters,
-        },
-        ReturnValues: 'UPDATED_NEW',
-        ReturnValuesOnConditionCheckFailure: onFailure,
-      }),
-    );
-    const version = Attributes?.version;
-    if (typeof version !== 'number') throw new Error(`rate gate "${options.name}": no version in the answer`);
-    return { slot, version };
-  }
+  /** Duration of the last reservation call, for the idle case's "now plus a round trip". */
+  let roundTripMs = 10;
 
   return {
-    /** Reserves a slot not before `floor`; returns its start (epoch ms). */
+    /** Reserves a slot not before `floor`. */
     async book(floor: number, signal: AbortSignal | undefined, maxRounds: number): Promise<Booking> {
       for (let round = 0; round < maxRounds; round++) {
         signal?.throwIfAborted();
@@ -257,7 +315,9 @@ function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () 
         abandoned = undefined;
         const busy = given === undefined && (othersActive || lastKnownNext >= earliest);
         try {
-          const booking = busy ? await append(earliest) : await restart(earliest, given);
+          const booking = busy
+            ? await appendSlot(item, slotMs, earliest)
+            : await restartSchedule(item, slotMs, earliest, given);
           roundTripMs = now() - started;
           othersActive = busy && booking.slot > lastKnownNext + slotMs / 2;
           lastKnownNext = booking.slot + slotMs;
@@ -278,24 +338,7 @@ function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () 
     abandon(booking: Booking): void {
       abandoned = booking;
     },
-    /** Nobody books before `until` (best effort: a failed condition means a later slot is booked). */
-    raiseTo(until: number): Promise<void> {
-      return doc
-        .send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key,
-            UpdateExpression: `SET nextSlot = :until, ${bump}`,
-            ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :until',
-            ExpressionAttributeValues: { ':until': until, ...counters },
-          }),
-        )
-        .then(
-          () => undefined,
-          // Any other error still leaves this container's local floor in force.
-          () => undefined,
-        );
-    },
+    raiseTo: (until: number) => raiseScheduleTo(item, until),
   };
 }
 
