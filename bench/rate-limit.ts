@@ -85,7 +85,13 @@ async function measureInProcesses(
     const startAt = performance.timeOrigin + performance.now() + 6_000;
     const runners = await Promise.all(
       shapes.map((campaign) =>
-        runWorker<{ writes: number[]; finishedAt: number; lateStartMs: number; missedSlots: number }>(
+        runWorker<{
+          writes: number[];
+          finishedAt: number;
+          lateStartMs: number;
+          missedSlots: number;
+          warmUpCalls: number;
+        }>(
           new URL('./workers/rate-runner.ts', import.meta.url).href,
           [
             JSON.stringify({
@@ -107,7 +113,8 @@ async function measureInProcesses(
     const stats = await simulator.stats();
     const ms = Math.max(...runners.map((runner) => runner.finishedAt)) - startAt;
     const bound = (stats.requests / R) * 1000;
-    const calls = Object.values(moto.calls()).reduce((sum, count) => sum + count, 0) - callsBefore;
+    const warmUps = runners.reduce((sum, runner) => sum + runner.warmUpCalls, 0);
+    const calls = Object.values(moto.calls()).reduce((sum, count) => sum + count, 0) - callsBefore - warmUps;
     return {
       requests: stats.requests,
       rateLimited: stats.rateLimited,
