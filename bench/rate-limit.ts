@@ -19,6 +19,7 @@ import {
   createMemoryObjectStore,
   createMemoryRunStore,
 } from './support/memory-ports.ts';
+import { countingMissedSlots } from './support/missed-slots.ts';
 import { startBenchMoto } from './support/moto.ts';
 import { benchMozClient, benchRunDeps, runToCommit, SIM_TOKEN } from './support/pipeline.ts';
 import { type RemoteSimulator, startRemoteSimulator } from './support/remote-simulator.ts';
@@ -61,6 +62,8 @@ interface Measured {
   ratio: number;
   minWriteGapMs: number;
   callsPerAcquire: number | undefined;
+  /** Writes the gates refused (slot missed, nothing sent, booked again). */
+  missedSlots: number;
 }
 
 /**
@@ -82,7 +85,13 @@ async function measureInProcesses(
     const startAt = performance.timeOrigin + performance.now() + 6_000;
     const runners = await Promise.all(
       shapes.map((campaign) =>
-        runWorker<{ writes: number[]; finishedAt: number; lateStartMs: number }>(
+        runWorker<{
+          writes: number[];
+          finishedAt: number;
+          lateStartMs: number;
+          missedSlots: number;
+          warmUpCalls: number;
+        }>(
           new URL('./workers/rate-runner.ts', import.meta.url).href,
           [
             JSON.stringify({
@@ -104,7 +113,8 @@ async function measureInProcesses(
     const stats = await simulator.stats();
     const ms = Math.max(...runners.map((runner) => runner.finishedAt)) - startAt;
     const bound = (stats.requests / R) * 1000;
-    const calls = Object.values(moto.calls()).reduce((sum, count) => sum + count, 0) - callsBefore;
+    const warmUps = runners.reduce((sum, runner) => sum + runner.warmUpCalls, 0);
+    const calls = Object.values(moto.calls()).reduce((sum, count) => sum + count, 0) - callsBefore - warmUps;
     return {
       requests: stats.requests,
       rateLimited: stats.rateLimited,
@@ -113,6 +123,7 @@ async function measureInProcesses(
       ratio: ms / bound,
       minWriteGapMs: minGap(writes),
       callsPerAcquire: calls / writes.length,
+      missedSlots: runners.reduce((sum, runner) => sum + runner.missedSlots, 0),
     };
   } finally {
     await moto.close();
@@ -155,9 +166,8 @@ async function measure(scenario: Scenario, simulator: BenchSimulator): Promise<M
   const campaigns = createMemoryCampaignStore(scenario.campaigns);
   const runs = createMemoryRunStore();
   const lake = createMemoryObjectStore();
-  const clients = scenario.campaigns.map((_, index) =>
-    benchMozClient(simulator.baseUrl, { rateGate: gates.forCampaign(index) }),
-  );
+  const counted = scenario.campaigns.map((_, index) => countingMissedSlots(gates.forCampaign(index)));
+  const clients = counted.map(({ gate }) => benchMozClient(simulator.baseUrl, { rateGate: gate }));
   const callsBefore = gates.dynamoCalls?.() ?? 0;
   try {
     const { value: ms, writes } = await recordingWrites(new URL(simulator.baseUrl).origin, async () => {
@@ -186,6 +196,7 @@ async function measure(scenario: Scenario, simulator: BenchSimulator): Promise<M
       ratio: ms / bound,
       minWriteGapMs: minGap(writes),
       callsPerAcquire: dynamoCalls === undefined ? undefined : dynamoCalls / writes.length,
+      missedSlots: counted.reduce((sum, { missed }) => sum + missed(), 0),
     };
   } finally {
     for (const client of clients) await client.close();
@@ -281,6 +292,7 @@ export async function run(): Promise<BenchResult> {
       'wall/bound',
       'min write gap ms',
       'DynamoDB calls / acquire',
+      'missed slots',
     ],
     rows: [],
   };
@@ -305,7 +317,7 @@ export async function run(): Promise<BenchResult> {
           : await measure(scenario, simulator);
         if (m === null) {
           notes.push(`${scenario.label}: skipped, moto_server is not on PATH`);
-          table.rows.push([scenario.label, null, null, null, null, 'skipped', null, null]);
+          table.rows.push([scenario.label, null, null, null, null, 'skipped', null, null, null]);
           continue;
         }
         table.rows.push([
@@ -317,6 +329,7 @@ export async function run(): Promise<BenchResult> {
           m.ratio.toFixed(3),
           m.minWriteGapMs.toFixed(2),
           m.callsPerAcquire === undefined ? null : m.callsPerAcquire.toFixed(2),
+          m.missedSlots,
         ]);
         if (scenario.goal) {
           goals.rate_gate_wall_over_bound = round(m.ratio, 3);
@@ -350,6 +363,7 @@ export async function run(): Promise<BenchResult> {
   notes.push(
     'bound = requests that reached the simulator ÷ R; the wall time also covers claiming, diffing and writing the files (in-memory lake), so a few % above 1.00 is pipeline work, not waiting.',
     'min write gap: the smallest interval between two Moz requests written to the socket (undici diagnostics, this process), across all campaigns of the scenario.',
+    'missed slots: writes a gate refused because its holder was not running at its slot (a late timer, a descheduled process, a new connection); nothing was sent for them and the holder booked again. Each costs the DynamoDB gate one slot (1/R) unless nobody had booked after it.',
     'every 429 costs at least 1 s: Retry-After is whole seconds (Moz semantics) and pauses the gate for everyone sharing it, i.e. R request slots.',
     "the simulator runs in its own process (as Moz does): run in this process, its arrival timestamps would carry the pipeline's CPU stalls.",
     'bound for the R−5% rows is still requests ÷ R: the margin costs at most 5% by construction.',

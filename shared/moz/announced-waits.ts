@@ -26,18 +26,21 @@ export function announcingRateGate(
   let nextSlot = Number.NEGATIVE_INFINITY;
   let pausedUntil = Number.NEGATIVE_INFINITY;
   const plan = `the plan allows ${options.requests} request(s) per ${Math.round(options.intervalMs / 1000)} s`;
-  return {
+  function announce(): void {
+    const now = options.now();
+    const expected = Math.max(nextSlot, pausedUntil) - now;
+    if (expected > options.thresholdMs) {
+      const paused = pausedUntil >= nextSlot;
+      options.onWait({
+        waitMs: expected,
+        reason: paused ? 'retry-after' : 'plan-spacing',
+        detail: paused ? 'Moz asked to slow down (Retry-After)' : plan,
+      });
+    }
+  }
+  const announcing: RateGate = {
     async acquire(signal) {
-      const now = options.now();
-      const expected = Math.max(nextSlot, pausedUntil) - now;
-      if (expected > options.thresholdMs) {
-        const paused = pausedUntil >= nextSlot;
-        options.onWait({
-          waitMs: expected,
-          reason: paused ? 'retry-after' : 'plan-spacing',
-          detail: paused ? 'Moz asked to slow down (Retry-After)' : plan,
-        });
-      }
+      announce();
       await gate.acquire(signal);
       nextSlot = options.now() + spacingMs;
     },
@@ -46,4 +49,15 @@ export function announcingRateGate(
       gate.pause(ms);
     },
   };
+  // Kept whenever the gate has it: the Moz client checks each write against its slot through it.
+  const reserve = gate.reserve?.bind(gate);
+  if (reserve) {
+    announcing.reserve = async (signal) => {
+      announce();
+      const permit = await reserve(signal);
+      nextSlot = options.now() + spacingMs;
+      return permit;
+    };
+  }
+  return announcing;
 }

@@ -4,8 +4,14 @@ import { addCost, type CallCost, NO_COST } from '#domain/call-cost.ts';
 import type { MozClientConfig, MozClientStats, MozLogEvent } from './client.ts';
 import { clientBaseUrl } from './config.ts';
 import { MozDeadlineError, MozError, MozResponseFormatError } from './errors.ts';
-import { type AttemptOutcome, MAX_WAIT_MS, redactedAttempt } from './http.ts';
-import { type RateGate, type RatePermit, reserveSlot, unlimitedRateGate } from './rate-gate.ts';
+import { type AttemptOutcome, MAX_WAIT_MS, NOT_SENT, type NotSent, redactedAttempt } from './http.ts';
+import {
+  type RateGate,
+  type RatePermit,
+  RateSlotMissedError,
+  reserveSlot,
+  unlimitedRateGate,
+} from './rate-gate.ts';
 import type { MozCredentials } from './types.ts';
 
 /*
@@ -174,9 +180,17 @@ function ensureTimeLeft(
 }
 
 /**
- * One attempt in a slot of the rate gate. The gate learns the instant the request is written to the
- * socket, so it spaces the next request from there; if nothing is written (no time left, a failed
- * connection) the slot is handed back.
+ * Slots one attempt may miss in a row (its write refused by the gate, nothing sent) before the call
+ * fails: each miss means the process was not running at its slot, so a long run of them means the
+ * machine is too busy to keep to the rate limit.
+ */
+export const MAX_MISSED_SLOTS = 20;
+
+/**
+ * One attempt in a slot of the rate gate. The gate is asked right before the request is written to
+ * the socket; when the slot has passed by then, nothing is written, and the attempt books another
+ * slot: a missed slot is not an attempt (no retry spent, nothing counted, nothing metered). A slot
+ * nothing was written in for another reason (no time left, a failed connection) is handed back.
  */
 async function sendInSlot<T>(
   caller: Caller,
@@ -187,26 +201,35 @@ async function sendInSlot<T>(
   lastError: MozError | undefined,
 ): Promise<Outcome<T>> {
   const { settings } = caller;
-  const permit = await reserveSlot(settings.gate);
-  try {
-    ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
-    return await sendOnce(caller, spec, credentials, tally, permit);
-  } finally {
-    permit.unused(); // a no-op once the write was reported
+  for (let missed = 0; missed < MAX_MISSED_SLOTS; missed++) {
+    const permit = await reserveSlot(settings.gate);
+    try {
+      ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
+      const outcome = await sendOnce(caller, spec, credentials, tally, permit);
+      if (outcome !== NOT_SENT) return outcome;
+      settings.log({
+        level: 'debug',
+        msg: 'moz request missed its rate slot; booking another',
+        endpoint: spec.endpoint,
+      });
+    } finally {
+      permit.unused(); // a no-op once the gate answered the write
+    }
   }
+  throw new RateSlotMissedError(
+    `Moz ${spec.endpoint}: the request missed its rate-limit slot ${MAX_MISSED_SLOTS} times in a row (the process was not running on time); nothing was sent`,
+  );
 }
 
-/** One HTTP attempt, counted in `tally`, with its 2xx body parsed. */
+/** One HTTP attempt, counted in `tally` once something was written, with its 2xx body parsed. */
 async function sendOnce<T>(
   caller: Caller,
   spec: CallSpec<T>,
   credentials: MozCredentials,
   tally: Tally,
   permit: RatePermit,
-): Promise<Outcome<T>> {
+): Promise<Outcome<T> | NotSent> {
   const { settings } = caller;
-  tally.requests += 1;
-  if (tally.requests > 1) tally.retries += 1;
   const outcome = await redactedAttempt({
     dispatcher: settings.dispatcher,
     url: `${settings.baseUrl}${spec.endpoint}`,
@@ -217,8 +240,11 @@ async function sendOnce<T>(
     timeoutMs: settings.timeoutMs,
     userAgent: settings.userAgent,
     now: settings.now,
-    onWrite: () => permit.written(),
+    onWrite: () => permit.write(),
   });
+  if (outcome === NOT_SENT) return outcome;
+  tally.requests += 1;
+  if (tally.requests > 1) tally.retries += 1;
   const result = outcome.ok ? parsedOutcome(spec, outcome) : outcome;
   if (!result.ok) {
     result.error.attempts = tally.requests;

@@ -58,9 +58,16 @@ export interface AttemptRequest {
   timeoutMs: number;
   userAgent: string;
   now: () => number;
-  /** Called right before the request is written to the socket (each time, if undici writes it again). */
-  onWrite?: () => void;
+  /**
+   * Asked right before the request is written to the socket (each time, if undici writes it again):
+   * false refuses the write, and the attempt ends as {@link NOT_SENT} with nothing sent.
+   */
+  onWrite?: () => boolean;
 }
+
+/** The attempt's write was refused (its rate-gate slot had passed): no byte reached the server. */
+export const NOT_SENT: unique symbol = Symbol('not sent');
+export type NotSent = typeof NOT_SENT;
 
 export function authHeader(credentials: MozCredentials): Record<string, string> {
   if (credentials.kind === 'token') return { 'x-moz-token': credentials.token };
@@ -129,9 +136,11 @@ export function redact(text: string, secrets: readonly string[]): string {
     .replace(/(x-moz-token\\?["']?\s*[:=]\s*\\?["']?)[^\s"'\\,;<>&]{6,}/gi, '$1[redacted]');
 }
 
-export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
+export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | NotSent> {
   const secrets = secretsOf(req.credentials);
   const controller = new AbortController();
+  const onWrite = req.onWrite;
+  let refused = false;
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -140,7 +149,14 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
   let status: number | undefined;
   try {
     const response = await request(req.url, {
-      dispatcher: req.onWrite ? req.dispatcher.compose(reportingWrites(req.onWrite)) : req.dispatcher,
+      dispatcher: onWrite
+        ? req.dispatcher.compose(
+            checkingWrites(() => {
+              refused = !onWrite();
+              return !refused;
+            }),
+          )
+        : req.dispatcher,
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -159,22 +175,30 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome> {
     if (body.overflow && isSuccess) return oversizedBody(req, status);
     return classify(req, status, response.headers, body.text, secrets);
   } catch (error) {
+    if (refused) return NOT_SENT;
     return transportFailure(req, error, timedOut, status);
   } finally {
     clearTimeout(timer);
   }
 }
 
+/** Thrown from `onRequestStart` to stop a request before undici writes it. */
+class WriteRefusedError extends Error {
+  override name = 'WriteRefusedError';
+}
+
 /**
- * An undici interceptor that calls `onWrite` from `onRequestStart`, which undici calls synchronously
- * right before it writes the request to the socket (once a connection is ready); everything else is
- * passed through unchanged.
+ * An undici interceptor that asks `mayWrite` from `onRequestStart`, which undici calls synchronously
+ * right before it writes the request to the socket (once a connection is ready). On "no" it throws:
+ * undici then fails the request before writing a byte and keeps the connection for the next request.
+ * (`controller.abort` would destroy the socket, so the next attempt would pay a new handshake and
+ * likely miss its slot again.) Everything else is passed through unchanged.
  */
-function reportingWrites(onWrite: () => void): Dispatcher.DispatcherComposeInterceptor {
+function checkingWrites(mayWrite: () => boolean): Dispatcher.DispatcherComposeInterceptor {
   return (dispatch) => (options, handler) =>
     dispatch(options, {
       onRequestStart(controller, context) {
-        onWrite();
+        if (!mayWrite()) throw new WriteRefusedError('the rate gate refused the write: its slot had passed');
         handler.onRequestStart?.(controller, context);
       },
       onRequestUpgrade: (controller, statusCode, headers, socket) =>
@@ -188,8 +212,9 @@ function reportingWrites(onWrite: () => void): Dispatcher.DispatcherComposeInter
 }
 
 /** Attempt outcomes never quote a secret, whatever the server or the network put in the text. */
-export async function redactedAttempt(req: AttemptRequest): Promise<AttemptOutcome> {
+export async function redactedAttempt(req: AttemptRequest): Promise<AttemptOutcome | NotSent> {
   const outcome = await attempt(req);
+  if (outcome === NOT_SENT) return outcome;
   if (!outcome.ok) outcome.error.message = redact(outcome.error.message, secretsOf(req.credentials));
   return outcome;
 }

@@ -3,10 +3,11 @@
  * container; a DynamoDB-backed gate shared by all runners implements the same interface elsewhere.
  *
  * Spacing is about when requests reach the server, so the Moz client asks for a slot with `reserve`
- * and reports, through the permit it gets, the instant its request was written to the socket
- * (undici's `onRequestStart`, right before the write). The gate spaces the next request from that
- * instant, not from the moment it let the caller go: between the two lie an event-loop turn or a
- * stall, and on a new connection the TCP and TLS handshakes.
+ * and asks the permit it gets, from undici's `onRequestStart` (synchronously, right before the
+ * request is written to the socket), whether it may write now. The permit waits out the last
+ * instants before the slot there, synchronously, and answers no when the slot has passed (a stall, a
+ * slow new connection) or a pause arrived meanwhile: the client then sends nothing and books again.
+ * So the gate knows the instant of every write, and no write lands outside its slot.
  */
 export interface RateGate {
   /**
@@ -15,8 +16,8 @@ export interface RateGate {
    */
   acquire(signal?: AbortSignal): Promise<void>;
   /**
-   * Like acquire, but the start counts when the caller reports it: resolves at the caller's slot with
-   * a permit to settle once the request is written (or known never to be). Optional: a gate without
+   * Like acquire, but the start counts when the caller writes: resolves shortly before the caller's
+   * slot with a permit to ask right before the write (or to settle as unused). Optional: a gate without
    * it is used through `acquire`.
    */
   reserve?(signal?: AbortSignal): Promise<RatePermit>;
@@ -24,19 +25,59 @@ export interface RateGate {
   pause(ms: number): void;
 }
 
-/** What a caller owes the gate after `reserve`: one of the two, as soon as it knows. */
+/** What a caller owes the gate after `reserve`: `write` right before writing, or `unused`. */
 export interface RatePermit {
-  /** The request is being written to the socket now. Later calls (undici writing it again) move it on. */
-  written(): void;
+  /**
+   * Called synchronously right before the request is written to the socket. Waits (synchronously, at
+   * most {@link MAX_SPIN_MS}) for the slot's exact instant, then answers true: write now, the write is
+   * stamped now; or false: the slot has passed or a pause came, so the caller must NOT write; the slot
+   * is given up and the caller reserves another. Once it has answered true, later calls (undici
+   * writing the same request again) answer true and move the stamp on.
+   */
+  write(): boolean;
   /**
    * Nothing was written (the attempt failed before the socket, or was given up): the slot goes back.
-   * A no-op after `written`; `written` after it is one too.
+   * A no-op after `write`; `write` after it answers false.
    */
   unused(): void;
 }
 
 /** A permit with nothing to report to (gates without `reserve`, or `acquire`). */
-export const SETTLED_PERMIT: RatePermit = { written: () => {}, unused: () => {} };
+export const SETTLED_PERMIT: RatePermit = { write: () => true, unused: () => {} };
+
+/** The Moz request missed its slot too many times in a row to go on (a machine too busy to be on time). */
+export class RateSlotMissedError extends Error {
+  override name = 'RateSlotMissedError';
+}
+
+/**
+ * Longest a permit's `write` waits, synchronously, for its slot. Gates release a caller about
+ * {@link RELEASE_LEAD_MS} before its slot, so the wait covers the lead and a timer that fired early.
+ */
+export const MAX_SPIN_MS = 6;
+/**
+ * How long before its slot a gate on the real clock releases a caller: Node timers fire up to about
+ * a millisecond late, and the caller still has to build its request; the permit's `write` waits out
+ * what is left, exactly, right before the write.
+ */
+export const RELEASE_LEAD_MS = 2;
+
+/**
+ * Waits, blocking, until `now() >= target`, for at most `maxMs` of real time (so an injected clock
+ * that never moves cannot hang it); returns `now()`. Blocking is the point: it runs inside undici's
+ * synchronous write path, where no timer or event-loop turn can come between the wait and the write.
+ */
+export function spinUntil(target: number, now: () => number, maxMs = MAX_SPIN_MS): number {
+  const stopAt = performance.now() + maxMs;
+  let at = now();
+  while (at < target) {
+    // Read the clock after the time check, so a stall between the two cannot leave a stale reading.
+    const timedOut = performance.now() >= stopAt;
+    at = now();
+    if (timedOut) break;
+  }
+  return at;
+}
 
 /** Reserves a slot from any gate: `reserve` where it has one, `acquire` otherwise. */
 export async function reserveSlot(gate: RateGate, signal?: AbortSignal): Promise<RatePermit> {
@@ -53,11 +94,16 @@ export interface IntervalRateGateOptions {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   /**
-   * Longest the gate waits for a reserved slot's write report before it counts the write as now and
-   * lets the next caller go (a connection that hangs, a caller that never reports). @default 10 s,
-   * undici's connect timeout
+   * Longest the gate waits for a reserved slot's write before it counts the write as now and lets the
+   * next caller go (a connection that hangs, a caller that never reports); a write asked for after
+   * that is refused. @default 10 s, undici's connect timeout
    */
   maxHoldMs?: number;
+  /**
+   * How long before its slot a `reserve` caller is released; its permit's `write` waits out the rest.
+   * @default {@link RELEASE_LEAD_MS} on the real clock, 0 with an injected one (which sleeps exactly)
+   */
+  releaseLeadMs?: number;
 }
 
 interface Waiter {
@@ -65,7 +111,7 @@ interface Waiter {
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
-  /** Reported its write (reserve) rather than starting when released (acquire). */
+  /** Asks its permit at the write (reserve) rather than starting when released (acquire). */
   reports: boolean;
 }
 
@@ -75,9 +121,10 @@ const preciseNow = () => performance.timeOrigin + performance.now();
 /**
  * Spaces requests evenly, `intervalMs / requests` apart (a smooth rate rather than bursts, because
  * Moz throttles for 30 s when a free-tier caller is early), and serves concurrent callers in the
- * order they called (FIFO). One pump loop hands out starts; waiters only queue. After a `reserve`,
- * the pump holds the next caller until the write is reported (at most `maxHoldMs`), then spaces it
- * from the write, so no two writes are closer than the spacing and no margin is needed.
+ * order they called (FIFO). One pump loop hands out starts; waiters only queue. A `reserve` caller is
+ * released {@link RELEASE_LEAD_MS} early and its permit's `write` waits out the rest, right before
+ * the write; the pump holds the next caller until that write (at most `maxHoldMs`) and spaces it from
+ * the write, so no two writes are closer than the spacing and no margin is needed.
  */
 export function createIntervalRateGate(options: IntervalRateGateOptions): RateGate {
   if (!(options.requests > 0) || !(options.intervalMs >= 0)) {
@@ -87,9 +134,15 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
   const now = options.now ?? preciseNow;
   const sleep = options.sleep ?? realSleep;
   const maxHoldMs = options.maxHoldMs ?? 10_000;
+  const realClock = options.now === undefined && options.sleep === undefined;
+  const leadMs = options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0);
   const queue: Waiter[] = [];
-  const state: GateState = { lastStart: Number.NEGATIVE_INFINITY, outstanding: undefined };
-  let pausedUntil = Number.NEGATIVE_INFINITY;
+  const state: GateState = {
+    lastStart: Number.NEGATIVE_INFINITY,
+    pausedUntil: Number.NEGATIVE_INFINITY,
+    outstanding: undefined,
+  };
+  const earliestStart = () => Math.max(state.lastStart + spacingMs, state.pausedUntil);
   let pumping = false;
 
   async function pump(): Promise<void> {
@@ -102,18 +155,19 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
           if (state.outstanding === holding) state.outstanding = undefined;
           continue;
         }
+        const waiter = queue[0];
+        if (waiter === undefined) break;
         const t = now();
-        const earliest = Math.max(state.lastStart + spacingMs, pausedUntil);
-        if (t < earliest) {
-          // Re-evaluated after waking: a pause() may have arrived meanwhile.
-          await sleep(earliest - t);
+        const releaseAt = earliestStart() - (waiter.reports ? leadMs : 0);
+        if (t < releaseAt) {
+          // Re-evaluated after waking: a pause() or a new first waiter may have arrived meanwhile.
+          await sleep(releaseAt - t);
           continue;
         }
-        const waiter = queue.shift();
-        if (waiter === undefined) break;
+        queue.shift();
         if (waiter.signal?.aborted) continue; // already rejected by its abort listener
         if (waiter.onAbort) waiter.signal?.removeEventListener('abort', waiter.onAbort);
-        if (waiter.reports) waiter.resolve(reportedPermit(state, t, now, maxHoldMs));
+        if (waiter.reports) waiter.resolve(writeCheckedPermit(state, earliestStart, now, maxHoldMs));
         else {
           state.lastStart = t;
           waiter.resolve(SETTLED_PERMIT);
@@ -148,7 +202,7 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
     reserve: (signal) => enqueue(signal, true),
     pause(ms) {
       if (!(ms > 0)) return;
-      pausedUntil = Math.max(pausedUntil, now() + ms);
+      state.pausedUntil = Math.max(state.pausedUntil, now() + ms);
     },
   };
 
@@ -160,45 +214,69 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
 interface GateState {
   /** When the last request started: released (acquire) or written (reserve). */
   lastStart: number;
+  /** Retry-After: nobody starts before this. */
+  pausedUntil: number;
   /** Settles when the permit handed out last is settled, or held for maxHoldMs. */
   outstanding: Promise<void> | undefined;
 }
 
 /**
- * Starts a slot at `at` whose start moves to the reported write. Until the permit is settled (at
- * most `maxHoldMs`) `state.outstanding` holds the next caller back.
+ * A permit whose `write` waits (synchronously, briefly) until `earliestStart()` and stamps the write.
+ * Until it is settled (at most `maxHoldMs`) `state.outstanding` holds the next caller back.
  */
-function reportedPermit(state: GateState, at: number, now: () => number, maxHoldMs: number): RatePermit {
-  const before = state.lastStart;
-  state.lastStart = at;
-  let settled = false;
-  let handedBack = false;
+function writeCheckedPermit(
+  state: GateState,
+  earliestStart: () => number,
+  now: () => number,
+  maxHoldMs: number,
+): RatePermit {
+  let answer: 'pending' | 'written' | 'refused' = 'pending';
   let settle = () => {};
   state.outstanding = new Promise<void>((resolve) => {
     const timer = setTimeout(() => {
-      // Never reported: count the write as now, the latest it can have happened so far.
-      if (!settled) state.lastStart = Math.max(state.lastStart, now());
-      settled = true;
+      // Never reported: count the write as now, the latest it can have happened so far, and refuse
+      // a write asked for from here on (the next caller is on its way).
+      if (answer === 'pending') {
+        answer = 'refused';
+        state.lastStart = Math.max(state.lastStart, now());
+      }
       resolve();
     }, maxHoldMs);
     timer.unref?.();
     settle = () => {
-      settled = true;
       clearTimeout(timer);
       resolve();
     };
   });
   return {
-    written() {
-      if (handedBack) return;
-      state.lastStart = Math.max(state.lastStart, now());
-      settle();
+    write() {
+      if (answer === 'refused') return false;
+      if (answer === 'written') {
+        state.lastStart = Math.max(state.lastStart, now());
+        return true;
+      }
+      const target = earliestStart();
+      const at = spinUntil(target, now);
+      if (at < target) {
+        // Still early: a Retry-After pause came after the release. Nothing is written; the caller queues again.
+        answer = 'refused';
+        settle();
+        return false;
+      }
+      answer = 'written';
+      state.lastStart = at;
+      // undici writes synchronously after this returns; a microtask runs once it has. Spacing the
+      // next caller from then, not from `at`, keeps a stall between the two out of the next gap.
+      queueMicrotask(() => {
+        state.lastStart = Math.max(state.lastStart, now());
+        settle();
+      });
+      return true;
     },
     unused() {
       // Nothing reached the server: the slot was not used, so the next caller need not wait for it.
-      if (settled) return;
-      handedBack = true;
-      if (state.lastStart === at) state.lastStart = before;
+      if (answer !== 'pending') return;
+      answer = 'refused';
       settle();
     },
   };

@@ -58,7 +58,7 @@ it('the bundled client-only undici sends the same requests and reports each writ
     sleep: async () => {}, // Retry-After is honoured by the gate's pause, asserted below
     rateGate: {
       acquire: async () => {},
-      reserve: async () => ({ written: () => events.push('written'), unused: () => events.push('unused') }),
+      reserve: async () => ({ write: () => events.push('written') > 0, unused: () => events.push('unused') }),
       pause: (ms) => events.push(`pause ${ms}`),
     },
   });

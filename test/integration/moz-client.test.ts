@@ -1,7 +1,9 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { inspect } from 'node:util';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addCost, type CallCost, NO_COST } from '#domain/call-cost.ts';
+import { MAX_MISSED_SLOTS } from '#moz/call.ts';
 import {
   createMozClient,
   intersectBody,
@@ -21,7 +23,7 @@ import {
   MozServerError,
   MozTimeoutError,
 } from '#moz/errors.ts';
-import { createIntervalRateGate, type RateGate } from '#moz/rate-gate.ts';
+import { createIntervalRateGate, type RateGate, RateSlotMissedError } from '#moz/rate-gate.ts';
 import { admitRow } from '#moz/rows.ts';
 import { type IntersectQuery, type IntersectRow, RawIntersectResponse } from '#moz/types.ts';
 import { type MozSimulator, type SimulatorOptions, startSimulator } from '#simulator/server.ts';
@@ -563,9 +565,10 @@ describe('Moz client against the simulator', () => {
           reservedAt = Date.now();
           events.push('reserve');
           return {
-            written: () => {
+            write: () => {
               events.push('written');
               writes.push(Date.now() - reservedAt);
+              return true;
             },
             unused: () => events.push('unused'),
           };
@@ -587,6 +590,72 @@ describe('Moz client against the simulator', () => {
       }).client;
       await expect(refused.intersectPage(competitorsQuery(), { limit: 5 })).rejects.toThrow();
       expect(events).toEqual(['reserve', 'unused']);
+    });
+
+    /** A gate whose permits answer the write with `answers` in turn (then true), recording what happened. */
+    function scriptedGate(answers: boolean[]) {
+      const events: string[] = [];
+      const gate: RateGate = {
+        acquire: async () => {
+          throw new Error('the client reserves');
+        },
+        reserve: async () => {
+          events.push('reserve');
+          let answered = false;
+          return {
+            write: () => {
+              const ok = answered || (answers.shift() ?? true);
+              answered = true;
+              events.push(ok ? 'written' : 'refused');
+              return ok;
+            },
+            unused: () => events.push('unused'),
+          };
+        },
+        pause: () => {},
+      };
+      return { gate, events };
+    }
+
+    it('a write the gate refuses (slot passed) sends nothing and is not an attempt: the client books again', async () => {
+      const connections: unknown[] = [];
+      const onConnection = (message: unknown) => connections.push(message);
+      subscribe('undici:client:connected', onConnection);
+      try {
+        const { gate, events } = scriptedGate([false, false]);
+        const { client } = clientFor(sim, { rateGate: gate, maxAttempts: 1 });
+        const page = await client.intersectPage(competitorsQuery(), { limit: 5 });
+        expect(page.rows.length).toBeGreaterThan(0);
+        expect(events).toEqual([
+          'reserve',
+          'refused',
+          'unused',
+          'reserve',
+          'refused',
+          'unused',
+          'reserve',
+          'written',
+          'unused',
+        ]);
+        // One request reached the server, counted once, no retry spent (maxAttempts 1 still succeeded).
+        expect(intersectRequests(sim)).toHaveLength(1);
+        expect(page.cost).toMatchObject({ requests: 1, retries: 0, rowsPossiblyMeteredOnFailures: 0 });
+        // Refused before the write, the connection was kept: a new one would cost a handshake per miss.
+        expect(connections).toHaveLength(1);
+      } finally {
+        unsubscribe('undici:client:connected', onConnection);
+      }
+    });
+
+    it(`gives up after ${MAX_MISSED_SLOTS} missed slots in a row with a typed error, having sent nothing`, async () => {
+      const { gate, events } = scriptedGate(Array(MAX_MISSED_SLOTS).fill(false));
+      const { client } = clientFor(sim, { rateGate: gate });
+      await expect(client.intersectPage(competitorsQuery(), { limit: 5 })).rejects.toThrow(
+        RateSlotMissedError,
+      );
+      expect(events.filter((event) => event === 'refused')).toHaveLength(MAX_MISSED_SLOTS);
+      expect(intersectRequests(sim)).toHaveLength(0);
+      expect(client.stats()).toMatchObject({ requests: 0, retries: 0 });
     });
 
     it('spacing requests under the simulated limit never meets a 429', async () => {

@@ -142,7 +142,7 @@ describe('createIntervalRateGate', () => {
       const gate = createIntervalRateGate({ requests: 1, intervalMs: 1_000, ...clock });
       const permit = await reserve(gate); // released at 0
       await clock.advanceTo(30);
-      permit.written(); // at 30: a new connection's handshake took 30 ms
+      expect(permit.write()).toBe(true); // at 30: a new connection's handshake took 30 ms
       const starts: number[] = [];
       const next = gate.acquire().then(() => starts.push(clock.now()));
       await clock.advanceTo(5_000);
@@ -158,7 +158,7 @@ describe('createIntervalRateGate', () => {
       const next = gate.acquire().then(() => starts.push(clock.now()));
       await clock.advanceTo(3_000);
       expect(starts).toEqual([]);
-      permit.written();
+      expect(permit.write()).toBe(true);
       await clock.advanceTo(5_000);
       await next;
       expect(starts).toEqual([4_000]);
@@ -171,7 +171,7 @@ describe('createIntervalRateGate', () => {
       await clock.advanceTo(10_000);
       const permit = await reserve(gate); // released at 10 000
       permit.unused();
-      permit.written(); // too late to count: the slot was already handed back
+      expect(permit.write()).toBe(false); // the slot was already handed back: nothing may be written
       const starts: number[] = [];
       const next = gate.acquire().then(() => starts.push(clock.now()));
       await clock.advanceTo(10_000);
@@ -188,22 +188,62 @@ describe('createIntervalRateGate', () => {
       expect(performance.now() - started).toBeLessThan(1_000);
     });
 
-    it('never lets two reported writes come closer than the spacing', async () => {
-      const gate = createIntervalRateGate({ requests: 50, intervalMs: 1_000 }); // 20 ms
+    it('never lets two writes come closer than the spacing, to the sub-millisecond', async () => {
+      // The real clock, read through a probe: a write's stamp is the last reading its permit took.
+      let lastReading = 0;
+      const now = () => {
+        lastReading = performance.timeOrigin + performance.now();
+        return lastReading;
+      };
+      const gate = createIntervalRateGate({ requests: 50, intervalMs: 1_000, now, releaseLeadMs: 3 }); // 20 ms
       const writes: number[] = [];
       await Promise.all(
         Array.from({ length: 10 }, async (_, index) => {
           const permit = await reserve(gate);
-          // Some callers write late (a stall, a handshake), as the client would report.
+          // Some callers write late (a stall, a handshake), as the client would.
           if (index % 3 === 0) await new Promise((resolve) => setTimeout(resolve, 7));
-          writes.push(performance.timeOrigin + performance.now());
-          permit.written();
+          expect(permit.write()).toBe(true);
+          writes.push(lastReading);
         }),
       );
       writes.sort((a, b) => a - b);
       const gaps = writes.slice(1).map((at, i) => at - (writes[i] ?? at));
-      // Recorded just before the gate's own stamp, and Node timers round to the millisecond: 1 ms slack.
-      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(20 - 1);
+      expect(Math.min(...gaps)).toBeGreaterThanOrEqual(20);
+    });
+
+    it('releases a caller shortly before its slot; its write never starts early', async () => {
+      const clock = manualClock();
+      const gate = createIntervalRateGate({ requests: 1, intervalMs: 1_000, releaseLeadMs: 5, ...clock });
+      expect((await reserve(gate)).write()).toBe(true); // at 0
+      let released: RatePermit | undefined;
+      void reserve(gate).then((permit) => {
+        released = permit;
+      });
+      await clock.advanceTo(994);
+      expect(released).toBeUndefined();
+      await clock.advanceTo(995);
+      // This clock stands still while write waits, so the slot never comes: it refuses (after a few ms).
+      expect(released?.write()).toBe(false);
+    });
+
+    it('refuses the write when a pause came after the release, and holds the slot for the pause', async () => {
+      const clock = manualClock();
+      const gate = createIntervalRateGate({ requests: 1, intervalMs: 1_000, ...clock });
+      const permit = await reserve(gate); // released at 0
+      gate.pause(2_000); // another caller's 429: Retry-After 2 s
+      expect(permit.write()).toBe(false);
+      const starts: number[] = [];
+      const next = gate.acquire().then(() => starts.push(clock.now()));
+      await clock.advanceTo(5_000);
+      await next;
+      expect(starts).toEqual([2_000]);
+    });
+
+    it('refuses a write asked for after the hold ran out (the next caller may be on its way)', async () => {
+      const gate = createIntervalRateGate({ requests: 1_000, intervalMs: 1_000, maxHoldMs: 20 });
+      const permit = await reserve(gate);
+      await gate.acquire(); // released once the hold ran out
+      expect(permit.write()).toBe(false);
     });
   });
 });

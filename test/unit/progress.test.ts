@@ -150,3 +150,44 @@ describe('announced rate-gate waits', () => {
     ]);
   });
 });
+
+describe('announced rate-gate waits keep the write check', () => {
+  it("passes the inner gate's reserve through, announcing its waits the same way", async () => {
+    const time = clock(1_000_000);
+    const waits: unknown[] = [];
+    const asked: string[] = [];
+    const inner: RateGate = {
+      acquire: async () => {
+        asked.push('acquire');
+      },
+      reserve: async () => {
+        asked.push('reserve');
+        return {
+          write: () => {
+            asked.push('write');
+            return false;
+          },
+          unused: () => asked.push('unused'),
+        };
+      },
+      pause: () => {},
+    };
+    const gate = announcingRateGate(inner, {
+      requests: 1,
+      intervalMs: 10_000,
+      now: time.now,
+      thresholdMs: 5_000,
+      onWait: (wait) => waits.push(wait),
+    });
+    // The runner and the CLI reach their gate through this wrapper: without reserve, every write
+    // would be stamped at release and never checked against its slot.
+    const permit = await (gate.reserve?.() ?? Promise.reject(new Error('reserve was dropped')));
+    expect(permit.write()).toBe(false);
+    time.advance(400);
+    await gate.reserve?.();
+    expect(asked).toEqual(['reserve', 'write', 'reserve']);
+    expect(waits).toEqual([
+      { waitMs: 9_600, reason: 'plan-spacing', detail: 'the plan allows 1 request(s) per 10 s' },
+    ]);
+  });
+});

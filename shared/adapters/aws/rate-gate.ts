@@ -9,31 +9,33 @@
  *   manual invocation push the account over the limit.
  * - Reserved concurrency 1 makes Lambda throttle SQS deliveries, and those throttled receives count
  *   toward `maxReceiveCount`: healthy messages would end up in the DLQ and page someone.
- * - A shared schedule costs one consistent read and one conditional write per Moz request (pennies at
- *   1 request / 10 s), spaces requests exactly `intervalMs / requests` apart whatever the number of
- *   runners, and lets any runner's 429 `Retry-After` pause everyone (`pause`).
+ * - A shared schedule costs about one conditional write per Moz request (pennies at 1 request /
+ *   10 s), spaces requests `intervalMs / requests` apart whatever the number of runners, and lets any
+ *   runner's 429 `Retry-After` pause everyone (`pause`).
  *
- * How: the item `RATEGATE#<name>` / `STATE` holds `nextSlot` (epoch ms). A slot is reserved by ONE
- * atomic UpdateItem, which cannot lose a race: while the schedule is busy, `nextSlot = nextSlot +
- * spacing` on condition `nextSlot >= earliest` (the old value is the slot); while it is idle,
- * `nextSlot = earliest + spacing` on the complementary condition (the slot is `earliest`, now plus
- * a round trip, so the slot is not already gone when the answer arrives). The conditions exclude
- * each other, so a failed one means the schedule changed state under us and the other one is tried;
- * the gate first tries the one its last answer predicts, so a reservation is usually one call.
+ * How: the item `RATEGATE#<name>` / `STATE` holds `nextSlot` (epoch ms) and `version` (counts every
+ * change). A slot is reserved by ONE atomic UpdateItem, which cannot lose a race: while the schedule
+ * is busy, `nextSlot = nextSlot + slot` on condition `nextSlot >= earliest` (the old value is the
+ * slot); while it is idle, `nextSlot = earliest + slot` on the complementary condition (the slot is
+ * `earliest`, now plus a round trip, so the slot is not already gone when the answer arrives). The
+ * conditions exclude each other; the gate tries the one its last answer predicts, and a failed one
+ * returns the item as it is (`ReturnValuesOnConditionCheckFailure`), so the retry is the right one.
  *
- * The caller then sleeps until its slot and writes its request at once. Slots are `spacing × (1 +
- * safetyMargin)` apart (2 % by default), and a caller that is ready more than `spacing ×
- * safetyMargin` after its slot (a late timer, a busy event loop) books another slot instead, so
- * consecutive writes are never closer than `spacing`. A request written late anyway (a slow new
- * connection; the Moz client reports the write instant) moves the shared schedule to at least a
- * spacing after that write, for everyone who books next.
+ * The holder is released a few ms before its slot; the Moz client asks its permit right before the
+ * request is written (undici's `onRequestStart`), and the permit waits out the last instants there,
+ * synchronously. Slots are `spacing × (1 + safetyMargin)` apart (2 % by default) and a write is
+ * allowed only within `spacing × safetyMargin` after its slot, so consecutive writes are never closer
+ * than `spacing`. A holder that is late (a stall, a slow new connection) writes nothing and gives its
+ * slot up. If nobody booked after it (`version` unchanged), it moves the schedule's end to now plus a
+ * round trip instead of losing a whole slot; otherwise it books behind the others (directly, without
+ * trying, while other runners are seen at work: someone will have booked after it).
  *
  * Trade-offs: clocks of different containers differ by NTP skew (milliseconds in Lambda), far below
  * the 10 s spacing. A slot reserved by a runner that then dies or is aborted is simply wasted, which
  * errs on the safe side. A waiting runner is billed while it sleeps; at this rate it would wait anyway.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { RateGate, RatePermit } from '#moz/rate-gate.ts';
+import { type RateGate, type RatePermit, RELEASE_LEAD_MS, spinUntil } from '#moz/rate-gate.ts';
 import { isConditionalCheckFailed, rateGateKey } from './table.ts';
 
 export interface DynamoRateGateOptions {
@@ -49,7 +51,7 @@ export interface DynamoRateGateOptions {
   sleep?: (ms: number) => Promise<void>;
   /**
    * Extra spacing between slots, as a fraction of `intervalMs / requests`; also how late after its
-   * slot a caller may still start. At most 0.02 (2 %). @default 0.02
+   * slot a request may still be written. At most 0.02 (2 %). @default 0.02
    */
   safetyMargin?: number;
   /** Reservation rounds (and missed slots) before giving up. @default 50 */
@@ -62,11 +64,14 @@ export class RateGateContentionError extends Error {
 }
 
 const MAX_SAFETY_MARGIN = 0.02;
-/** The last stretch before a slot is waited out in event-loop turns, not a timer (which fires ~1 ms late). */
-const PRECISE_WAIT_MS = 3;
 const preciseNow = () => performance.timeOrigin + performance.now();
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** A reserved slot, and the schedule's version right after it was booked. */
+interface Booking {
+  slot: number;
+  version: number;
+}
 
 export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   const margin = options.safetyMargin ?? MAX_SAFETY_MARGIN;
@@ -79,12 +84,12 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   }
   const spacingMs = options.intervalMs / options.requests;
   const slotMs = spacingMs * (1 + margin);
-  const graceMs = spacingMs * margin;
+  const graceMs = slotMs - spacingMs;
   const now = options.now ?? preciseNow;
   const sleep = options.sleep ?? realSleep;
   const maxRounds = options.maxRounds ?? 50;
-  // Event-loop turns only measure time on the real clock; an injected clock (tests) sleeps exactly.
-  const preciseMs = options.now === undefined && options.sleep === undefined ? PRECISE_WAIT_MS : 0;
+  // An injected clock (tests) sleeps exactly: no lead to wait out.
+  const leadMs = options.now === undefined && options.sleep === undefined ? RELEASE_LEAD_MS : 0;
   const schedule = createSchedule(options, slotMs, now);
   /** This container's own floor (pauses, late writes), honoured even when writing it to the table failed. */
   let localFloor = Number.NEGATIVE_INFINITY;
@@ -96,45 +101,40 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
     pendingFloor = Promise.all([pendingFloor, schedule.raiseTo(until)]).then(() => undefined);
   }
 
-  /** Sleeps until `slot`: a timer for most of the wait, event-loop turns for the last few ms. */
-  async function waitUntil(slot: number, signal: AbortSignal | undefined): Promise<void> {
-    const coarse = slot - now() - preciseMs;
-    if (coarse > 0) await abortable(sleep(coarse), signal);
-    // Bounded: a few ms of turns; should they run out, the slot check after this decides.
-    for (let turn = 0; turn < 100_000 && now() < slot; turn++) await nextTurn();
-    signal?.throwIfAborted();
-  }
+  const holder: SlotHolder = {
+    now,
+    graceMs,
+    slotMs,
+    floor: () => localFloor,
+    raiseFloor,
+    abandon: (booking) => schedule.abandon(booking),
+  };
 
   async function reserve(signal: AbortSignal | undefined): Promise<RatePermit> {
     signal?.throwIfAborted();
     await pendingFloor;
     for (let attempt = 0; attempt < maxRounds; attempt++) {
-      const slot = await schedule.book(localFloor, signal, maxRounds);
-      await waitUntil(slot, signal);
-      if (now() - slot <= graceMs) return permitFor(slot);
-      // Ready too late (a busy event loop): the next holder's slot is only one slot after ours, so
-      // writing now could crowd it. Give this slot up and book another.
+      const booking = await schedule.book(localFloor, signal, maxRounds);
+      const wait = booking.slot - leadMs - now();
+      if (wait > 0) await abortable(sleep(wait), signal);
+      if (now() - booking.slot <= graceMs) return slotPermit(booking, holder);
+      // Ready too late already (a busy event loop): give the slot up before building the request.
+      schedule.abandon(booking);
     }
     throw new RateGateContentionError(
       `rate gate "${options.name}": every slot was missed ${maxRounds} times`,
     );
   }
 
-  function permitFor(slot: number): RatePermit {
-    return {
-      written() {
-        // Written later than the grace allows (e.g. a new connection's handshake): whoever books
-        // next starts at least one spacing after this write.
-        const at = now();
-        if (at - slot > graceMs) raiseFloor(at + slotMs);
-      },
-      unused() {},
-    };
-  }
-
   return {
     async acquire(signal) {
-      await reserve(signal);
+      // Starts count when released: wait out the lead here, as a write would.
+      for (let attempt = 0; attempt < maxRounds; attempt++) {
+        if ((await reserve(signal)).write()) return;
+      }
+      throw new RateGateContentionError(
+        `rate gate "${options.name}": every slot was missed ${maxRounds} times`,
+      );
     },
     reserve,
     pause(ms) {
@@ -143,87 +143,202 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   };
 }
 
-/** The shared schedule item: atomic slot reservations and floors. */
+/** What a permit needs from its gate. */
+interface SlotHolder {
+  now: () => number;
+  graceMs: number;
+  slotMs: number;
+  /** This container's floor: pauses that came since the booking. */
+  floor: () => number;
+  raiseFloor: (until: number) => void;
+  abandon: (booking: Booking) => void;
+}
+
+/** The permit for a booked slot: a write only within the slot's grace, at most once refused. */
+function slotPermit(booking: Booking, gate: SlotHolder): RatePermit {
+  let answer: 'pending' | 'written' | 'refused' = 'pending';
+  return {
+    write() {
+      if (answer === 'refused') return false;
+      if (answer === 'written') {
+        // undici writing the same request again, late: whoever books next starts a spacing after it.
+        const at = gate.now();
+        if (at - booking.slot > gate.graceMs) gate.raiseFloor(at + gate.slotMs);
+        return true;
+      }
+      const at = spinUntil(booking.slot, gate.now);
+      // Outside the slot (a stall, a new connection's handshake) or behind a pause that came since:
+      // writing could crowd the next holder, whose slot is only one slot after ours.
+      const inSlot = at >= booking.slot && at - booking.slot <= gate.graceMs && at >= gate.floor();
+      answer = inSlot ? 'written' : 'refused';
+      if (!inSlot) gate.abandon(booking);
+      return inSlot;
+    },
+    unused() {
+      if (answer !== 'pending') return;
+      answer = 'refused';
+      gate.abandon(booking);
+    },
+  };
+}
+
+/** What a failed conditional update says the item holds (`ReturnValuesOnConditionCheckFailure`). */
+function itemOf(error: unknown): { nextSlot?: number; version?: number } {
+  const item = (error as { Item?: Record<string, unknown> }).Item;
+  const numberOf = (value: unknown): number | undefined => {
+    // The SDK leaves the error's item marshalled ({ N: "123" }); accept a plain number too.
+    const raw = typeof value === 'object' && value !== null ? (value as { N?: unknown }).N : value;
+    const parsed = typeof raw === 'string' || typeof raw === 'number' ? Number(raw) : Number.NaN;
+    return Number.isFinite(parsed) ? parsed : undefined;
+  };
+  const nextSlot = numberOf(item?.nextSlot);
+  const version = numberOf(item?.version);
+  return {
+    ...(nextSlot === undefined ? {} : { nextSlot }),
+    ...(version === undefined ? {} : { version }),
+  };
+}
+
+/** The schedule item and how to reach it. */
+interface ScheduleItem {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  key: ReturnType<typeof rateGateKey>;
+  name: string;
+}
+
+/** Every change bumps `version`, so "nobody booked after me" is one integer comparison. */
+const BUMP_VERSION = 'version = if_not_exists(version, :zero) + :one';
+const VERSION_STEP = { ':zero': 0, ':one': 1 };
+
+/** Busy schedule: take the slot at `nextSlot`, if it is not before `earliest`. */
+async function appendSlot(item: ScheduleItem, slotMs: number, earliest: number): Promise<Booking> {
+  const { Attributes } = await item.doc.send(
+    new UpdateCommand({
+      TableName: item.tableName,
+      Key: item.key,
+      UpdateExpression: `SET nextSlot = nextSlot + :slot, ${BUMP_VERSION}`,
+      ConditionExpression: 'nextSlot >= :earliest',
+      ExpressionAttributeValues: { ':slot': slotMs, ':earliest': earliest, ...VERSION_STEP },
+      ReturnValues: 'UPDATED_OLD',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }),
+  );
+  const slot = Attributes?.nextSlot;
+  if (typeof slot !== 'number') throw new Error(`rate gate "${item.name}": no nextSlot in the answer`);
+  const version = Attributes?.version;
+  return { slot, version: (typeof version === 'number' ? version : 0) + 1 };
+}
+
+/**
+ * Idle schedule (no `after`): start it again at `earliest`. With `after`: the schedule ends with that
+ * slot, nobody booked after it (its version is current) and it will never be written, so the schedule
+ * may restart anywhere from that slot on.
+ */
+async function restartSchedule(
+  item: ScheduleItem,
+  slotMs: number,
+  earliest: number,
+  after: Booking | undefined,
+): Promise<Booking> {
+  const slot = after === undefined ? earliest : Math.max(earliest, after.slot);
+  const { Attributes } = await item.doc.send(
+    new UpdateCommand({
+      TableName: item.tableName,
+      Key: item.key,
+      UpdateExpression: `SET nextSlot = :next, ${BUMP_VERSION}`,
+      ConditionExpression:
+        after === undefined ? 'attribute_not_exists(nextSlot) OR nextSlot < :earliest' : 'version = :mine',
+      ExpressionAttributeValues: {
+        ':next': slot + slotMs,
+        ...(after === undefined ? { ':earliest': earliest } : { ':mine': after.version }),
+        ...VERSION_STEP,
+      },
+      ReturnValues: 'UPDATED_NEW',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    }),
+  );
+  const version = Attributes?.version;
+  if (typeof version !== 'number') throw new Error(`rate gate "${item.name}": no version in the answer`);
+  return { slot, version };
+}
+
+/** Nobody books before `until` (best effort: a failed condition means a later slot is booked). */
+function raiseScheduleTo(item: ScheduleItem, until: number): Promise<void> {
+  return item.doc
+    .send(
+      new UpdateCommand({
+        TableName: item.tableName,
+        Key: item.key,
+        UpdateExpression: `SET nextSlot = :until, ${BUMP_VERSION}`,
+        ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :until',
+        ExpressionAttributeValues: { ':until': until, ...VERSION_STEP },
+      }),
+    )
+    .then(
+      () => undefined,
+      // Any other error still leaves this container's local floor in force.
+      () => undefined,
+    );
+}
+
+/** The shared schedule item: atomic slot reservations and floors, and what this gate knows of it. */
 function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () => number) {
-  const { doc, tableName } = options;
-  const key = rateGateKey(options.name);
+  const item: ScheduleItem = {
+    doc: options.doc,
+    tableName: options.tableName,
+    key: rateGateKey(options.name),
+    name: options.name,
+  };
   /** What the last answer said `nextSlot` is: predicts whether the schedule is busy. */
   let lastKnownNext = Number.NEGATIVE_INFINITY;
+  /**
+   * Whether someone else booked between this gate's last two bookings: other runners are at work
+   * and will keep the schedule busy, even when this gate's own last slot is long past.
+   */
+  let othersActive = false;
+  /** A slot this gate booked and then gave up, not yet offered back; at most one. */
+  let abandoned: Booking | undefined;
   /** Duration of the last reservation call, for the idle case's "now plus a round trip". */
   let roundTripMs = 10;
 
-  /** Busy schedule: take the slot at `nextSlot`, if it is not before `earliest`. */
-  async function append(earliest: number): Promise<number> {
-    const { Attributes } = await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: 'SET nextSlot = nextSlot + :slot',
-        ConditionExpression: 'nextSlot >= :earliest',
-        ExpressionAttributeValues: { ':slot': slotMs, ':earliest': earliest },
-        ReturnValues: 'UPDATED_OLD',
-      }),
-    );
-    const slot = Attributes?.nextSlot;
-    if (typeof slot !== 'number') throw new Error(`rate gate "${options.name}": no nextSlot in the answer`);
-    return slot;
-  }
-
-  /** Idle schedule: start it again at `earliest`. */
-  async function restart(earliest: number): Promise<number> {
-    await doc.send(
-      new UpdateCommand({
-        TableName: tableName,
-        Key: key,
-        UpdateExpression: 'SET nextSlot = :next',
-        ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :earliest',
-        ExpressionAttributeValues: { ':next': earliest + slotMs, ':earliest': earliest },
-      }),
-    );
-    return earliest;
-  }
-
   return {
-    /** Reserves a slot not before `floor`; returns its start (epoch ms). */
-    async book(floor: number, signal: AbortSignal | undefined, maxRounds: number): Promise<number> {
+    /** Reserves a slot not before `floor`. */
+    async book(floor: number, signal: AbortSignal | undefined, maxRounds: number): Promise<Booking> {
       for (let round = 0; round < maxRounds; round++) {
         signal?.throwIfAborted();
         const started = now();
         const earliest = Math.max(started + 2 * roundTripMs, floor);
-        const busy = lastKnownNext >= earliest;
+        // Taking the schedule back from a given-up slot only works when nobody booked after it,
+        // which is unlikely while other runners are at work: then the slot is simply lost.
+        const given = othersActive ? undefined : abandoned;
+        abandoned = undefined;
+        const busy = given === undefined && (othersActive || lastKnownNext >= earliest);
         try {
-          const slot = busy ? await append(earliest) : await restart(earliest);
+          const booking = busy
+            ? await appendSlot(item, slotMs, earliest)
+            : await restartSchedule(item, slotMs, earliest, given);
           roundTripMs = now() - started;
-          lastKnownNext = slot + slotMs;
-          return slot;
+          othersActive = busy && booking.slot > lastKnownNext + slotMs / 2;
+          lastKnownNext = booking.slot + slotMs;
+          return booking;
         } catch (error) {
           if (!isConditionalCheckFailed(error)) throw error;
-          // The schedule is in the other state: the next round tries the other update.
-          lastKnownNext = busy ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+          // The schedule is not as predicted: the item as it is says which update fits.
+          const { nextSlot } = itemOf(error);
+          lastKnownNext = nextSlot ?? (busy ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY);
+          othersActive = false;
         }
       }
       throw new RateGateContentionError(
         `rate gate "${options.name}": no slot after ${maxRounds} contended rounds`,
       );
     },
-    /** Nobody books before `until` (best effort: a failed condition means a later slot is booked). */
-    raiseTo(until: number): Promise<void> {
-      return doc
-        .send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: key,
-            UpdateExpression: 'SET nextSlot = :until',
-            ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :until',
-            ExpressionAttributeValues: { ':until': until },
-          }),
-        )
-        .then(
-          () => undefined,
-          // Any other error still leaves this container's local floor in force.
-          () => undefined,
-        );
+    /** A booked slot that will never be written: the next booking may take the schedule back from it. */
+    abandon(booking: Booking): void {
+      abandoned = booking;
     },
+    raiseTo: (until: number) => raiseScheduleTo(item, until),
   };
 }
 
