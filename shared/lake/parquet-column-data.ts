@@ -40,11 +40,31 @@ export function columnDataOf(column: Column, values: unknown[]): ColumnData {
  * the writer.
  */
 function stringColumnData(values: unknown[]): ColumnData {
+  if (repeatsOften(values)) {
+    if (!distinctAreAscii(values)) return { data: utf8Column(values), statistics: undefined };
+    return { data: values, statistics: stringStatisticsOf(values) };
+  }
   const joined = values.join('');
   if (Buffer.byteLength(joined, 'utf8') !== joined.length)
     return { data: utf8Column(values), statistics: undefined };
-  const statistics = statisticsOf(values, false);
-  return { data: repeatsOften(values) ? values : asciiViews(values, joined), statistics };
+  return { data: asciiViews(values, joined), statistics: stringStatisticsOf(values) };
+}
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** Every distinct string is ASCII (each tested once: the column repeats its values). */
+function distinctAreAscii(values: readonly unknown[]): boolean {
+  const seen = new Set<string>();
+  let last: unknown;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (value === last || typeof value !== 'string') continue;
+    last = value;
+    if (seen.has(value)) continue;
+    if (NON_ASCII.test(value)) return false;
+    seen.add(value);
+  }
+  return true;
 }
 
 /** At most half as many distinct values as values in a sample spread over the column (a speed choice only). */
@@ -72,20 +92,18 @@ function asciiViews(values: readonly unknown[], joined: string): unknown[] {
   return views;
 }
 
-type Comparable = number | bigint | string;
-
 /**
- * A chunk's statistics exactly as hyparquet-writer 0.17's getStatistics computes them for numbers,
- * bigints and ASCII strings: nulls counted, NaN skipped (and counted for floats), the first smallest
- * and first largest value, a zero minimum written as -0 and a zero maximum as +0.
+ * A chunk's statistics exactly as hyparquet-writer 0.17's getStatistics computes them for numbers and
+ * bigints: nulls counted, NaN skipped (and counted for floats), the first smallest and first largest
+ * value, a zero minimum written as -0 and a zero maximum as +0.
  */
 export function statisticsOf(values: readonly unknown[], float: boolean): ChunkStatistics {
-  let min: Comparable | undefined;
-  let max: Comparable | undefined;
+  let min: number | bigint | undefined;
+  let max: number | bigint | undefined;
   let nulls = 0;
   let nans = 0;
   for (let index = 0; index < values.length; index++) {
-    const value = values[index] as Comparable | null | undefined;
+    const value = values[index] as number | bigint | null | undefined;
     if (value === null || value === undefined) {
       nulls++;
       continue;
@@ -105,6 +123,23 @@ export function statisticsOf(values: readonly unknown[], float: boolean): ChunkS
     null_count: BigInt(nulls),
     nan_count: float ? BigInt(nans) : undefined,
   };
+}
+
+/** The same for a column of ASCII strings (code unit order is byte order); a loop of its own keeps both monomorphic. */
+function stringStatisticsOf(values: readonly unknown[]): ChunkStatistics {
+  let min: string | undefined;
+  let max: string | undefined;
+  let nulls = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index] as string | null | undefined;
+    if (value === null || value === undefined) {
+      nulls++;
+      continue;
+    }
+    if (min === undefined || value < min) min = value;
+    if (max === undefined || value > max) max = value;
+  }
+  return { min_value: min, max_value: max, null_count: BigInt(nulls), nan_count: undefined };
 }
 
 /**
