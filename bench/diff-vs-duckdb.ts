@@ -5,6 +5,7 @@
  * DuckDB = append the same two lists, anti-join for new and departed, COPY … TO (FORMAT parquet).
  * Each engine × size in a fresh process, all in one run of this benchmark.
  */
+import type { ParquetWasmPhases } from './support/arrow-parquet.ts';
 import { runWorker } from './support/child.ts';
 import { type BenchCheck, type BenchResult, type BenchTable, round, runIfMain } from './support/result.ts';
 
@@ -50,10 +51,15 @@ export async function run(): Promise<BenchResult> {
     ],
     rows: [],
   };
+  const wasmPhases: BenchTable = {
+    title: 'candidate parquet-wasm, write by phase (ms, both files)',
+    columns: ['prospects', 'Arrow batches', 'Arrow IPC', 'into wasm', 'wasm write'],
+    rows: [],
+  };
   const checks: BenchCheck[] = [];
   const goals: Record<string, number> = {};
   for (const size of SIZES) {
-    const results: Record<string, EngineFigures & { maxRssMb: number }> = {};
+    const results: Record<string, EngineFigures & { maxRssMb: number; wasmPhases?: unknown }> = {};
     for (const engine of ['linkgap', 'parquet-wasm', 'duckdb']) {
       const m = await runWorker<EngineFigures & Record<string, unknown>>(WORKER, [engine, String(size)], {
         timeoutMs: 240_000,
@@ -73,6 +79,15 @@ export async function run(): Promise<BenchResult> {
         (m.bytes / 1024 / 1024).toFixed(1),
       ]);
     }
+    const phases = results['parquet-wasm']?.wasmPhases as ParquetWasmPhases | undefined;
+    if (phases)
+      wasmPhases.rows.push([
+        size,
+        Math.round(phases.buildMs),
+        Math.round(phases.ipcMs),
+        Math.round(phases.loadMs),
+        Math.round(phases.writeMs),
+      ]);
     const ours = results.linkgap;
     const duck = results.duckdb;
     const wasm = results['parquet-wasm'];
@@ -104,13 +119,13 @@ export async function run(): Promise<BenchResult> {
     name: 'diff-vs-duckdb',
     summary:
       '100k and 1M prospects, 90% overlap; each engine × size in a fresh process (peak RSS includes generating the input).',
-    tables: [table, ratios],
+    tables: [table, ratios, wasmPhases],
     goals,
     checks,
     notes: [
       'DuckDB "load" = appending the two JS lists into tables (the data starts in JS in both cases); "diff/query" = the two anti-join COPY statements.',
       'linkgap writes the full contract (15 prospect columns, 10 change columns, every value checked against the contract); the DuckDB SQL writes the same prospect columns and 4 change columns.',
-      'parquet-wasm is the Build 2 candidate (bench/support/arrow-parquet.ts): the same plan and column groups as Arrow record batches (strings as one UTF-8 buffer, required numbers as typed arrays), written by Rust parquet in wasm; it is measured, not shipped.',
+      'parquet-wasm is the Build 2 candidate (bench/support/arrow-parquet.ts): the same plan and column groups as Arrow record batches built directly (one UTF-8 buffer per string column, typed arrays, validity bitmaps, list offsets), written by Rust parquet in wasm; it is measured, not shipped. The wasm module is compiled when it is imported (before the clock starts), its functions on their first call (inside it).',
       'the "target" ≤ 2 is ours, not the issue\'s: the issue asks for the ratio; DuckDB is native, multi-threaded C++.',
     ],
     durationMs: performance.now() - started,

@@ -1,7 +1,9 @@
 /**
  * One engine, one size, in a fresh process: the month-2 diff of `size` prospects against month 1's
  * ledger (90% overlap), then the prospects and changes Parquet files.
- * - linkgap: diffRun + encodeParquet('prospects') + encodeParquet('changes').
+ * - linkgap: planDiff, then the prospects and changes files written a row group at a time from
+ *   column groups (encodeParquetColumnGroups, hyparquet-writer), as the runner's snapshot writer does.
+ * - parquet-wasm: the same plan and column groups as Arrow record batches, written by parquet-wasm.
  * - duckdb: the same two lists appended into tables, anti-joins for new and departed, and
  *   COPY ... TO (FORMAT parquet) for prospects and changes.
  */
@@ -17,7 +19,7 @@ import { toCurrentProspects } from '#domain/prospects.ts';
 import { NO_REVIEWS } from '#domain/review.ts';
 import { type ColumnSlice, encodeParquetColumnGroups, ROW_GROUP_SIZE } from '#lake/parquet.ts';
 import { LAKE_TABLES } from '#lake/schema.ts';
-import { encodeWithParquetWasm } from '../support/arrow-parquet.ts';
+import { encodeWithParquetWasm, type ParquetWasmPhases } from '../support/arrow-parquet.ts';
 import { benchCampaign } from '../support/campaigns.ts';
 import { reportFromWorker } from '../support/child.ts';
 import { syntheticRows } from '../support/synthetic.ts';
@@ -74,8 +76,13 @@ function writtenWithParquetWasm(
     for (let start = 0; start < size; start += ROW_GROUP_SIZE)
       yield columnsOf(start, Math.min(size, start + ROW_GROUP_SIZE));
   };
-  return encodeWithParquetWasm(LAKE_TABLES[table].columns, groups()).byteLength;
+  const { bytes, phases } = encodeWithParquetWasm(LAKE_TABLES[table].columns, groups());
+  for (const [phase, ms] of Object.entries(phases)) wasmPhases[phase as keyof ParquetWasmPhases] += ms;
+  return bytes.byteLength;
 }
+
+/** parquet-wasm's time by phase, both files together. */
+const wasmPhases: ParquetWasmPhases = { buildMs: 0, ipcMs: 0, loadMs: 0, writeMs: 0 };
 
 if (engine === 'linkgap' || engine === 'parquet-wasm') {
   // The runner's path: the gap list in columns (folded as pages arrive), the ledger in columns, the
@@ -113,6 +120,7 @@ if (engine === 'linkgap' || engine === 'parquet-wasm') {
     newCount: plan.counts.new,
     departed: plan.counts.unverified,
     bytes,
+    ...(engine === 'parquet-wasm' ? { wasmPhases } : {}),
   });
 } else {
   const dir = await mkdtemp(join(tmpdir(), 'linkgap-bench-duckdb-'));

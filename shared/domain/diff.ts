@@ -16,7 +16,7 @@ import {
   selectLedgerEntries,
 } from './ledger.ts';
 import { type CurrentProspect, ignoreMatcher, prospectScore } from './prospects.ts';
-import { NO_REVIEWS, type RunReviews, viewOf } from './review.ts';
+import { NO_REVIEWS, type RunReviews, UNREVIEWED, viewOf } from './review.ts';
 
 export interface DiffInput {
   campaign: Campaign;
@@ -333,6 +333,8 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
   const { current, runDate, reviews } = input;
   const length = Math.max(0, end - start);
   const sized = <T>(): T[] => new Array<T>(length);
+  // Most runs have no reviews: no lookup per prospect then.
+  const reviewed = reviews.bySource.size > 0;
   const columns: ColumnsOf<ProspectRow> = {
     campaign_id: new Array<string>(length).fill(input.campaign.id),
     run_id: new Array<string>(length).fill(input.runId),
@@ -355,7 +357,7 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
   for (let at = 0; at < length; at++) {
     const index = plan.prospectOrder[start + at] as number;
     const source = current.source[index] as string;
-    const review = viewOf(reviews.bySource.get(source));
+    const review = reviewed ? viewOf(reviews.bySource.get(source)) : UNREVIEWED;
     columns.source[at] = source;
     columns.source_root_domain[at] = current.sourceRootDomain[index] as string;
     columns.title[at] = current.title.at(index);

@@ -14,6 +14,7 @@ import {
   utcDate,
 } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
+import { type ColumnData, columnDataOf } from './parquet-column-data.ts';
 import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from './schema.ts';
 
 export type ParquetTableName = 'prospects' | 'changes';
@@ -162,18 +163,46 @@ function* writeGroups<G>(
       throw new RangeError(`${label}: a row group holds at most ${ROW_GROUP_SIZE} rows`);
     if (length === 0) continue;
     const values = valuesOf(columns, group, label, offset);
+    const columnData = columns.map((column, index) => columnDataOf(column, values[index] ?? []));
     parquet.write({
       columnData: columns.map((column, index) => ({
         name: column.name,
-        data: column.type === 'string' ? utf8Column(values[index] ?? []) : (values[index] ?? []),
+        data: columnData[index]?.data ?? [],
+        statistics: columnData[index]?.statistics === undefined,
       })),
       rowGroupSize: ROW_GROUP_SIZE,
     });
+    withOurStatistics(parquet, columnData);
     offset += length;
     yield take();
   }
   parquet.finish();
   yield withStructRowGroupList(take(), offset === 0);
+}
+
+/**
+ * The row group just written, given the statistics computed for it (columns written with the writer's
+ * own statistics off): the chunk's min/max/null counts, and the page encoding counts the writer records
+ * only when it computes statistics itself (a dictionary page if any, then the data pages: one, or as
+ * many as its offset index lists).
+ */
+function withOurStatistics(parquet: ParquetWriter, columnData: readonly ColumnData[]): void {
+  const written = parquet.pendingIndexes.slice(-columnData.length);
+  if (written.length !== columnData.length)
+    throw new Error('parquet: hyparquet-writer did not record one column chunk per column');
+  columnData.forEach(({ statistics }, index) => {
+    const { chunk, offsetIndex } = written[index] as (typeof written)[number];
+    const meta = chunk.meta_data;
+    if (statistics === undefined || meta === undefined) return;
+    const encoding = meta.encodings.at(-1) ?? 'PLAIN';
+    meta.statistics = statistics;
+    meta.encoding_stats = [
+      ...(meta.dictionary_page_offset === undefined
+        ? []
+        : [{ page_type: 'DICTIONARY_PAGE' as const, encoding: 'PLAIN' as const, count: 1 }]),
+      { page_type: 'DATA_PAGE_V2', encoding, count: offsetIndex?.page_locations.length ?? 1 },
+    ];
+  });
 }
 
 /**
@@ -210,6 +239,15 @@ function sliceLength(columns: readonly Column[], slice: ColumnSlice, label: stri
   return length;
 }
 
+/** Column types whose Parquet form is the contract's value itself (toParquetValue leaves them alone). */
+const KEPT_AS_THEY_ARE: ReadonlySet<Column['type']> = new Set([
+  'string',
+  'int',
+  'double',
+  'boolean',
+  'array<string>',
+]);
+
 /** A column slice's values in Parquet form, checked as rows are; LakeEncodeError (zod's words) for the first row that does not fit. */
 function checkedSlice(
   columns: readonly Column[],
@@ -220,8 +258,18 @@ function checkedSlice(
   const length = sliceLength(columns, slice, label);
   let misfit = length;
   const values = columns.map((column) => {
-    const source = slice[column.name] as readonly unknown[];
+    const source = slice[column.name] as unknown[];
     const nullable = column.nullable === true;
+    if (KEPT_AS_THEY_ARE.has(column.type)) {
+      // Checked in place and handed on as they are (nothing downstream writes to them): one array
+      // less per column and group, which at 1M rows is GC time.
+      const fits = fitsColumnType[column.type];
+      for (let index = 0; index < Math.min(length, misfit); index++) {
+        const value = source[index];
+        if (!(value === null ? nullable : fits(value))) misfit = index;
+      }
+      return source;
+    }
     const toParquet = fittedValue(column);
     const converted = new Array<unknown>(length);
     for (let index = 0; index < Math.min(length, misfit); index++) {
@@ -244,65 +292,6 @@ function checkedSlice(
   return columns.map((column) =>
     (slice[column.name] as readonly unknown[]).map((value) => toParquetValue(column, value)),
   );
-}
-
-/**
- * A string column as UTF-8 byte arrays, all views of one buffer, equal strings sharing one view. The
- * writer would otherwise call TextEncoder.encode once per value (a third of its time, bench/README.md);
- * it writes a byte array's bytes as they are, and takes the same decisions (statistics in byte order,
- * dictionary by content), so the file is the same as from strings wherever a string's UTF-16 length
- * equals its UTF-8 length (its page-size estimate counts the one for strings, the other for bytes).
- */
-function utf8Column(values: readonly unknown[]): unknown[] {
-  const views = new Map<string, Uint8Array>();
-  let total = 0;
-  for (const value of values) if (typeof value === 'string') total += Buffer.byteLength(value);
-  const buffer = Buffer.allocUnsafe(total);
-  let at = 0;
-  let last: string | undefined;
-  let lastView: Uint8Array | undefined;
-  const encoded = values.map((value) => {
-    if (typeof value !== 'string') return value;
-    if (value === last) return lastView;
-    const known = views.get(value);
-    if (known !== undefined) {
-      last = value;
-      lastView = known;
-      return known;
-    }
-    const length = buffer.write(value, at, 'utf8');
-    const view = new Uint8Array(buffer.buffer, buffer.byteOffset + at, length);
-    at += length;
-    views.set(value, view);
-    last = value;
-    lastView = view;
-    return view;
-  });
-  return withOwnBounds(encoded);
-}
-
-/**
- * The column with its smallest and largest byte arrays (unsigned byte order, the order of Parquet
- * statistics) given bytes of their own. hyparquet-writer keeps each row group's min and max until it
- * writes the footer, and a view keeps its whole buffer alive: ≈ 100 MB of row-group buffers at 1M rows.
- * Equal strings share one view, so replacing that view replaces every occurrence.
- */
-function withOwnBounds(encoded: unknown[]): unknown[] {
-  let min: Uint8Array | undefined;
-  let max: Uint8Array | undefined;
-  for (const value of encoded) {
-    if (!(value instanceof Uint8Array)) continue;
-    if (min === undefined || Buffer.compare(value, min) < 0) min = value;
-    if (max === undefined || Buffer.compare(value, max) > 0) max = value;
-  }
-  if (min === undefined || max === undefined) return encoded;
-  const own = new Map<unknown, Uint8Array>([[min, min.slice()]]);
-  if (max !== min) own.set(max, max.slice());
-  for (let index = 0; index < encoded.length; index++) {
-    const copy = own.get(encoded[index]);
-    if (copy !== undefined) encoded[index] = copy;
-  }
-  return encoded;
 }
 
 /** Each column's values in Parquet form; LakeEncodeError (zod's words) for the first row that does not fit. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { comparableBaseline, departedSources } from '#domain/baseline.ts';
+import { diffRun } from '#domain/diff.ts';
 import {
   applyReviewEdit,
   type ChangeContext,
@@ -9,7 +10,7 @@ import {
   runReviews,
   wonPromotions,
 } from '#domain/review.ts';
-import { aLedger, aLedgerEntry } from '#test/support/builders.ts';
+import { aCampaign, aLedger, aLedgerEntry, aProspect } from '#test/support/builders.ts';
 
 const person: ChangeContext = { by: 'dana', at: '2026-03-02T10:00:00.000Z', origin: 'import', eventId: 'e1' };
 const run: ChangeContext = {
@@ -124,5 +125,36 @@ describe('the run and the reviews', () => {
       'approved.example',
       'contacted.example',
     ]);
+  });
+
+  it("gives each prospect row its review's state and category, and an unreviewed one to_review", () => {
+    const categorised = applyReviewEdit(
+      'c',
+      'approved.example',
+      undefined,
+      { category: 'editorial' },
+      person,
+    );
+    if (!categorised) throw new Error('no change');
+    const { prospects } = diffRun({
+      campaign: aCampaign(),
+      runId: 'run-2',
+      runDate: '2026-03-01',
+      configHash: 'h',
+      baseline: undefined,
+      current: ['approved.example', 'contacted.example', 'fresh.example'].map((source) =>
+        aProspect({ source }),
+      ),
+      truncated: false,
+      verification: new Map(),
+      reviews: runReviews([categorised, review('contacted.example', 'contacted')]),
+    });
+    expect(
+      Object.fromEntries(prospects.map((row) => [row.source, [row.review_state, row.category]])),
+    ).toEqual({
+      'approved.example': ['to_review', 'editorial'],
+      'contacted.example': ['contacted', null],
+      'fresh.example': ['to_review', null],
+    });
   });
 });

@@ -1,11 +1,13 @@
 /**
  * The snapshot writer's encoder: row groups given as columns (no object per row), strings handed to
- * hyparquet-writer as UTF-8 bytes, and the footer of an empty file. Bytes must not depend on which
- * path wrote them (write-once puts compare them when a run resumes).
+ * hyparquet-writer as UTF-8 bytes or as strings, statistics computed by the encoder, and the footer of
+ * an empty file. Bytes must not depend on which path wrote them, and must be those hyparquet-writer
+ * writes left to itself (write-once puts compare them when a run resumes).
  */
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { readParquet } from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
+import { dateToEpochDays } from '#lake/columns.ts';
 import { LakeEncodeError } from '#lake/errors.ts';
 import {
   type ColumnSlice,
@@ -14,9 +16,10 @@ import {
   encodeParquetColumnGroups,
   encodeParquetGroups,
   PARQUET_CREATED_BY,
+  type ParquetRowOf,
   parquetSchema,
 } from '#lake/parquet.ts';
-import { type ChangeRow, LAKE_TABLES } from '#lake/schema.ts';
+import { type ChangeRow, LAKE_TABLES, type ProspectRow } from '#lake/schema.ts';
 
 const CHANGE_COLUMNS = LAKE_TABLES.changes.columns;
 
@@ -81,22 +84,104 @@ describe('encodeParquetColumnGroups', () => {
 
 /** The file hyparquet-writer writes itself from the rows' JS values, `groupSize` rows per group. */
 function fromStrings(values: readonly ChangeRow[], groupSize: number): Uint8Array {
+  return writtenByHyparquet('changes', values, groupSize);
+}
+
+/**
+ * The file hyparquet-writer writes by itself (its own statistics, strings encoded by it) from contract
+ * rows, dates and the like converted as the lake converts them, `groupSize` rows per group.
+ */
+function writtenByHyparquet<T extends 'prospects' | 'changes'>(
+  table: T,
+  values: readonly ParquetRowOf<T>[],
+  groupSize: number,
+): Uint8Array {
   const writer = new ByteWriter();
   const parquet = new ParquetWriter({
     writer,
-    schema: parquetSchema('changes'),
+    schema: parquetSchema(table),
     codec: 'SNAPPY',
     createdBy: PARQUET_CREATED_BY,
   });
   parquet.write({
-    columnData: CHANGE_COLUMNS.map((column) => ({
+    columnData: LAKE_TABLES[table].columns.map((column) => ({
       name: column.name,
-      data: values.map((row) => row[column.name]),
+      data: values.map((row) => {
+        const value = (row as Record<string, unknown>)[column.name];
+        return column.type === 'date' && typeof value === 'string' ? dateToEpochDays(value) : value;
+      }),
     })),
     rowGroupSize: groupSize,
   });
   parquet.finish();
   return writer.getBytes();
+}
+
+/** A deterministic pseudo-random sequence (mulberry32), so a failing case can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Prospect rows that exercise every path of the encoder: repeats, nulls, zeros, long and non-ASCII strings. */
+function someProspects(count: number, seed: number, text: (random: () => number, index: number) => string) {
+  const random = seeded(seed);
+  const pick = <V>(choices: readonly V[]): V => choices[Math.floor(random() * choices.length)] as V;
+  return Array.from(
+    { length: count },
+    (_, index): ProspectRow => ({
+      campaign_id: 'acme',
+      run_id: pick(['run-2', 'run-3']),
+      run_date: '2026-02-01',
+      source: `${text(random, index)}-${index}`,
+      source_root_domain: pick(['a.example', 'b.example', text(random, index)]),
+      title: text(random, index),
+      domain_authority: Math.floor(random() * 100),
+      page_authority: random() < 0.3 ? null : Math.floor(random() * 100),
+      spam_score: random() < 0.5 ? null : pick([0, 1, 17]),
+      matched_targets: pick([[], ['x.example'], ['x.example', 'y.example']]),
+      matched_count: pick([0, 1, 2]),
+      score: pick([0, -0, 12.5, 99.9, Math.round(random() * 1000) / 10]),
+      status: pick(['new', 'persisting', 'reopened']),
+      first_seen_date: pick(['2026-01-01', '2026-02-01', '1999-12-31']),
+      runs_seen: 1 + Math.floor(random() * 3),
+      review_state: pick([null, 'to_review', 'approved']),
+      category: pick([null, 'editorial']),
+    }),
+  );
+}
+
+const asciiText = (random: () => number, index: number) =>
+  `site-${Math.floor(random() * 1e9).toString(36)}.example/${'p'.repeat(index % 5 === 0 ? 2600 : 3)}`;
+const mixedText = (random: () => number, index: number) =>
+  index % 3 === 0 ? `café-${Math.floor(random() * 50)}.example` : asciiText(random, index);
+
+describe('encodeParquet against hyparquet-writer left to itself', () => {
+  it.each([
+    ['ASCII strings, pages over 1 MB, three row groups', 4500, 1, asciiText, 2000],
+    ['non-ASCII strings in some columns, one row group', 1500, 2, mixedText, 100_000],
+    ['a handful of rows', 5, 3, asciiText, 100_000],
+  ])('writes the same bytes: %s', (_, count, seed, text, groupSize) => {
+    const prospects = someProspects(count, seed, text);
+    const groups = [];
+    for (let start = 0; start < count; start += groupSize)
+      groups.push(columnsOfProspects(prospects.slice(start, start + groupSize)));
+    const ours = concat(encodeParquetColumnGroups(LAKE_TABLES.prospects.columns, groups, 'prospects'));
+    expect(Buffer.from(ours).equals(Buffer.from(writtenByHyparquet('prospects', prospects, groupSize)))).toBe(
+      true,
+    );
+  });
+});
+
+function columnsOfProspects(rows: readonly ProspectRow[]): ColumnSlice {
+  return Object.fromEntries(
+    LAKE_TABLES.prospects.columns.map((column) => [column.name, rows.map((row) => row[column.name])]),
+  );
 }
 
 describe('encodeParquetColumnGroups, continued', () => {
