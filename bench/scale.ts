@@ -128,7 +128,7 @@ export async function run(): Promise<BenchResult> {
   notes.push(
     'µs/prospect and ms per 1k are the same figure in two units; flat across sizes = linear growth.',
     'each size runs in a fresh `node` child (month 1 baseline, then month 2), so peak RSS is that size alone.',
-    `each child runs the pipeline bundled as the Lambda's code is (esbuild, minified, plain node ${LAMBDA_NODE_FLAGS.join(' ')}, GLIBC_TUNABLES=${RUNNER_GLIBC_TUNABLES} as the runner function sets them) with --max-old-space-size=${PIPELINE_HEAP_MB} (a 512 MB function); peak RSS includes Node and off-heap buffers, not the AWS SDK clients the function also loads.`,
+    `each child runs the pipeline bundled as the Lambda's code is (esbuild, minified, plain node ${LAMBDA_NODE_FLAGS.join(' ')}, GLIBC_TUNABLES=${RUNNER_GLIBC_TUNABLES} as the runner function sets them) with --max-old-space-size=${PIPELINE_HEAP_MB} (a 512 MB function); peak RSS includes Node, off-heap buffers and the runner's own composition root (functions/runner/deps.ts coldStartDeps: its init graph and AWS clients, built and kept, never called).`,
   );
   return {
     name: 'scale',
