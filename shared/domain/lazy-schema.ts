@@ -33,12 +33,22 @@ export function lazySchema<Schema extends z.ZodType>(build: () => Schema): Schem
     },
     getPrototypeOf: () => Reflect.getPrototypeOf(schema()),
   });
-  lazySchemas.add(lazy);
+  lazySchemas.set(lazy, schema);
   return lazy;
 }
 
+/**
+ * The schema behind a lazySchema, built now (any other schema comes back as it is). For nesting one
+ * inside another lazy schema's builder: zod then calls the real schema for each element it parses,
+ * not the proxy (a proxy trap per array element cost about a third more on a 50k-row array).
+ */
+export function builtSchema<Schema extends z.ZodType>(schema: Schema): Schema {
+  const build = lazySchemas.get(schema);
+  return build === undefined ? schema : (build() as Schema);
+}
+
 let builds = 0;
-const lazySchemas = new WeakSet<object>();
+const lazySchemas = new WeakMap<object, () => z.ZodType>();
 
 /** How many lazy schemas this process has built so far (tests pin that importing a handler builds none). */
 export const lazySchemaBuilds = (): number => builds;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isIsoDate } from './dates.ts';
-import { lazySchema } from './lazy-schema.ts';
+import { builtSchema, lazySchema } from './lazy-schema.ts';
 
 /**
  * The campaign's memory, carried from run to run (a private JSON file written by the pipeline).
@@ -55,11 +55,11 @@ export const LedgerEntrySchema = lazySchema(
     z.object({
       source: z.string().min(1),
       sourceRootDomain: z.string(),
-      status: LedgerStatusSchema,
-      firstSeenDate: IsoDate,
-      lastSeenDate: IsoDate,
+      status: builtSchema(LedgerStatusSchema),
+      firstSeenDate: builtSchema(IsoDate),
+      lastSeenDate: builtSchema(IsoDate),
       runsSeen: z.number().int().min(1).max(MAX_COUNT),
-      closedDate: IsoDate.nullable(),
+      closedDate: builtSchema(IsoDate).nullable(),
       domainAuthority: z.number(),
       matchedCount: z.number().int().min(0).max(MAX_COUNT),
     }) satisfies z.ZodType<LedgerEntry>,
@@ -71,8 +71,8 @@ export const LedgerSchema: z.ZodType<Ledger> = lazySchema(() =>
     .object({
       configHash: z.string().min(1),
       runId: z.string().min(1),
-      runDate: IsoDate,
-      entries: z.array(LedgerEntrySchema),
+      runDate: builtSchema(IsoDate),
+      entries: z.array(builtSchema(LedgerEntrySchema)),
     })
     .superRefine((ledger, ctx) => {
       const seen = new Set<string>();

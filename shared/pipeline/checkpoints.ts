@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { CallCost as CallCostType } from '#domain/call-cost.ts';
-import { lazySchema } from '#domain/lazy-schema.ts';
+import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { decodeJson, encodeJson } from '#lake/json.ts';
 import { pageCheckpointKey, stagingPrefix, verifyCheckpointKey } from '#lake/keys.ts';
 import type { ObjectStore } from '#shared/ports.ts';
@@ -34,9 +34,9 @@ export const PageCheckpoint = lazySchema(() =>
     page: z.number().int().positive(),
     requestToken: z.string().nullable(),
     limit: z.number().int().positive(),
-    rows: z.array(CheckpointRow),
+    rows: z.array(builtSchema(CheckpointRow)),
     nextToken: z.string().nullable(),
-    cost: CallCost,
+    cost: builtSchema(CallCost),
   }),
 );
 export type PageCheckpoint = z.infer<typeof PageCheckpoint>;
@@ -48,7 +48,7 @@ export const VerifyCheckpoint = lazySchema(() =>
     siteTarget: z.string(),
     sources: z.array(z.string()),
     exists: z.array(z.boolean()),
-    cost: CallCost,
+    cost: builtSchema(CallCost),
   }),
 );
 export type VerifyCheckpoint = z.infer<typeof VerifyCheckpoint>;

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { lazySchema } from '#domain/lazy-schema.ts';
+import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import type { Ledger } from '#domain/ledger.ts';
 import {
   applyReviewEdit,
@@ -28,7 +28,7 @@ import type { Clock, Log, ObjectStore, ReviewStore } from '#shared/ports.ts';
 import type { RunRef } from './checkpoints.ts';
 
 /** Read only when a run resumes from its reviews checkpoint. */
-const ReviewsCheckpoint = lazySchema(() => z.object({ reviews: z.array(ReviewSchema) }));
+const ReviewsCheckpoint = lazySchema(() => z.object({ reviews: z.array(builtSchema(ReviewSchema)) }));
 
 export interface RunReviewPorts {
   /** Absent: the composition has no review store, so nothing is excluded and nothing promoted. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { isLazySchema, lazySchema, lazySchemaBuilds } from '#domain/lazy-schema.ts';
+import { builtSchema, isLazySchema, lazySchema, lazySchemaBuilds } from '#domain/lazy-schema.ts';
 
 describe('lazySchema', () => {
   it('builds its schema on first use, once, and validates exactly like it', () => {
@@ -34,6 +34,24 @@ describe('lazySchema', () => {
     const Picked = Env.pick({ B: true }).extend({ C: Inner });
     expect(Picked.parse({ C: 'a' })).toEqual({ B: 2, C: 'a' });
     expect(await Env.parseAsync({ A: 'x', B: '5' })).toEqual({ A: 'x', B: 5 });
+  });
+
+  it('builtSchema hands back the schema behind a lazySchema (built once), and any other schema as it is', () => {
+    let builds = 0;
+    const Lazy = lazySchema(() => {
+      builds++;
+      return z.array(z.string());
+    });
+    const real = builtSchema(Lazy);
+    expect(isLazySchema(real)).toBe(false);
+    expect(real).not.toBe(Lazy);
+    expect(builtSchema(Lazy)).toBe(real);
+    expect(Lazy.parse(['a'])).toEqual(['a']);
+    expect(builds).toBe(1);
+    const eager = z.number();
+    expect(builtSchema(eager)).toBe(eager);
+    const Page = z.object({ rows: z.array(builtSchema(Lazy)) });
+    expect(Page.safeParse({ rows: [['a'], [1]] }).error?.issues[0]?.path).toEqual(['rows', 1, 0]);
   });
 
   it('keeps z.infer', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lazySchema } from '#domain/lazy-schema.ts';
+import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { DEFAULT_MOZ_BASE_URL, DEFAULT_MOZ_RATE } from '#moz/config.ts';
 import { blankToUndefined, httpUrlVariable, parseEnv, requiredVariable } from '#shared/env.ts';
 
@@ -140,7 +140,7 @@ const TimeZone = lazySchema(() =>
 /** What the dispatcher is deployed with: the table, the run queue and its calendar's time zone. */
 const DispatcherEnv = lazySchema(() =>
   AwsEnv.pick({ [V.tableName]: true, [V.queueUrl]: true }).extend({
-    [V.timeZone]: TimeZone,
+    [V.timeZone]: builtSchema(TimeZone),
   }),
 );
 
