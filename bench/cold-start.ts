@@ -4,7 +4,8 @@
  * fresh `node`), each against a reference bundle that only constructs the AWS clients the function
  * uses, built the same way and timed in the same run (samples interleaved, so a busy moment hits both).
  * A third build per function, "issue-14 build", is the same entry built as NodejsFunction built it
- * before (no plugins, one file), to show what the build itself changes.
+ * before (no plugins, one file), to show what the build itself changes. A fourth, "clients + zod",
+ * is the reference that also imports classic zod: the floor under the init ratio (README section 5b).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -110,6 +111,7 @@ export async function run(): Promise<BenchResult> {
       'min / max (bundle)',
       'CPU ms: bundle / clients only',
       'CPU ratio',
+      'CPU ratio, clients + zod import only',
     ],
     rows: [],
   };
@@ -126,6 +128,11 @@ export async function run(): Promise<BenchResult> {
           build: bundleLambda,
         },
         { label: `${fn.name}, issue-14 build`, entry: fn.entry, build: issue14Build },
+        {
+          label: `${fn.name}, clients + zod`,
+          entry: `bench/workers/clients-only/${fn.name}-zod.ts`,
+          build: bundleLambda,
+        },
       ];
       const built: Built[] = [];
       for (const variant of variants) {
@@ -153,7 +160,12 @@ export async function run(): Promise<BenchResult> {
         }
       }
       const [bundleMs, clientsMs, issue14Ms] = samples.map(median) as [number, number, number];
-      const [bundleCpuMs, clientsCpuMs] = cpuSamples.map(median) as [number, number];
+      const [bundleCpuMs, clientsCpuMs, , zodCpuMs] = cpuSamples.map(median) as [
+        number,
+        number,
+        number,
+        number,
+      ];
       const ratio = bundleMs / clientsMs;
       const bundle = samples[0] ?? [];
       times.rows.push([
@@ -165,6 +177,7 @@ export async function run(): Promise<BenchResult> {
         `${Math.min(...bundle).toFixed(0)} / ${Math.max(...bundle).toFixed(0)}`,
         `${bundleCpuMs.toFixed(1)} / ${clientsCpuMs.toFixed(1)}`,
         (bundleCpuMs / clientsCpuMs).toFixed(2),
+        (zodCpuMs / clientsCpuMs).toFixed(2),
       ]);
       const sizeKb = kb(built[0]?.initBytes ?? 0);
       goals[`${fn.name}_bundle_kb`] = sizeKb;
@@ -196,6 +209,7 @@ export async function run(): Promise<BenchResult> {
     goals,
     notes: [
       'import time is module evaluation only, on this machine; Lambda adds the runtime start and the zip download, and arm64 at 256 MB has a fraction of a core.',
+      '"clients + zod": the clients-only bundle that also imports classic zod and builds nothing; every invocation of either function parses its input with zod, so this is a floor under its init ratio (bench/README.md section 5b).',
       '1 MB = 1,024 KB; "all chunks" adds what loads only on demand (the SDK credential providers other than the environment\'s, which Lambda never needs).',
     ],
     durationMs: performance.now() - started,

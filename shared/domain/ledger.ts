@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isIsoDate } from './dates.ts';
+import { builtSchema, lazySchema } from './lazy-schema.ts';
 
 /**
  * The campaign's memory, carried from run to run (a private JSON file written by the pipeline).
@@ -42,57 +43,65 @@ export interface Ledger {
 /** Counts are held as 32-bit unsigned integers (LedgerColumns). */
 const MAX_COUNT = 0xffffffff;
 
-const IsoDate = z.string().refine(isIsoDate, 'must be a YYYY-MM-DD date');
+const IsoDate = lazySchema(() => z.string().refine(isIsoDate, 'must be a YYYY-MM-DD date'));
 
-export const LedgerStatusSchema = z.enum(['open', 'closed', 'lost', 'unverified']);
+/** The statuses in code order: a stored ledger's status column holds indexes into this list. */
+const STATUS_ORDER = ['open', 'closed', 'lost', 'unverified'] as const satisfies readonly LedgerStatus[];
 
-export const LedgerEntrySchema = z.object({
-  source: z.string().min(1),
-  sourceRootDomain: z.string(),
-  status: LedgerStatusSchema,
-  firstSeenDate: IsoDate,
-  lastSeenDate: IsoDate,
-  runsSeen: z.number().int().min(1).max(MAX_COUNT),
-  closedDate: IsoDate.nullable(),
-  domainAuthority: z.number(),
-  matchedCount: z.number().int().min(0).max(MAX_COUNT),
-}) satisfies z.ZodType<LedgerEntry>;
+export const LedgerStatusSchema = lazySchema(() => z.enum(STATUS_ORDER));
+
+export const LedgerEntrySchema = lazySchema(
+  () =>
+    z.object({
+      source: z.string().min(1),
+      sourceRootDomain: z.string(),
+      status: builtSchema(LedgerStatusSchema),
+      firstSeenDate: builtSchema(IsoDate),
+      lastSeenDate: builtSchema(IsoDate),
+      runsSeen: z.number().int().min(1).max(MAX_COUNT),
+      closedDate: builtSchema(IsoDate).nullable(),
+      domainAuthority: z.number(),
+      matchedCount: z.number().int().min(0).max(MAX_COUNT),
+    }) satisfies z.ZodType<LedgerEntry>,
+);
 
 /** Validates a stored ledger: known statuses, real dates, one entry per source. */
-export const LedgerSchema: z.ZodType<Ledger> = z
-  .object({
-    configHash: z.string().min(1),
-    runId: z.string().min(1),
-    runDate: IsoDate,
-    entries: z.array(LedgerEntrySchema),
-  })
-  .superRefine((ledger, ctx) => {
-    const seen = new Set<string>();
-    ledger.entries.forEach((entry, index) => {
-      if (seen.has(entry.source)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['entries', index, 'source'],
-          message: `${entry.source} is listed twice`,
-        });
-      }
-      seen.add(entry.source);
-      if (entry.firstSeenDate > entry.lastSeenDate) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['entries', index, 'firstSeenDate'],
-          message: 'must not be after lastSeenDate',
-        });
-      }
-    });
-  });
+export const LedgerSchema: z.ZodType<Ledger> = lazySchema(() =>
+  z
+    .object({
+      configHash: z.string().min(1),
+      runId: z.string().min(1),
+      runDate: builtSchema(IsoDate),
+      entries: z.array(builtSchema(LedgerEntrySchema)),
+    })
+    .superRefine((ledger, ctx) => {
+      const seen = new Set<string>();
+      ledger.entries.forEach((entry, index) => {
+        if (seen.has(entry.source)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['entries', index, 'source'],
+            message: `${entry.source} is listed twice`,
+          });
+        }
+        seen.add(entry.source);
+        if (entry.firstSeenDate > entry.lastSeenDate) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['entries', index, 'firstSeenDate'],
+            message: 'must not be after lastSeenDate',
+          });
+        }
+      });
+    }),
+);
 
 /** Code-unit order, the same on every machine and locale. */
 export function compareSources(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export const LEDGER_STATUSES: readonly LedgerStatus[] = LedgerStatusSchema.options;
+export const LEDGER_STATUSES: readonly LedgerStatus[] = STATUS_ORDER;
 /** LEDGER_STATUSES' index of `open`, the status the merge asks about most. */
 export const OPEN = LEDGER_STATUSES.indexOf('open');
 /** The most distinct dates one ledger holds: a date code is 16 bits (179 years of daily runs). */
@@ -278,7 +287,7 @@ export function ledgerEntryAt(columns: LedgerColumns, index: number): LedgerEntr
   };
 }
 
-const STATUSES: ReadonlySet<string> = new Set(LedgerStatusSchema.options);
+const STATUSES: ReadonlySet<string> = new Set(STATUS_ORDER);
 
 /**
  * What is wrong with a stored ledger entry that follows `previousSource`, or undefined when it is sound:

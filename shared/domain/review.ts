@@ -12,6 +12,7 @@
  */
 import { z } from 'zod';
 import type { ReviewEventRow } from './lake-contract.ts';
+import { lazySchema } from './lazy-schema.ts';
 import type { Ledger } from './ledger.ts';
 
 export const REVIEW_CATEGORIES = ['resource_page', 'editorial', 'directory', 'partnership', 'other'] as const;
@@ -38,43 +39,48 @@ export const RUN_AUTHOR = 'linkgap-run';
 /** A note is for people, not a document store. */
 export const MAX_NOTE_LENGTH = 2000;
 
-export const ReviewEventSchema = z.object({
-  campaign_id: z.string().min(1),
-  event_date: z.iso.date(),
-  event_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
-  source: z.string().min(1),
-  changed_at: z.iso.datetime(),
-  changed_by: z.string(),
-  origin: z.enum(REVIEW_ORIGINS),
-  from_state: z.enum(REVIEW_STATES),
-  to_state: z.enum(REVIEW_STATES),
-  from_category: z.enum(REVIEW_CATEGORIES).nullable(),
-  to_category: z.enum(REVIEW_CATEGORIES).nullable(),
-  note: z.string(),
-  outcome: z.enum(['applied', 'skipped']),
-  run_id: z.string().nullable(),
-  version: z.number().int().min(0),
-}) satisfies z.ZodType<ReviewEventRow>;
+export const ReviewEventSchema = lazySchema(
+  () =>
+    z.object({
+      campaign_id: z.string().min(1),
+      event_date: z.iso.date(),
+      event_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/),
+      source: z.string().min(1),
+      changed_at: z.iso.datetime(),
+      changed_by: z.string(),
+      origin: z.enum(REVIEW_ORIGINS),
+      from_state: z.enum(REVIEW_STATES),
+      to_state: z.enum(REVIEW_STATES),
+      from_category: z.enum(REVIEW_CATEGORIES).nullable(),
+      to_category: z.enum(REVIEW_CATEGORIES).nullable(),
+      note: z.string(),
+      outcome: z.enum(['applied', 'skipped']),
+      run_id: z.string().nullable(),
+      version: z.number().int().min(0),
+    }) satisfies z.ZodType<ReviewEventRow>,
+);
 /** One change of one review: a row of the lake's `reviews` table. */
 export type ReviewEvent = z.infer<typeof ReviewEventSchema>;
 
-export const ReviewSchema = z.object({
-  campaignId: z.string().min(1),
-  source: z.string().min(1),
-  category: z.enum(REVIEW_CATEGORIES).nullable(),
-  state: z.enum(REVIEW_STATES),
-  note: z.string().max(MAX_NOTE_LENGTH),
-  /** Who made the last change people made: the person to ask about this prospect. */
-  owner: z.string(),
-  updatedAt: z.iso.datetime(),
-  /** 1 for the first change; every write is conditional on the version read. */
-  version: z.number().int().positive(),
-  /**
-   * The event of the last change. Kept with the review so a writer that crashed between the store
-   * write and the lake write loses nothing: the next writer or run finds it missing and appends it.
-   */
-  lastEvent: ReviewEventSchema,
-});
+export const ReviewSchema = lazySchema(() =>
+  z.object({
+    campaignId: z.string().min(1),
+    source: z.string().min(1),
+    category: z.enum(REVIEW_CATEGORIES).nullable(),
+    state: z.enum(REVIEW_STATES),
+    note: z.string().max(MAX_NOTE_LENGTH),
+    /** Who made the last change people made: the person to ask about this prospect. */
+    owner: z.string(),
+    updatedAt: z.iso.datetime(),
+    /** 1 for the first change; every write is conditional on the version read. */
+    version: z.number().int().positive(),
+    /**
+     * The event of the last change. Kept with the review so a writer that crashed between the store
+     * write and the lake write loses nothing: the next writer or run finds it missing and appends it.
+     */
+    lastEvent: ReviewEventSchema,
+  }),
+);
 export type Review = z.infer<typeof ReviewSchema>;
 
 /** What a person asks to change; an absent field stays as it is. */

@@ -46,9 +46,16 @@ function zodForType(column: Column): z.ZodType {
 
 /** Never matches: the stand-in if zod ever stops exposing a format's pattern (every value then goes to zod). */
 const NEVER = /(?!)/;
-/** The exact patterns zod's iso.date() and iso.datetime() test (their whole check), for the loops below. */
-const ISO_DATE = z.iso.date().def.pattern ?? NEVER;
-const ISO_DATETIME = z.iso.datetime().def.pattern ?? NEVER;
+/**
+ * The exact patterns zod's iso.date() and iso.datetime() test (their whole check), for the loops below;
+ * taken on first use, so a cold start that writes no snapshot builds neither schema.
+ */
+let isoPatterns: { date: RegExp; datetime: RegExp } | undefined;
+const isoPattern = () =>
+  (isoPatterns ??= {
+    date: z.iso.date().def.pattern ?? NEVER,
+    datetime: z.iso.datetime().def.pattern ?? NEVER,
+  });
 
 function isStringArray(value: unknown): boolean {
   if (!Array.isArray(value)) return false;
@@ -70,8 +77,8 @@ export const fitsColumnType: Readonly<Record<ColumnType, (value: unknown) => boo
   bigint: (value) => Number.isSafeInteger(value),
   double: (value) => Number.isFinite(value),
   boolean: (value) => typeof value === 'boolean',
-  date: (value) => typeof value === 'string' && ISO_DATE.test(value),
-  timestamp: (value) => typeof value === 'string' && ISO_DATETIME.test(value),
+  date: (value) => typeof value === 'string' && isoPattern().date.test(value),
+  timestamp: (value) => typeof value === 'string' && isoPattern().datetime.test(value),
   'array<string>': isStringArray,
 };
 

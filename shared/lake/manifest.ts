@@ -3,12 +3,13 @@
  * keys in RUN_COLUMNS order, timestamps as 'YYYY-MM-DD HH:MM:SS.sss' UTC, which both Athena's
  * `timestamp` and DuckDB's read_json parse. In memory, timestamps are ISO-8601 UTC (schema.ts).
  */
+import { lazySchema } from '#domain/lazy-schema.ts';
 import { describeIssues, isoToLakeTimestamp, lakeTimestampToIso, rowSchemaOf } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
 import { RUN_COLUMNS, type RunManifest } from './schema.ts';
 
 /** zod schema of a manifest in memory, generated from RUN_COLUMNS (exactly its keys, strict). */
-export const RunManifestSchema = rowSchemaOf(RUN_COLUMNS);
+export const RunManifestSchema = lazySchema(() => rowSchemaOf(RUN_COLUMNS));
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });

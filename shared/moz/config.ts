@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lazySchema } from '#domain/lazy-schema.ts';
 import { blankToUndefined, httpUrlVariable, parseEnv } from '#shared/env.ts';
 import type { MozCredentials } from './types.ts';
 
@@ -14,31 +15,33 @@ export const DEFAULT_MOZ_RATE = { requests: 1, intervalMs: 10_000 } as const;
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-export const MozEnv = z
-  .object({
-    MOZ_API_BASE_URL: httpUrlVariable('MOZ_API_BASE_URL', DEFAULT_MOZ_BASE_URL),
-    MOZ_TOKEN: z.preprocess(blankToUndefined, z.string().optional()),
-    MOZ_ACCESS_ID: z.preprocess(blankToUndefined, z.string().optional()),
-    MOZ_SECRET_KEY: z.preprocess(blankToUndefined, z.string().optional()),
-    /** Free tier: 1 request per 10 s. */
-    MOZ_REQUESTS_PER_INTERVAL: z.preprocess(blankToUndefined, positiveInt(DEFAULT_MOZ_RATE.requests)),
-    MOZ_INTERVAL_MS: z.preprocess(
-      blankToUndefined,
-      z.coerce.number().int().min(0).default(DEFAULT_MOZ_RATE.intervalMs),
-    ),
-    MOZ_TIMEOUT_MS: z.preprocess(blankToUndefined, positiveInt(30_000)),
-    MOZ_MAX_ATTEMPTS: z.preprocess(blankToUndefined, positiveInt(6)),
-  })
-  .superRefine((env, ctx) => {
-    // Values are never echoed: the issue only names the variable.
-    if ((env.MOZ_ACCESS_ID === undefined) !== (env.MOZ_SECRET_KEY === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [env.MOZ_ACCESS_ID === undefined ? 'MOZ_ACCESS_ID' : 'MOZ_SECRET_KEY'],
-        message: 'MOZ_ACCESS_ID and MOZ_SECRET_KEY must be set together',
-      });
-    }
-  });
+export const MozEnv = lazySchema(() =>
+  z
+    .object({
+      MOZ_API_BASE_URL: httpUrlVariable('MOZ_API_BASE_URL', DEFAULT_MOZ_BASE_URL),
+      MOZ_TOKEN: z.preprocess(blankToUndefined, z.string().optional()),
+      MOZ_ACCESS_ID: z.preprocess(blankToUndefined, z.string().optional()),
+      MOZ_SECRET_KEY: z.preprocess(blankToUndefined, z.string().optional()),
+      /** Free tier: 1 request per 10 s. */
+      MOZ_REQUESTS_PER_INTERVAL: z.preprocess(blankToUndefined, positiveInt(DEFAULT_MOZ_RATE.requests)),
+      MOZ_INTERVAL_MS: z.preprocess(
+        blankToUndefined,
+        z.coerce.number().int().min(0).default(DEFAULT_MOZ_RATE.intervalMs),
+      ),
+      MOZ_TIMEOUT_MS: z.preprocess(blankToUndefined, positiveInt(30_000)),
+      MOZ_MAX_ATTEMPTS: z.preprocess(blankToUndefined, positiveInt(6)),
+    })
+    .superRefine((env, ctx) => {
+      // Values are never echoed: the issue only names the variable.
+      if ((env.MOZ_ACCESS_ID === undefined) !== (env.MOZ_SECRET_KEY === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [env.MOZ_ACCESS_ID === undefined ? 'MOZ_ACCESS_ID' : 'MOZ_SECRET_KEY'],
+          message: 'MOZ_ACCESS_ID and MOZ_SECRET_KEY must be set together',
+        });
+      }
+    }),
+);
 
 export interface MozConfig {
   baseUrl: string;

@@ -1,46 +1,56 @@
 import { z } from 'zod';
 import type { CallCost as CallCostType } from '#domain/call-cost.ts';
+import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { decodeJson, encodeJson } from '#lake/json.ts';
 import { pageCheckpointKey, stagingPrefix, verifyCheckpointKey } from '#lake/keys.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 
 /** What one Moz call cost, as the client counted it (retries included). */
-const CallCost = z.object({
-  rowsConsumed: z.number().int().nonnegative(),
-  requests: z.number().int().nonnegative(),
-  retries: z.number().int().nonnegative(),
-  rowsPossiblyMeteredOnFailures: z.number().int().nonnegative(),
-}) satisfies z.ZodType<CallCostType>;
+const CallCost = lazySchema(
+  () =>
+    z.object({
+      rowsConsumed: z.number().int().nonnegative(),
+      requests: z.number().int().nonnegative(),
+      retries: z.number().int().nonnegative(),
+      rowsPossiblyMeteredOnFailures: z.number().int().nonnegative(),
+    }) satisfies z.ZodType<CallCostType>,
+);
 
-const CheckpointRow = z.object({
-  source: z.string(),
-  title: z.string(),
-  domainAuthority: z.number(),
-  spamScore: z.number().nullable(),
-  pageAuthority: z.number().nullable(),
-  matchingTargetIndexes: z.array(z.number().int()),
-  sourcePages: z.array(z.object({ page: z.string(), pageAuthority: z.number() })),
-});
+const CheckpointRow = lazySchema(() =>
+  z.object({
+    source: z.string(),
+    title: z.string(),
+    domainAuthority: z.number(),
+    spamScore: z.number().nullable(),
+    pageAuthority: z.number().nullable(),
+    matchingTargetIndexes: z.array(z.number().int()),
+    sourcePages: z.array(z.object({ page: z.string(), pageAuthority: z.number() })),
+  }),
+);
 
 /** One fetched Link Intersect page: written before the next page is requested, so it is never paid for twice. */
-export const PageCheckpoint = z.object({
-  page: z.number().int().positive(),
-  requestToken: z.string().nullable(),
-  limit: z.number().int().positive(),
-  rows: z.array(CheckpointRow),
-  nextToken: z.string().nullable(),
-  cost: CallCost,
-});
+export const PageCheckpoint = lazySchema(() =>
+  z.object({
+    page: z.number().int().positive(),
+    requestToken: z.string().nullable(),
+    limit: z.number().int().positive(),
+    rows: z.array(builtSchema(CheckpointRow)),
+    nextToken: z.string().nullable(),
+    cost: builtSchema(CallCost),
+  }),
+);
 export type PageCheckpoint = z.infer<typeof PageCheckpoint>;
 
 /** One Link Status batch for departed prospects against one of the campaign's site targets. */
-export const VerifyCheckpoint = z.object({
-  batch: z.number().int().positive(),
-  siteTarget: z.string(),
-  sources: z.array(z.string()),
-  exists: z.array(z.boolean()),
-  cost: CallCost,
-});
+export const VerifyCheckpoint = lazySchema(() =>
+  z.object({
+    batch: z.number().int().positive(),
+    siteTarget: z.string(),
+    sources: z.array(z.string()),
+    exists: z.array(z.boolean()),
+    cost: builtSchema(CallCost),
+  }),
+);
 export type VerifyCheckpoint = z.infer<typeof VerifyCheckpoint>;
 
 export interface RunRef {

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import type { Ledger } from '#domain/ledger.ts';
 import {
   applyReviewEdit,
@@ -26,7 +27,8 @@ import { encodeReviewEvents } from '#lake/review-events.ts';
 import type { Clock, Log, ObjectStore, ReviewStore } from '#shared/ports.ts';
 import type { RunRef } from './checkpoints.ts';
 
-const ReviewsCheckpoint = z.object({ reviews: z.array(ReviewSchema) });
+/** Read only when a run resumes from its reviews checkpoint. */
+const ReviewsCheckpoint = lazySchema(() => z.object({ reviews: z.array(builtSchema(ReviewSchema)) }));
 
 export interface RunReviewPorts {
   /** Absent: the composition has no review store, so nothing is excluded and nothing promoted. */

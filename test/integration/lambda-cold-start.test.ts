@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { Metafile } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseCampaign } from '#domain/campaign.ts';
+import { isLazySchema } from '#domain/lazy-schema.ts';
 import { mozOnDemand } from '../../functions/runner/deps.ts';
 import { bundleLambda } from '../../scripts/bundle-lambda.ts';
 import { aCampaignInput } from '../support/builders.ts';
@@ -148,4 +149,26 @@ it('the runner builds its Moz client on the first Moz call, once', async () => {
   await moz.intersectPage(query, { limit: 1 });
   expect(builds).toBe(1);
   expect(calls).toEqual(['intersect root_domain', 'status 1', 'intersect root_domain']);
+});
+
+describe('zod schemas only some invocations parse are built on first use, not at init', () => {
+  // Each export is a lazySchema (shared/lazy-schema.ts); making one eager again fails here.
+  it.each([
+    ['#moz/config.ts', ['MozEnv']],
+    ['#adapters/aws/config.ts', ['AwsEnv']],
+    ['#pipeline/checkpoints.ts', ['PageCheckpoint', 'VerifyCheckpoint']],
+    ['#domain/review.ts', ['ReviewEventSchema', 'ReviewSchema']],
+    ['#domain/ledger.ts', ['LedgerStatusSchema', 'LedgerEntrySchema', 'LedgerSchema']],
+    ['#lake/manifest.ts', ['RunManifestSchema']],
+  ])('%s: %j', async (module, names) => {
+    const exports = (await import(module)) as Record<string, unknown>;
+    for (const name of names) expect([name, isLazySchema(exports[name])]).toEqual([name, true]);
+  });
+
+  it.each(['runner', 'dispatcher'])('importing the %s handler builds none of them', async (name) => {
+    vi.resetModules();
+    await import(`../../functions/${name}/handler.ts`);
+    const { lazySchemaBuilds } = await import('#domain/lazy-schema.ts');
+    expect(lazySchemaBuilds()).toBe(0);
+  });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { DEFAULT_MOZ_BASE_URL, DEFAULT_MOZ_RATE } from '#moz/config.ts';
 import { blankToUndefined, httpUrlVariable, parseEnv, requiredVariable } from '#shared/env.ts';
 
@@ -46,41 +47,43 @@ export function lambdaEnvironment(
 const V = LAMBDA_ENV_VARIABLES;
 
 /** The environment the Lambda functions are deployed with (set by the CDK stack). */
-export const AwsEnv = z.object({
-  [V.tableName]: requiredVariable(V.tableName),
-  [V.bucket]: requiredVariable(V.bucket),
-  [V.queueUrl]: httpUrlVariable(V.queueUrl),
-  [V.mozSecretId]: requiredVariable(V.mozSecretId),
-  [V.mozBaseUrl]: httpUrlVariable(V.mozBaseUrl, DEFAULT_MOZ_BASE_URL),
-  /** Requests per interval for the whole Moz account, shared by every runner (free tier: 1 per 10 s). */
-  [V.rateRequests]: z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ error: `${V.rateRequests} must be a positive integer` })
-      .int()
-      .positive()
-      .default(DEFAULT_MOZ_RATE.requests),
-  ),
-  [V.rateIntervalMs]: z.preprocess(
-    blankToUndefined,
-    z.coerce
-      .number({ error: `${V.rateIntervalMs} must be a whole number of milliseconds` })
-      .int()
-      .min(0)
-      .default(DEFAULT_MOZ_RATE.intervalMs),
-  ),
-  [V.rateGateName]: z.preprocess(
-    blankToUndefined,
-    z
-      .string()
-      .regex(
-        /^[A-Za-z0-9._-]{1,64}$/,
-        `${V.rateGateName} must be 1-64 letters, digits, dots, dashes or underscores`,
-      )
-      .default('moz'),
-  ),
-  [V.digestTopicArn]: z.preprocess(blankToUndefined, z.string().optional()),
-});
+export const AwsEnv = lazySchema(() =>
+  z.object({
+    [V.tableName]: requiredVariable(V.tableName),
+    [V.bucket]: requiredVariable(V.bucket),
+    [V.queueUrl]: httpUrlVariable(V.queueUrl),
+    [V.mozSecretId]: requiredVariable(V.mozSecretId),
+    [V.mozBaseUrl]: httpUrlVariable(V.mozBaseUrl, DEFAULT_MOZ_BASE_URL),
+    /** Requests per interval for the whole Moz account, shared by every runner (free tier: 1 per 10 s). */
+    [V.rateRequests]: z.preprocess(
+      blankToUndefined,
+      z.coerce
+        .number({ error: `${V.rateRequests} must be a positive integer` })
+        .int()
+        .positive()
+        .default(DEFAULT_MOZ_RATE.requests),
+    ),
+    [V.rateIntervalMs]: z.preprocess(
+      blankToUndefined,
+      z.coerce
+        .number({ error: `${V.rateIntervalMs} must be a whole number of milliseconds` })
+        .int()
+        .min(0)
+        .default(DEFAULT_MOZ_RATE.intervalMs),
+    ),
+    [V.rateGateName]: z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(
+          /^[A-Za-z0-9._-]{1,64}$/,
+          `${V.rateGateName} must be 1-64 letters, digits, dots, dashes or underscores`,
+        )
+        .default('moz'),
+    ),
+    [V.digestTopicArn]: z.preprocess(blankToUndefined, z.string().optional()),
+  }),
+);
 
 export interface AwsConfig {
   tableName: string;
@@ -117,25 +120,29 @@ export function awsConfigFromEnv(env: Record<string, string | undefined>): AwsCo
   };
 }
 
-const TimeZone = z.preprocess(
-  blankToUndefined,
-  z
-    .string()
-    .default('UTC')
-    .refine((zone) => {
-      try {
-        new Intl.DateTimeFormat('en-CA', { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    }, `${V.timeZone} must be an IANA time zone such as Europe/Berlin`),
+const TimeZone = lazySchema(() =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .default('UTC')
+      .refine((zone) => {
+        try {
+          new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+          return true;
+        } catch {
+          return false;
+        }
+      }, `${V.timeZone} must be an IANA time zone such as Europe/Berlin`),
+  ),
 );
 
 /** What the dispatcher is deployed with: the table, the run queue and its calendar's time zone. */
-const DispatcherEnv = AwsEnv.pick({ [V.tableName]: true, [V.queueUrl]: true }).extend({
-  [V.timeZone]: TimeZone,
-});
+const DispatcherEnv = lazySchema(() =>
+  AwsEnv.pick({ [V.tableName]: true, [V.queueUrl]: true }).extend({
+    [V.timeZone]: builtSchema(TimeZone),
+  }),
+);
 
 export interface DispatcherConfig {
   tableName: string;

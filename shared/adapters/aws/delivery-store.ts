@@ -1,20 +1,24 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { lazySchema } from '#domain/lazy-schema.ts';
 import type { DeliveryKey, DeliveryRecord, DeliveryStore } from '#shared/ports.ts';
 import { claimDelivery, settleDelivery } from '../delivery-transitions.ts';
 import { deliveryKey, isConditionalCheckFailed } from './table.ts';
 
-const DeliveryItem = z.object({
-  campaignId: z.string(),
-  runDate: z.string(),
-  runId: z.string(),
-  channel: z.string(),
-  state: z.enum(['CLAIMED', 'SENT', 'FAILED']),
-  attempt: z.number().int(),
-  leaseUntil: z.number(),
-  updatedAt: z.string(),
-  error: z.string().optional(),
-}) satisfies z.ZodType<DeliveryRecord>;
+const DeliveryItem = lazySchema(
+  () =>
+    z.object({
+      campaignId: z.string(),
+      runDate: z.string(),
+      runId: z.string(),
+      channel: z.string(),
+      state: z.enum(['CLAIMED', 'SENT', 'FAILED']),
+      attempt: z.number().int(),
+      leaseUntil: z.number(),
+      updatedAt: z.string(),
+      error: z.string().optional(),
+    }) satisfies z.ZodType<DeliveryRecord>,
+);
 
 /** Kept a little over a year: long after any redelivery of the run's message could arrive. */
 const RETENTION_SECONDS = 400 * 86_400;

@@ -3,6 +3,7 @@ import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/clien
 import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { lazySchema } from '#domain/lazy-schema.ts';
 import type { PublishPorts } from '#pipeline/publish.ts';
 import type { DigestChannel } from '#shared/ports.ts';
 import { createWebhookChannel, WebhookError } from '../webhook-channel.ts';
@@ -40,19 +41,21 @@ export function createSnsChannel(options: {
   };
 }
 
-const WebhookSecret = z.union([
-  z.string().trim().startsWith('http'),
-  z.string().transform((text, ctx) => {
-    try {
-      const parsed = z.object({ url: z.string() }).safeParse(JSON.parse(text));
-      if (parsed.success) return parsed.data.url;
-    } catch {
-      // not JSON either
-    }
-    ctx.addIssue({ code: 'custom', message: 'not a URL' });
-    return z.NEVER;
-  }),
-]);
+const WebhookSecret = lazySchema(() =>
+  z.union([
+    z.string().trim().startsWith('http'),
+    z.string().transform((text, ctx) => {
+      try {
+        const parsed = z.object({ url: z.string() }).safeParse(JSON.parse(text));
+        if (parsed.success) return parsed.data.url;
+      } catch {
+        // not JSON either
+      }
+      ctx.addIssue({ code: 'custom', message: 'not a URL' });
+      return z.NEVER;
+    }),
+  ]),
+);
 
 /** A webhook URL kept in Secrets Manager (the URL itself, or `{"url": "..."}`), read once per container. */
 export function secretWebhookUrl(secrets: SecretsManagerClient): (secretId: string) => () => Promise<string> {

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { lazySchema } from '#domain/lazy-schema.ts';
 import type { MozCredentials, SecretSource } from '#shared/ports.ts';
 
 export interface SecretsManagerSourceOptions {
@@ -18,30 +19,35 @@ export class MozSecretError extends Error {
 
 const nonEmpty = (field: string) => z.string().trim().min(1, `"${field}" must not be empty`);
 
-/** `{"token": "..."}` (API token) or `{"accessId": "...", "secretKey": "..."}` (legacy Basic auth). */
-const MozSecretJson = z
-  .object(
-    {
-      token: nonEmpty('token').optional(),
-      accessId: nonEmpty('accessId').optional(),
-      secretKey: nonEmpty('secretKey').optional(),
-    },
-    { error: 'must be a JSON object' },
-  )
-  .transform((secret, ctx): MozCredentials => {
-    if (secret.token !== undefined) return { kind: 'token', token: secret.token };
-    if (secret.accessId !== undefined && secret.secretKey !== undefined) {
-      return { kind: 'basic', accessId: secret.accessId, secretKey: secret.secretKey };
-    }
-    ctx.addIssue({
-      code: 'custom',
-      message:
-        secret.accessId !== undefined || secret.secretKey !== undefined
-          ? '"accessId" and "secretKey" must be set together'
-          : 'needs "token", or "accessId" and "secretKey"',
-    });
-    return z.NEVER;
-  });
+/**
+ * `{"token": "..."}` (API token) or `{"accessId": "...", "secretKey": "..."}` (legacy Basic auth).
+ * Built on first use: only an invocation that calls Moz reads the secret.
+ */
+const MozSecretJson = lazySchema(() =>
+  z
+    .object(
+      {
+        token: nonEmpty('token').optional(),
+        accessId: nonEmpty('accessId').optional(),
+        secretKey: nonEmpty('secretKey').optional(),
+      },
+      { error: 'must be a JSON object' },
+    )
+    .transform((secret, ctx): MozCredentials => {
+      if (secret.token !== undefined) return { kind: 'token', token: secret.token };
+      if (secret.accessId !== undefined && secret.secretKey !== undefined) {
+        return { kind: 'basic', accessId: secret.accessId, secretKey: secret.secretKey };
+      }
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          secret.accessId !== undefined || secret.secretKey !== undefined
+            ? '"accessId" and "secretKey" must be set together'
+            : 'needs "token", or "accessId" and "secretKey"',
+      });
+      return z.NEVER;
+    }),
+);
 
 /**
  * Moz credentials from one Secrets Manager secret, cached per container for `ttlMs` (GetSecretValue
