@@ -56,6 +56,11 @@ export interface DynamoRateGateOptions {
   safetyMargin?: number;
   /** Reservation rounds (and missed slots) before giving up. @default 50 */
   maxRounds?: number;
+  /**
+   * How long before its slot a holder is released; its permit's `write` waits out the rest.
+   * @default {@link RELEASE_LEAD_MS} on the real clock, 0 with an injected one (which sleeps exactly)
+   */
+  releaseLeadMs?: number;
 }
 
 /** Too many runners raced for the same slot; the caller should retry later. */
@@ -88,8 +93,9 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   const now = options.now ?? preciseNow;
   const sleep = options.sleep ?? realSleep;
   const maxRounds = options.maxRounds ?? 50;
-  // An injected clock (tests) sleeps exactly: no lead to wait out.
-  const leadMs = options.now === undefined && options.sleep === undefined ? RELEASE_LEAD_MS : 0;
+  // An injected clock (tests) sleeps exactly: no lead to wait out, unless asked for.
+  const realClock = options.now === undefined && options.sleep === undefined;
+  const leadMs = options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0);
   const schedule = createSchedule(options, slotMs, now);
   /** This container's own floor (pauses, late writes), honoured even when writing it to the table failed. */
   let localFloor = Number.NEGATIVE_INFINITY;
