@@ -698,6 +698,41 @@ describeAws('AWS adapters against moto', () => {
       }
     });
 
+    it('books far enough ahead that a slow booking answer still leaves the whole lead before the slot', async () => {
+      // Each DynamoDB call takes 16 ms (more than the first guess of 10): the booking's answer must
+      // still arrive a whole lead before its slot, so a 5 ms hold-up after it costs no slot.
+      const clock = { time: 4_000_000 };
+      const doc = {
+        send: async (command: unknown) => {
+          const answer = await stack.clients.doc.send(
+            command as Parameters<typeof stack.clients.doc.send>[0],
+          );
+          clock.time += 16;
+          return answer;
+        },
+      } as unknown as typeof stack.clients.doc;
+      const gate = createDynamoRateGate({
+        doc,
+        tableName: stack.names.tableName,
+        name: `gate-${randomUUID()}`,
+        requests: 20,
+        intervalMs: 1_000,
+        releaseLeadMs: RELEASE_LEAD_MS,
+        now: () => {
+          clock.time += 0.001;
+          return clock.time;
+        },
+        sleep: async (ms) => {
+          clock.time += ms;
+        },
+      });
+      for (let i = 0; i < 3; i++) {
+        const permit = await (gate.reserve?.() ?? Promise.reject(new Error('no reserve')));
+        clock.time += 5; // held up
+        expect(permit.write()).toBe(true);
+      }
+    });
+
     /** A gate on a clock whose sleeps are exact, except the oversleeps given in turn. */
     function lateGate(name: string, oversleeps: number[], clock = { time: 1_000_000 }) {
       const gate = createDynamoRateGate({
