@@ -37,6 +37,8 @@ const R = 20;
 const UNIVERSE = 40_000;
 /** The client-side margin tried against the simulator's own tolerance. */
 const SAFETY_MARGIN = 0.05;
+/** `RATE_LIMIT_ONLY=processes` runs only the scenarios whose label contains it (the goal's, here). */
+const only = process.env.RATE_LIMIT_ONLY || undefined;
 
 interface Scenario {
   label: string;
@@ -312,6 +314,7 @@ export async function run(): Promise<BenchResult> {
       // Warm the simulator's per-query cache so the first request does not pay for building the graph.
       for (const body of bodies) await simulator.warm(body);
       for (const scenario of scenarios) {
+        if (only !== undefined && !scenario.label.includes(only)) continue;
         const m = scenario.processes
           ? await measureInProcesses(scenario.processes, simulator)
           : await measure(scenario, simulator);

@@ -4,7 +4,14 @@ import { addCost, type CallCost, NO_COST } from '#domain/call-cost.ts';
 import type { MozClientConfig, MozClientStats, MozLogEvent } from './client.ts';
 import { clientBaseUrl } from './config.ts';
 import { MozDeadlineError, MozError, MozResponseFormatError } from './errors.ts';
-import { type AttemptOutcome, MAX_WAIT_MS, NOT_SENT, type NotSent, redactedAttempt } from './http.ts';
+import {
+  type AttemptOutcome,
+  ensureConnection,
+  MAX_WAIT_MS,
+  NOT_SENT,
+  type NotSent,
+  redactedAttempt,
+} from './http.ts';
 import {
   type RateGate,
   type RatePermit,
@@ -201,7 +208,10 @@ async function sendInSlot<T>(
   lastError: MozError | undefined,
 ): Promise<Outcome<T>> {
   const { settings } = caller;
+  const url = `${settings.baseUrl}${spec.endpoint}`;
   for (let missed = 0; missed < MAX_MISSED_SLOTS; missed++) {
+    // Connect first, then book: a handshake inside the slot would make the write miss it.
+    await ensureConnection(settings.dispatcher, url, settings.timeoutMs);
     const permit = await reserveSlot(settings.gate);
     try {
       ensureTimeLeft(settings, spec.endpoint, deadline, lastError);

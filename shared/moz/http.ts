@@ -211,6 +211,45 @@ function checkingWrites(mayWrite: () => boolean): Dispatcher.DispatcherComposeIn
     });
 }
 
+/**
+ * Whether `dispatcher` has no idle connection to `origin`, as far as it tells (an undici Agent reports
+ * per-origin pool stats; another dispatcher reports nothing, and is left as it is).
+ */
+function lacksIdleConnection(dispatcher: Dispatcher, origin: string): boolean {
+  const stats = (dispatcher as { stats?: Record<string, { free?: unknown } | undefined> }).stats;
+  if (stats === undefined || stats === null || typeof stats !== 'object') return false;
+  const pool = stats[origin];
+  return pool === undefined || pool.free === 0;
+}
+
+/**
+ * Makes sure `dispatcher` has a connection up to `url`'s origin, writing nothing: a request refused in
+ * `onRequestStart` (which undici calls once the connection is up) leaves the connection in the pool
+ * for the next request. The rate-gated client calls it before booking a slot, so a new connection's
+ * handshake is not paid inside the slot (it made the first write of every runner miss its slot).
+ * Bounded by `timeoutMs`; a failure to connect is left for the real attempt to meet and report.
+ */
+export async function ensureConnection(
+  dispatcher: Dispatcher,
+  url: string,
+  timeoutMs: number,
+): Promise<void> {
+  const { origin } = new URL(url);
+  if (!lacksIdleConnection(dispatcher, origin)) return;
+  // A connection whose response was just read is handed back to the pool a turn later.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (!lacksIdleConnection(dispatcher, origin)) return;
+  try {
+    await request(url, {
+      dispatcher: dispatcher.compose(checkingWrites(() => false)),
+      method: 'GET',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch {
+    // Refused as intended (the connection is up), or it could not connect: the attempt will see.
+  }
+}
+
 /** Attempt outcomes never quote a secret, whatever the server or the network put in the text. */
 export async function redactedAttempt(req: AttemptRequest): Promise<AttemptOutcome | NotSent> {
   const outcome = await attempt(req);

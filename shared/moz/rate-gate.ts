@@ -54,22 +54,33 @@ export class RateSlotMissedError extends Error {
  * Longest a permit's `write` waits, synchronously, for its slot. Gates release a caller about
  * {@link RELEASE_LEAD_MS} before its slot, so the wait covers the lead and a timer that fired early.
  */
-export const MAX_SPIN_MS = 6;
+export const MAX_SPIN_MS = 10;
 /**
- * How long before its slot a gate on the real clock releases a caller: Node timers fire up to about
- * a millisecond late, and the caller still has to build its request; the permit's `write` waits out
- * what is left, exactly, right before the write.
+ * How long before its slot a gate on the real clock releases a caller. Node timers fire up to about a
+ * millisecond late, the caller still has to build its request, and on a busy machine its process is
+ * descheduled for a few ms now and then (measured: 2–8 ms between the timer and undici's write in the
+ * slots the bench's runners missed, each with an involuntary context switch). The permit's `write`
+ * waits out what is left, exactly, right before the write; most of that wait is a sleep, not a spin.
  */
-export const RELEASE_LEAD_MS = 2;
+export const RELEASE_LEAD_MS = 6;
+/** The last stretch before the slot is spun, not slept: a sleeping thread wakes ~0.1 ms late, at times 1–3 ms on a busy machine. */
+const SPIN_TAIL_MS = 2;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * Waits, blocking, until `now() >= target`, for at most `maxMs` of real time (so an injected clock
  * that never moves cannot hang it); returns `now()`. Blocking is the point: it runs inside undici's
  * synchronous write path, where no timer or event-loop turn can come between the wait and the write.
+ * All but the last millisecond is a blocking sleep (`Atomics.wait`), which costs no CPU.
  */
 export function spinUntil(target: number, now: () => number, maxMs = MAX_SPIN_MS): number {
   const stopAt = performance.now() + maxMs;
   let at = now();
+  const sleepMs = Math.min(target - at - SPIN_TAIL_MS, stopAt - performance.now() - SPIN_TAIL_MS);
+  if (sleepMs > 0) {
+    Atomics.wait(sleepCell, 0, 0, sleepMs);
+    at = now();
+  }
   while (at < target) {
     // Read the clock after the time check, so a stall between the two cannot leave a stale reading.
     const timedOut = performance.now() >= stopAt;

@@ -5,6 +5,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Campaign, type CampaignInput, parseCampaign } from '#domain/campaign.ts';
+import { RELEASE_LEAD_MS } from '#moz/rate-gate.ts';
 import { createDynamoCampaignStore } from '#shared/adapters/aws/campaign-store.ts';
 import { createS3ObjectStore } from '#shared/adapters/aws/object-store.ts';
 import { createSqsQueue } from '#shared/adapters/aws/queue.ts';
@@ -668,6 +669,68 @@ describeAws('AWS adapters against moto', () => {
       const stamps = await writeThroughGates({ requests: 20, gates: 4, writes: 6 });
       expect(stamps).toHaveLength(24);
       expect(minimumGap(stamps)).toBeGreaterThanOrEqual(50);
+    });
+
+    it('a holder held up for 4 ms between its release and its write still writes in its slot', async () => {
+      // A runner's process is descheduled for a few ms now and then on a busy machine, between its
+      // timer and undici's write: the default lead before the slot absorbs that. The clock moves a
+      // microsecond per reading, so the permit's wait for its slot ends.
+      const clock = { time: 3_000_000 };
+      const gate = createDynamoRateGate({
+        doc: stack.clients.doc,
+        tableName: stack.names.tableName,
+        name: `gate-${randomUUID()}`,
+        requests: 20,
+        intervalMs: 1_000,
+        releaseLeadMs: RELEASE_LEAD_MS,
+        now: () => {
+          clock.time += 0.001;
+          return clock.time;
+        },
+        sleep: async (ms) => {
+          clock.time += ms;
+        },
+      });
+      for (let i = 0; i < 3; i++) {
+        const permit = await (gate.reserve?.() ?? Promise.reject(new Error('no reserve')));
+        clock.time += 4; // held up
+        expect(permit.write()).toBe(true);
+      }
+    });
+
+    it('books far enough ahead that a slow booking answer still leaves the whole lead before the slot', async () => {
+      // Each DynamoDB call takes 16 ms (more than the first guess of 10): the booking's answer must
+      // still arrive a whole lead before its slot, so a 5 ms hold-up after it costs no slot.
+      const clock = { time: 4_000_000 };
+      const doc = {
+        send: async (command: unknown) => {
+          const answer = await stack.clients.doc.send(
+            command as Parameters<typeof stack.clients.doc.send>[0],
+          );
+          clock.time += 16;
+          return answer;
+        },
+      } as unknown as typeof stack.clients.doc;
+      const gate = createDynamoRateGate({
+        doc,
+        tableName: stack.names.tableName,
+        name: `gate-${randomUUID()}`,
+        requests: 20,
+        intervalMs: 1_000,
+        releaseLeadMs: RELEASE_LEAD_MS,
+        now: () => {
+          clock.time += 0.001;
+          return clock.time;
+        },
+        sleep: async (ms) => {
+          clock.time += ms;
+        },
+      });
+      for (let i = 0; i < 3; i++) {
+        const permit = await (gate.reserve?.() ?? Promise.reject(new Error('no reserve')));
+        clock.time += 5; // held up
+        expect(permit.write()).toBe(true);
+      }
     });
 
     /** A gate on a clock whose sleeps are exact, except the oversleeps given in turn. */

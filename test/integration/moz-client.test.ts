@@ -647,6 +647,35 @@ describe('Moz client against the simulator', () => {
       }
     });
 
+    it('opens its connection before booking a slot, so a handshake never eats the slot (and sends nothing)', async () => {
+      const events: string[] = [];
+      const onConnection = () => events.push('connected');
+      subscribe('undici:client:connected', onConnection);
+      try {
+        const { gate, events: gateEvents } = scriptedGate([]);
+        const record: RateGate = {
+          ...gate,
+          reserve: async (signal) => {
+            events.push('reserve');
+            const permit = await gate.reserve?.(signal);
+            if (!permit) throw new Error('the scripted gate reserves');
+            return permit;
+          },
+        };
+        const { client } = clientFor(sim, { rateGate: record });
+        await client.intersectPage(competitorsQuery(), { limit: 5 });
+        await client.intersectPage(competitorsQuery(), { limit: 5 });
+        // The connection was up before the first slot was booked, and reused for the second request.
+        expect(events).toEqual(['connected', 'reserve', 'reserve']);
+        expect(gateEvents.filter((event) => event === 'written')).toHaveLength(2);
+        // Opening the connection wrote nothing: the server saw exactly the two requests.
+        expect(intersectRequests(sim)).toHaveLength(2);
+        expect(client.stats()).toMatchObject({ requests: 2, retries: 0 });
+      } finally {
+        unsubscribe('undici:client:connected', onConnection);
+      }
+    });
+
     it(`gives up after ${MAX_MISSED_SLOTS} missed slots in a row with a typed error, having sent nothing`, async () => {
       const { gate, events } = scriptedGate(Array(MAX_MISSED_SLOTS).fill(false));
       const { client } = clientFor(sim, { rateGate: gate });

@@ -56,6 +56,11 @@ export interface DynamoRateGateOptions {
   safetyMargin?: number;
   /** Reservation rounds (and missed slots) before giving up. @default 50 */
   maxRounds?: number;
+  /**
+   * How long before its slot a holder is released; its permit's `write` waits out the rest.
+   * @default {@link RELEASE_LEAD_MS} on the real clock, 0 with an injected one (which sleeps exactly)
+   */
+  releaseLeadMs?: number;
 }
 
 /** Too many runners raced for the same slot; the caller should retry later. */
@@ -88,9 +93,10 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   const now = options.now ?? preciseNow;
   const sleep = options.sleep ?? realSleep;
   const maxRounds = options.maxRounds ?? 50;
-  // An injected clock (tests) sleeps exactly: no lead to wait out.
-  const leadMs = options.now === undefined && options.sleep === undefined ? RELEASE_LEAD_MS : 0;
-  const schedule = createSchedule(options, slotMs, now);
+  // An injected clock (tests) sleeps exactly: no lead to wait out, unless asked for.
+  const realClock = options.now === undefined && options.sleep === undefined;
+  const leadMs = options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0);
+  const schedule = createSchedule(options, slotMs, now, leadMs);
   /** This container's own floor (pauses, late writes), honoured even when writing it to the table failed. */
   let localFloor = Number.NEGATIVE_INFINITY;
   /** A floor being written; a reservation waits for it so a 429 is seen before the next slot is handed out. */
@@ -283,7 +289,7 @@ function raiseScheduleTo(item: ScheduleItem, until: number): Promise<void> {
 }
 
 /** The shared schedule item: atomic slot reservations and floors, and what this gate knows of it. */
-function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () => number) {
+function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () => number, leadMs: number) {
   const item: ScheduleItem = {
     doc: options.doc,
     tableName: options.tableName,
@@ -308,7 +314,9 @@ function createSchedule(options: DynamoRateGateOptions, slotMs: number, now: () 
       for (let round = 0; round < maxRounds; round++) {
         signal?.throwIfAborted();
         const started = now();
-        const earliest = Math.max(started + 2 * roundTripMs, floor);
+        // Two round trips ahead, plus the lead: the answer must come before the holder's release,
+        // or the lead meant to absorb a stall before the write is already spent.
+        const earliest = Math.max(started + 2 * roundTripMs + leadMs, floor);
         // Taking the schedule back from a given-up slot only works when nobody booked after it,
         // which is unlikely while other runners are at work: then the slot is simply lost.
         const given = othersActive ? undefined : abandoned;
