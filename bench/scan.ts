@@ -15,12 +15,14 @@ import { diffRun } from '#domain/diff.ts';
 import type { Ledger } from '#domain/ledger.ts';
 import { buildManifest } from '#domain/manifest.ts';
 import { toCurrentProspects } from '#domain/prospects.ts';
+import { REVIEW_CATEGORIES, type ReviewEvent, RUN_AUTHOR } from '#domain/review.ts';
 import { openLake } from '#lake/duckdb.ts';
-import { changesKey, manifestKey, prospectsKey } from '#lake/keys.ts';
+import { changesKey, manifestKey, prospectsKey, reviewEventKey } from '#lake/keys.ts';
 import { encodeManifest } from '#lake/manifest.ts';
 import { encodeParquet } from '#lake/parquet.ts';
 import { athenaNamedQueries, withCampaign } from '#lake/queries.ts';
-import { LAKE_TABLES, PARTITION_KEYS } from '#lake/schema.ts';
+import { encodeReviewEvents } from '#lake/review-events.ts';
+import { LAKE_TABLES, PARTITION_KEYS, REVIEW_PARTITION_KEYS } from '#lake/schema.ts';
 import type { IntersectRow } from '#moz/types.ts';
 import { benchCampaign } from './support/campaigns.ts';
 import { type BenchCheck, type BenchResult, type BenchTable, mb, runIfMain } from './support/result.ts';
@@ -29,8 +31,10 @@ const CAMPAIGNS = 100;
 /** Campaigns generated row by row; the others are byte copies of them under their own partitions. */
 const GENERATED = 10;
 const MONTHS = 24;
-type Table = 'prospects' | 'changes' | 'runs';
-const TABLES: Table[] = ['prospects', 'changes', 'runs'];
+type Table = 'prospects' | 'changes' | 'runs' | 'reviews';
+const TABLES: Table[] = ['prospects', 'changes', 'runs', 'reviews'];
+/** Review events per campaign and month: a few prospects approved, then won when their gap closes. */
+const REVIEWED_PER_MONTH = 3;
 
 function monthDate(index: number): string {
   return `${2024 + Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}-01`;
@@ -110,6 +114,7 @@ async function writeCampaign(root: string, campaign: Campaign, index: number): P
         ),
       ],
     ];
+    files.push(...reviewEventFiles(campaign.id, runDate, runId, diff.prospects.slice(0, REVIEWED_PER_MONTH)));
     for (const [key, body] of files) {
       const path = join(root, key);
       await mkdir(dirname(path), { recursive: true });
@@ -123,6 +128,49 @@ async function writeCampaign(root: string, campaign: Campaign, index: number): P
     }
     previous = diff.ledger;
   }
+}
+
+/**
+ * The month's review events, one file each as people and runs write them: the first prospects approved
+ * on the run date (by a person, categorised), and won a day later (by the run).
+ */
+function reviewEventFiles(
+  campaignId: string,
+  runDate: string,
+  runId: string,
+  reviewed: readonly { source: string }[],
+): [string, Uint8Array][] {
+  const wonDate = `${runDate.slice(0, 8)}02`;
+  return reviewed.flatMap(({ source }, n) => {
+    const category = REVIEW_CATEGORIES[n % REVIEW_CATEGORIES.length] ?? null;
+    const event = (step: 'approved' | 'won'): ReviewEvent => {
+      const changedAt = `${step === 'approved' ? runDate : wonDate}T09:00:0${n}.000Z`;
+      return {
+        campaign_id: campaignId,
+        event_date: changedAt.slice(0, 10),
+        event_id: `${runId}-${n}-${step}`,
+        source,
+        changed_at: changedAt,
+        changed_by: step === 'approved' ? 'ana@example.com' : RUN_AUTHOR,
+        origin: step === 'approved' ? 'cli' : 'run',
+        from_state: step === 'approved' ? 'to_review' : 'approved',
+        to_state: step,
+        from_category: step === 'approved' ? null : category,
+        to_category: category,
+        note: '',
+        outcome: 'applied',
+        run_id: step === 'approved' ? null : runId,
+        version: step === 'approved' ? 1 : 2,
+      };
+    };
+    return (['approved', 'won'] as const).map((step): [string, Uint8Array] => {
+      const reviewEvent = event(step);
+      return [
+        reviewEventKey(campaignId, reviewEvent.changed_at, reviewEvent.event_id),
+        encodeReviewEvents([reviewEvent]),
+      ];
+    });
+  });
 }
 
 async function filesUnder(root: string, prefix: string): Promise<{ path: string; size: number }[]> {
@@ -161,9 +209,9 @@ export async function run(): Promise<BenchResult> {
     }
     const pinned = 'scan-3';
     const lastMonth = monthDate(MONTHS - 1);
-    const whole: Record<Table, number> = { prospects: 0, changes: 0, runs: 0 };
+    const whole: Record<Table, number> = { prospects: 0, changes: 0, runs: 0, reviews: 0 };
     for (const table of TABLES) whole[table] = sum(await filesUnder(root, LAKE_TABLES[table].prefix));
-    const lakeBytes = whole.prospects + whole.changes + whole.runs;
+    const lakeBytes = whole.prospects + whole.changes + whole.runs + whole.reviews;
 
     /** Compressed bytes of the named columns in the Parquet files under `prefix` (footer excluded). */
     const columnBytes = async (table: Table, prefix: string, columns: string[]): Promise<number> => {
@@ -197,7 +245,9 @@ export async function run(): Promise<BenchResult> {
       for (const query of athenaNamedQueries()) {
         const sql = withCampaign(query.sql, pinned);
         const tables = TABLES.filter((name) => new RegExp(`\\b${name}\\b`).test(sql.replace(/--.*$/gm, '')));
-        const partitionKeys = new Set<string>(PARTITION_KEYS.map((key) => key.name));
+        const partitionKeys = new Set<string>(
+          [...PARTITION_KEYS, ...REVIEW_PARTITION_KEYS].map((key) => key.name),
+        );
         let wholeBytes = 0;
         let campaignBytes = 0;
         let columnsBytes = 0;
@@ -210,7 +260,9 @@ export async function run(): Promise<BenchResult> {
           wholeBytes += whole[name];
           campaignBytes += sum(await filesUnder(root, campaignPrefix));
           columnsBytes += await columnBytes(name, campaignPrefix, columns);
-          monthBytes += await columnBytes(name, `${campaignPrefix}run_date=${lastMonth}/`, columns);
+          // The table's date partition: run_date, or event_date (the day) for review events.
+          const datePartition = LAKE_TABLES[name].partitionKeys[1].name;
+          monthBytes += await columnBytes(name, `${campaignPrefix}${datePartition}=${lastMonth}/`, columns);
         }
         const ratio = columnsBytes / wholeBytes;
         table.rows.push([
@@ -245,7 +297,7 @@ export async function run(): Promise<BenchResult> {
         `campaign MB: every file under campaign_id=${pinned} (partition projection); + columns: only the Parquet column chunks the SQL names (Athena reads those; the runs table is JSON, read whole); + one month: the same with run_date pinned to ${lastMonth} (the saved queries span all months, so this is what a dashboard query pinned to one month would read).`,
         `${GENERATED} campaigns are generated row by row; the other ${CAMPAIGNS - GENERATED} are byte copies of them under their own campaign_id partitions (for bytes scanned only sizes matter).`,
         `each saved query also ran in DuckDB over the lake: ${queryRows.join(', ')}.`,
-        `whole lake as written: prospects ${mb(whole.prospects)} MB, changes ${mb(whole.changes)} MB, runs ${mb(whole.runs)} MB (${relative(root, root) || 'temp dir, removed after'}).`,
+        `whole lake as written: prospects ${mb(whole.prospects)} MB, changes ${mb(whole.changes)} MB, runs ${mb(whole.runs)} MB, review events ${mb(whole.reviews)} MB (${REVIEWED_PER_MONTH} prospects a month approved then won, one file per event) (${relative(root, root) || 'temp dir, removed after'}).`,
       ],
       durationMs: performance.now() - started,
     };
