@@ -676,21 +676,7 @@ describeAws('AWS adapters against moto', () => {
       // timer and undici's write: the default lead before the slot absorbs that. The clock moves a
       // microsecond per reading, so the permit's wait for its slot ends.
       const clock = { time: 3_000_000 };
-      const gate = createDynamoRateGate({
-        doc: stack.clients.doc,
-        tableName: stack.names.tableName,
-        name: `gate-${randomUUID()}`,
-        requests: 20,
-        intervalMs: 1_000,
-        releaseLeadMs: RELEASE_LEAD_MS,
-        now: () => {
-          clock.time += 0.001;
-          return clock.time;
-        },
-        sleep: async (ms) => {
-          clock.time += ms;
-        },
-      });
+      const gate = tickingGate(stack.clients.doc, clock);
       for (let i = 0; i < 3; i++) {
         const permit = await (gate.reserve?.() ?? Promise.reject(new Error('no reserve')));
         clock.time += 4; // held up
@@ -711,7 +697,20 @@ describeAws('AWS adapters against moto', () => {
           return answer;
         },
       } as unknown as typeof stack.clients.doc;
-      const gate = createDynamoRateGate({
+      const gate = tickingGate(doc, clock);
+      for (let i = 0; i < 3; i++) {
+        const permit = await (gate.reserve?.() ?? Promise.reject(new Error('no reserve')));
+        clock.time += 5; // held up
+        expect(permit.write()).toBe(true);
+      }
+    });
+
+    /**
+     * A gate at 20/s on a manual clock that moves a microsecond per reading (so a permit's wait for its
+     * slot ends) and exactly as far as each sleep asks.
+     */
+    function tickingGate(doc: typeof stack.clients.doc, clock: { time: number }) {
+      return createDynamoRateGate({
         doc,
         tableName: stack.names.tableName,
         name: `gate-${randomUUID()}`,
@@ -726,12 +725,7 @@ describeAws('AWS adapters against moto', () => {
           clock.time += ms;
         },
       });
-      for (let i = 0; i < 3; i++) {
-        const permit = await (gate.reserve?.() ?? Promise.reject(new Error('no reserve')));
-        clock.time += 5; // held up
-        expect(permit.write()).toBe(true);
-      }
-    });
+    }
 
     /** A gate on a clock whose sleeps are exact, except the oversleeps given in turn. */
     function lateGate(name: string, oversleeps: number[], clock = { time: 1_000_000 }) {
