@@ -338,12 +338,16 @@ export async function run(): Promise<BenchResult> {
           goals.rate_gate_wall_over_bound = round(m.ratio, 3);
           goals.rate_gate_429s = m.rateLimited;
         }
-        if (!placement.graded) continue;
+        // The "(before)" row shows the old gate for comparison: its figures are not targets.
+        if (!placement.graded || scenario.label.includes('(before)')) continue;
+        // A gate set below R is judged against its own rate: the bound stays requests ÷ R.
+        const gateShare = scenario.label.includes('R−') ? 1 - SAFETY_MARGIN : 1;
+        const maxRatio = 1.05 / gateShare;
         checks.push({
           figure: `wall/bound, ${scenario.label}`,
           value: round(m.ratio, 3),
-          target: '≤ 1.05',
-          pass: m.ratio <= 1.05,
+          target: `≤ ${round(maxRatio, 3)}`,
+          pass: m.ratio <= maxRatio,
         });
         checks.push({
           figure: `429s, ${scenario.label}`,
@@ -351,7 +355,7 @@ export async function run(): Promise<BenchResult> {
           target: '= 0',
           pass: m.rateLimited === 0,
         });
-        const spacing = (1000 / R) * (scenario.label.includes('R−') ? 1 / (1 - SAFETY_MARGIN) : 1);
+        const spacing = 1000 / R / gateShare;
         checks.push({
           figure: `min gap between request writes (ms), ${scenario.label}`,
           value: round(m.minWriteGapMs, 2),
@@ -369,7 +373,7 @@ export async function run(): Promise<BenchResult> {
     'missed slots: writes a gate refused because its holder was not running at its slot (a late timer, a descheduled process, a new connection); nothing was sent for them and the holder booked again. Each costs the DynamoDB gate one slot (1/R) unless nobody had booked after it.',
     'every 429 costs at least 1 s: Retry-After is whole seconds (Moz semantics) and pauses the gate for everyone sharing it, i.e. R request slots.',
     "the simulator runs in its own process (as Moz does): run in this process, its arrival timestamps would carry the pipeline's CPU stalls.",
-    'bound for the R−5% rows is still requests ÷ R: the margin costs at most 5% by construction.',
+    'bound for the R−5% rows is still requests ÷ R, so their wall/bound target is 1.05 ÷ 0.95: the margin costs 5% by construction. The "(before)" row is the old gate, shown for comparison and not graded.',
   );
   return {
     name: 'rate-limit',
