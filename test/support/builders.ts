@@ -3,6 +3,7 @@ import { type Campaign, type CampaignInput, parseCampaign } from '#domain/campai
 import type { Ledger, LedgerEntry } from '#domain/ledger.ts';
 import type { CurrentProspect, MozRowLike } from '#domain/prospects.ts';
 import { rootDomainOf } from '#domain/targets.ts';
+import type { RunSummary } from '#shared/ports.ts';
 
 /** A raw campaign config as a person writes it (before validation). */
 export function aCampaignInput(overrides: Partial<CampaignInput> = {}): CampaignInput {
@@ -81,6 +82,20 @@ export function aLedger(entries: LedgerEntry[], overrides: Partial<Omit<Ledger, 
     runId: 'run-2025-01-01',
     runDate: '2025-01-01',
     entries: [...entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0)),
+    ...overrides,
+  };
+}
+
+/** What a run store records at commit: a one-prospect gap, nothing closed or lost. */
+export function aRunSummary(overrides: Partial<RunSummary> = {}): RunSummary {
+  return {
+    manifestKey: 'runs/x.json',
+    truncated: false,
+    gapSize: 1,
+    newCount: 1,
+    closedCount: 0,
+    lostCount: 0,
+    rowsConsumed: 5,
     ...overrides,
   };
 }
