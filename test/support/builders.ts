@@ -1,4 +1,5 @@
 /** Typed fixture builders: start from a valid default, override what the test is about. */
+import type { SQSRecord } from 'aws-lambda';
 import { type Campaign, type CampaignInput, parseCampaign } from '#domain/campaign.ts';
 import type { Ledger, LedgerEntry } from '#domain/ledger.ts';
 import type { CurrentProspect, MozRowLike } from '#domain/prospects.ts';
@@ -97,5 +98,18 @@ export function aRunSummary(overrides: Partial<RunSummary> = {}): RunSummary {
     lostCount: 0,
     rowsConsumed: 5,
     ...overrides,
+  };
+}
+
+/** One record of the runner's SQS event, as Lambda delivers a message of the run queue. */
+export function anSqsRecord(message: { messageId: string; receiptHandle: string; body: string }): SQSRecord {
+  return {
+    ...message,
+    attributes: {} as SQSRecord['attributes'],
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:runs',
+    awsRegion: 'us-east-1',
   };
 }
