@@ -114,19 +114,10 @@ async function measureInProcesses(
     const writes = runners.flatMap((runner) => runner.writes);
     const stats = await simulator.stats();
     const ms = Math.max(...runners.map((runner) => runner.finishedAt)) - startAt;
-    const bound = (stats.requests / R) * 1000;
     const warmUps = runners.reduce((sum, runner) => sum + runner.warmUpCalls, 0);
     const calls = Object.values(moto.calls()).reduce((sum, count) => sum + count, 0) - callsBefore - warmUps;
-    return {
-      requests: stats.requests,
-      rateLimited: stats.rateLimited,
-      ms,
-      bound,
-      ratio: ms / bound,
-      minWriteGapMs: minGap(writes),
-      callsPerAcquire: calls / writes.length,
-      missedSlots: runners.reduce((sum, runner) => sum + runner.missedSlots, 0),
-    };
+    const missedSlots = runners.reduce((sum, runner) => sum + runner.missedSlots, 0);
+    return measured(stats, ms, writes, calls, missedSlots);
   } finally {
     await moto.close();
   }
@@ -153,6 +144,31 @@ async function recordingWrites<T>(
 function minGap(times: number[]): number {
   const sorted = [...times].sort((a, b) => a - b);
   return Math.min(...sorted.slice(1).map((at, index) => at - (sorted[index] ?? at)));
+}
+
+/**
+ * One scenario's figures, derived the same way in both layouts: the time against the bound the
+ * simulator's rate sets for the requests made, and `gateCalls` (DynamoDB calls, when the gate makes
+ * any) per write.
+ */
+function measured(
+  stats: { requests: number; rateLimited: number },
+  ms: number,
+  writes: number[],
+  gateCalls: number | undefined,
+  missedSlots: number,
+): Measured {
+  const bound = (stats.requests / R) * 1000;
+  return {
+    requests: stats.requests,
+    rateLimited: stats.rateLimited,
+    ms,
+    bound,
+    ratio: ms / bound,
+    minWriteGapMs: minGap(writes),
+    callsPerAcquire: gateCalls === undefined ? undefined : gateCalls / writes.length,
+    missedSlots,
+  };
 }
 
 /** The simulator operations the benchmark needs, in this process or in a child. */
@@ -188,18 +204,9 @@ async function measure(scenario: Scenario, simulator: BenchSimulator): Promise<M
       return timing.ms;
     });
     const stats = await simulator.stats();
-    const bound = (stats.requests / R) * 1000;
     const dynamoCalls = gates.dynamoCalls ? gates.dynamoCalls() - callsBefore : undefined;
-    return {
-      requests: stats.requests,
-      rateLimited: stats.rateLimited,
-      ms,
-      bound,
-      ratio: ms / bound,
-      minWriteGapMs: minGap(writes),
-      callsPerAcquire: dynamoCalls === undefined ? undefined : dynamoCalls / writes.length,
-      missedSlots: counted.reduce((sum, { missed }) => sum + missed(), 0),
-    };
+    const missedSlots = counted.reduce((sum, { missed }) => sum + missed(), 0);
+    return measured(stats, ms, writes, dynamoCalls, missedSlots);
   } finally {
     for (const client of clients) await client.close();
     await gates.close();

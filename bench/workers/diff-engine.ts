@@ -50,18 +50,24 @@ const current = duckdb ? toCurrentProspects(syntheticRows(size, 2), campaign) : 
 const fold = new GapFold(campaign);
 if (!duckdb) fold.add(syntheticRows(size, 2));
 
+/** `size` rows as the runner's row groups, each sliced from the columns when the writer asks for it. */
+function* rowGroups(size: number, columnsOf: (start: number, end: number) => ColumnSlice) {
+  for (let start = 0; start < size; start += ROW_GROUP_SIZE)
+    yield columnsOf(start, Math.min(size, start + ROW_GROUP_SIZE));
+}
+
 /** Bytes of a file written a row group at a time from columns, as the runner's snapshot writer does. */
 function written(
   table: 'prospects' | 'changes',
   size: number,
   columnsOf: (start: number, end: number) => ColumnSlice,
 ) {
-  const groups = function* () {
-    for (let start = 0; start < size; start += ROW_GROUP_SIZE)
-      yield columnsOf(start, Math.min(size, start + ROW_GROUP_SIZE));
-  };
   let bytes = 0;
-  for (const chunk of encodeParquetColumnGroups(LAKE_TABLES[table].columns, groups(), table))
+  for (const chunk of encodeParquetColumnGroups(
+    LAKE_TABLES[table].columns,
+    rowGroups(size, columnsOf),
+    table,
+  ))
     bytes += chunk.byteLength;
   return bytes;
 }
@@ -72,11 +78,7 @@ function writtenWithParquetWasm(
   size: number,
   columnsOf: (start: number, end: number) => ColumnSlice,
 ) {
-  const groups = function* () {
-    for (let start = 0; start < size; start += ROW_GROUP_SIZE)
-      yield columnsOf(start, Math.min(size, start + ROW_GROUP_SIZE));
-  };
-  const { bytes, phases } = encodeWithParquetWasm(LAKE_TABLES[table].columns, groups());
+  const { bytes, phases } = encodeWithParquetWasm(LAKE_TABLES[table].columns, rowGroups(size, columnsOf));
   for (const [phase, ms] of Object.entries(phases)) wasmPhases[phase as keyof ParquetWasmPhases] += ms;
   return bytes.byteLength;
 }

@@ -20,7 +20,7 @@ import { reportKey } from '#lake/keys.ts';
 import { createMemoryMetrics } from '#shared/observability.ts';
 import { prospectsOf } from '#shared/report/model.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { aCampaign } from '#test/support/builders.ts';
+import { aCampaign, anSqsRecord } from '#test/support/builders.ts';
 import { createTestStack, describeAws, type TestStack, useMoto } from '#test/support/moto.ts';
 import { run as dispatch, coldStartDeps as dispatcherDeps } from '../../functions/dispatcher/handler.ts';
 import { type RunnerDeps, coldStartDeps as runnerDeps } from '../../functions/runner/deps.ts';
@@ -102,17 +102,13 @@ describeAws('digest delivery against moto_server', () => {
     );
     expect(mine).toHaveLength(1);
     return {
-      Records: mine.map((message) => ({
-        messageId: message.MessageId ?? 'm',
-        receiptHandle: message.ReceiptHandle ?? 'r',
-        body: message.Body ?? '',
-        attributes: {} as SQSEvent['Records'][number]['attributes'],
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:runs',
-        awsRegion: 'us-east-1',
-      })),
+      Records: mine.map((message) =>
+        anSqsRecord({
+          messageId: message.MessageId ?? 'm',
+          receiptHandle: message.ReceiptHandle ?? 'r',
+          body: message.Body ?? '',
+        }),
+      ),
     };
   }
 

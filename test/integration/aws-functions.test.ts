@@ -15,7 +15,7 @@ import type { DispatchDeps } from '#pipeline/dispatch.ts';
 import { intersectQueryOf } from '#pipeline/intersect-query.ts';
 import { silentLog } from '#shared/observability.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { aCampaign } from '#test/support/builders.ts';
+import { aCampaign, anSqsRecord } from '#test/support/builders.ts';
 import { createTestStack, describeAws, type TestStack, useMoto } from '#test/support/moto.ts';
 import { run as dispatch, coldStartDeps as dispatcherDeps } from '../../functions/dispatcher/handler.ts';
 import { type RunnerDeps, coldStartDeps as runnerDeps } from '../../functions/runner/deps.ts';
@@ -31,17 +31,13 @@ const PLENTY = () => 10 * 60_000;
 
 function sqsEvent(...messages: { campaignId: string; runDate: string }[]): SQSEvent {
   return {
-    Records: messages.map((message, index) => ({
-      messageId: `m-${index}-${message.campaignId}`,
-      receiptHandle: 'r',
-      body: JSON.stringify(message),
-      attributes: {} as SQSEvent['Records'][number]['attributes'],
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:runs',
-      awsRegion: 'us-east-1',
-    })),
+    Records: messages.map((message, index) =>
+      anSqsRecord({
+        messageId: `m-${index}-${message.campaignId}`,
+        receiptHandle: 'r',
+        body: JSON.stringify(message),
+      }),
+    ),
   };
 }
 

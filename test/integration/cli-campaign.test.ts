@@ -3,23 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFileRunStore } from '#adapters/local/file-stores.ts';
 import type { CampaignInput } from '#domain/campaign.ts';
-import { linkgap, tempDir } from '#test/support/cli.ts';
-
-function aCampaignFile(dir: string, overrides: Partial<CampaignInput> = {}, name = 'campaign.json'): string {
-  const campaign: CampaignInput = {
-    id: 'trail-shoes',
-    name: 'Trail shoes',
-    site: [{ target: 'acme.example', scope: 'root_domain' }],
-    competitors: [
-      { target: 'rival-a.example', scope: 'root_domain' },
-      { target: 'rival-b.example', scope: 'root_domain' },
-    ],
-    ...overrides,
-  };
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(campaign));
-  return path;
-}
+import { aCampaignFile, linkgap, tempDir } from '#test/support/cli.ts';
 
 describe('linkgap campaign (local)', () => {
   let dir: ReturnType<typeof tempDir>;

@@ -11,28 +11,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFileRunStore } from '#adapters/local/file-stores.ts';
-import type { CampaignInput } from '#domain/campaign.ts';
-import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from '#test/support/cli.ts';
-
-function aCampaignFile(
-  dir: string,
-  overrides: Partial<CampaignInput> & Record<string, unknown> = {},
-  name = 'campaign.json',
-): string {
-  const campaign = {
-    id: 'trail-shoes',
-    name: 'Trail shoes',
-    site: [{ target: 'acme.example', scope: 'root_domain' }],
-    competitors: [
-      { target: 'rival-a.example', scope: 'root_domain' },
-      { target: 'rival-b.example', scope: 'root_domain' },
-    ],
-    ...overrides,
-  };
-  const path = join(dir, name);
-  writeFileSync(path, JSON.stringify(campaign));
-  return path;
-}
+import { aRunSummary } from '#test/support/builders.ts';
+import { aCampaignFile, DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from '#test/support/cli.ts';
 
 /** Anything a terminal would act on: C0 controls but newline, DEL, C1 controls, bidi overrides. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
@@ -53,15 +33,7 @@ async function commitRun(home: string, campaignId: string, configHash: string): 
   if (claim.outcome !== 'claimed') throw new Error('claim failed');
   await runs.commit({
     record: claim.record,
-    summary: {
-      manifestKey: 'runs/x.json',
-      truncated: false,
-      gapSize: 1,
-      newCount: 1,
-      closedCount: 0,
-      lostCount: 0,
-      rowsConsumed: 5,
-    },
+    summary: aRunSummary(),
     pointer: {
       campaignId,
       runId: 'run-1',

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDynamoRunStore } from '#adapters/aws/run-store.ts';
 import { createFileRunStore } from '#adapters/local/file-stores.ts';
 import { ChainConflictError, type RunRecord, type RunStore } from '#shared/ports.ts';
+import { aRunSummary } from '#test/support/builders.ts';
 import { createTestStack, useMoto } from '#test/support/moto.ts';
 import { createMemoryRunStore } from '../../bench/support/memory-ports.ts';
 
@@ -64,15 +65,7 @@ function commit(
 ) {
   return runs.commit({
     record,
-    summary: {
-      manifestKey: 'm',
-      truncated: false,
-      gapSize: 1,
-      newCount: 1,
-      closedCount: 0,
-      lostCount: 0,
-      rowsConsumed: 5,
-    },
+    summary: aRunSummary({ manifestKey: 'm' }),
     pointer: {
       campaignId: CAMPAIGN,
       runId: record.runId,

@@ -1,7 +1,7 @@
 // The budget holds across a resume: a run killed after its first link_status batch counts that batch's
 // rows when it resumes, so the two attempts together never spend more than maxRowsPerRun.
-import { afterAll, describe, expect, it } from 'vitest';
-import { crashAt, type Harness, killedAt, startHarness } from '#test/support/reliability-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { crashAt, killedAt, useHarnesses } from '#test/support/reliability-harness.ts';
 
 const TWO_SITE_TARGETS = {
   // Two site targets: departures are checked in one batch per target.
@@ -10,14 +10,10 @@ const TWO_SITE_TARGETS = {
     { target: 'acme-shop.example', scope: 'root_domain' as const },
   ],
 };
-const harnesses: Harness[] = [];
-afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
-});
+const startHarness = useHarnesses();
 
 async function twoMonths(cap: number, crash: boolean) {
   const local = await startHarness();
-  harnesses.push(local);
   await local.putCampaign({ ...TWO_SITE_TARGETS, maxRowsPerRun: 100_000 });
   await local.run('2026-01-01');
   await local.putCampaign({ ...TWO_SITE_TARGETS, maxRowsPerRun: cap });

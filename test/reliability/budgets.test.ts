@@ -1,29 +1,13 @@
 // Promise 4: budgets hold. maxRowsPerRun is a hard cap, a capped run says so, and nothing is called
 // lost or closed without evidence; a quota error from the API ends the run with a resumable checkpoint.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MozQuotaExhaustedError } from '#moz/errors.ts';
 import { RunFailedError } from '#pipeline/run-campaign.ts';
-import {
-  type Harness,
-  type MozCall,
-  manifestOf,
-  readLake,
-  startHarness,
-} from '#test/support/reliability-harness.ts';
+import { type MozCall, manifestOf, readLake, useHarnesses } from '#test/support/reliability-harness.ts';
 
 const FIRST = '2026-01-01';
 const LATER = '2026-06-01';
-const harnesses: Harness[] = [];
-
-afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
-});
-
-async function harness(options: Parameters<typeof startHarness>[0] = {}): Promise<Harness> {
-  const started = await startHarness(options);
-  harnesses.push(started);
-  return started;
-}
+const harness = useHarnesses();
 
 const okPages = (calls: readonly MozCall[], runDate: string) =>
   calls

@@ -1,7 +1,7 @@
 // The history cases of issue 11, one by one (each broke the chain before runs committed in date order).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BackdatedRunError, ForceRejectedError, runCampaign } from '#pipeline/run-campaign.ts';
 import {
   crashAt,
@@ -9,16 +9,12 @@ import {
   killedAt,
   manifestOf,
   readLake,
-  startHarness,
+  useHarnesses,
 } from '#test/support/reliability-harness.ts';
 
-const harnesses: Harness[] = [];
-afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
-});
+const startHarness = useHarnesses();
 async function harness(): Promise<Harness> {
   const started = await startHarness();
-  harnesses.push(started);
   await started.putCampaign();
   return started;
 }
@@ -72,7 +68,6 @@ describe('the chain of committed runs', () => {
 
   it('a --force killed after its commit leaves two runs for a date only until the next plain delivery repairs it', async () => {
     const local = await startHarness({ runIds: 'random' });
-    harnesses.push(local);
     await local.putCampaign();
     await local.run('2026-01-01');
     const dying = killedAt(local.deps(), crashAt('committed'));
@@ -109,7 +104,6 @@ describe('the chain of committed runs', () => {
 
   it('a --force after an upgrade, whose latest pointer does not name its predecessor, still diffs against the run before', async () => {
     const local = await startHarness({ runIds: 'random' });
-    harnesses.push(local);
     await local.putCampaign();
     await local.run('2026-01-01');
     await local.run('2026-02-01');

@@ -1,7 +1,7 @@
 // Promise 1: transient faults change nothing. A campaign run against a simulator that injects
 // faults ends with the same files, the same counts and the same rows consumed as a fault-free run
 // on a second simulator with the same seed.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunManifest } from '#lake/schema.ts';
 import type { FaultSpec } from '#simulator/server.ts';
 import {
@@ -10,6 +10,7 @@ import {
   type Harness,
   readLake,
   startHarness,
+  useHarnesses,
 } from '#test/support/reliability-harness.ts';
 
 const MONTHS = ['2026-01-01', '2026-02-01', '2026-06-01'];
@@ -134,16 +135,12 @@ beforeAll(async () => {
 });
 
 describe('Promise 1: transient faults change nothing', () => {
-  const harnesses: Harness[] = [];
-  afterAll(async () => {
-    await Promise.all(harnesses.map((harness) => harness.close()));
-  });
+  const startScenarioHarness = useHarnesses();
 
   it.each(SCENARIOS)(
     '$name on link_intersect and link_status: same files, counts and rows consumed',
     async (scenario) => {
-      const harness = await startHarness();
-      harnesses.push(harness);
+      const harness = await startScenarioHarness();
       harness.simulator.faults.set('link_intersect', scenario.spec);
       harness.simulator.faults.set('link_status', {
         ...scenario.spec,

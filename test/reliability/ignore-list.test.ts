@@ -1,17 +1,13 @@
 // A source the campaign newly ignores must cost nothing: it was open in the previous run, so the
 // departure check once sent it to link_status (2 rows) before the diff dropped it.
-import { afterAll, describe, expect, it } from 'vitest';
-import { type Harness, readLake, startHarness } from '#test/support/reliability-harness.ts';
+import { describe, expect, it } from 'vitest';
+import { readLake, useHarnesses } from '#test/support/reliability-harness.ts';
 
-const harnesses: Harness[] = [];
-afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
-});
+const startHarness = useHarnesses();
 
 describe('the ignore list and the departure check', () => {
   it('a newly ignored source gets no link_status check and appears in no change', async () => {
     const local = await startHarness();
-    harnesses.push(local);
     await local.putCampaign();
     expect((await local.run('2026-01-01')).outcome).toBe('committed');
     const firstSources = Object.values((await readLake(local.lake)).prospects)

@@ -4,7 +4,7 @@
  * with one event, even across a crash; a review a person changes during the run is never lost.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReviewEdit } from '#domain/review.ts';
 import { applyReviewChanges } from '#pipeline/review-edits.ts';
 import {
@@ -12,17 +12,13 @@ import {
   crashAt,
   type Harness,
   readLake,
-  startHarness,
+  useHarnesses,
 } from '#test/support/reliability-harness.ts';
 
-const harnesses: Harness[] = [];
-afterAll(async () => {
-  await Promise.all(harnesses.map((harness) => harness.close()));
-});
+const startHarness = useHarnesses();
 
 async function harness(): Promise<Harness> {
   const started = await startHarness();
-  harnesses.push(started);
   // With this site, the simulator's graph closes three of April's gaps in May (and loses four).
   await started.putCampaign({ site: [{ target: 'acme-trail.example', scope: 'root_domain' }] });
   return started;

@@ -1,8 +1,10 @@
 /** Typed fixture builders: start from a valid default, override what the test is about. */
+import type { SQSRecord } from 'aws-lambda';
 import { type Campaign, type CampaignInput, parseCampaign } from '#domain/campaign.ts';
 import type { Ledger, LedgerEntry } from '#domain/ledger.ts';
 import type { CurrentProspect, MozRowLike } from '#domain/prospects.ts';
 import { rootDomainOf } from '#domain/targets.ts';
+import type { RunSummary } from '#shared/ports.ts';
 
 /** A raw campaign config as a person writes it (before validation). */
 export function aCampaignInput(overrides: Partial<CampaignInput> = {}): CampaignInput {
@@ -82,5 +84,32 @@ export function aLedger(entries: LedgerEntry[], overrides: Partial<Omit<Ledger, 
     runDate: '2025-01-01',
     entries: [...entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0)),
     ...overrides,
+  };
+}
+
+/** What a run store records at commit: a one-prospect gap, nothing closed or lost. */
+export function aRunSummary(overrides: Partial<RunSummary> = {}): RunSummary {
+  return {
+    manifestKey: 'runs/x.json',
+    truncated: false,
+    gapSize: 1,
+    newCount: 1,
+    closedCount: 0,
+    lostCount: 0,
+    rowsConsumed: 5,
+    ...overrides,
+  };
+}
+
+/** One record of the runner's SQS event, as Lambda delivers a message of the run queue. */
+export function anSqsRecord(message: { messageId: string; receiptHandle: string; body: string }): SQSRecord {
+  return {
+    ...message,
+    attributes: {} as SQSRecord['attributes'],
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:runs',
+    awsRegion: 'us-east-1',
   };
 }

@@ -2,9 +2,10 @@
  * Helpers for the CLI suites (test/integration/cli-*.test.ts): run `main` in-process with captured
  * output, and build a lake from the embedded simulator once per file.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { CampaignInput } from '#domain/campaign.ts';
 import { main } from '../../cli/main.ts';
 
 export interface CliResult {
@@ -30,6 +31,30 @@ export async function linkgap(
 export function tempDir(prefix: string): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `linkgap-${prefix}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A campaign file as a person writes it: only the required fields, the rest left to the defaults.
+ * `overrides` may hold keys the schema does not know, for the tests of what the CLI does with them.
+ */
+export function aCampaignFile(
+  dir: string,
+  overrides: Partial<CampaignInput> & Record<string, unknown> = {},
+  name = 'campaign.json',
+): string {
+  const campaign = {
+    id: 'trail-shoes',
+    name: 'Trail shoes',
+    site: [{ target: 'acme.example', scope: 'root_domain' }],
+    competitors: [
+      { target: 'rival-a.example', scope: 'root_domain' },
+      { target: 'rival-b.example', scope: 'root_domain' },
+    ],
+    ...overrides,
+  };
+  const path = join(dir, name);
+  writeFileSync(path, JSON.stringify(campaign));
+  return path;
 }
 
 /** The demo's last month in every suite, so answers do not depend on today's date. */

@@ -10,6 +10,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { inspect } from 'node:util';
+import { afterAll } from 'vitest';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { createFileReviewStore } from '#adapters/local/review-store.ts';
@@ -210,6 +211,22 @@ export interface Harness {
 }
 
 export const CAMPAIGN_ID = 'acme-trail-shoes';
+
+/**
+ * Starts harnesses for one test file (or describe block) and closes every one it started after that
+ * file's (or block's) tests. Call it where `afterAll` may be called: at the top of a file or a describe.
+ */
+export function useHarnesses(): (options?: HarnessOptions) => Promise<Harness> {
+  const started: Harness[] = [];
+  afterAll(async () => {
+    await Promise.all(started.map((harness) => harness.close()));
+  });
+  return async (options) => {
+    const harness = await startHarness(options);
+    started.push(harness);
+    return harness;
+  };
+}
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const home = options.home ?? (await mkdtemp(join(tmpdir(), 'linkgap-reliability-')));

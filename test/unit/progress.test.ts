@@ -110,23 +110,23 @@ describe('line progress (no TTY)', () => {
   });
 });
 
-describe('announced rate-gate waits', () => {
-  function setUp() {
-    const time = clock(1_000_000);
-    const waits: unknown[] = [];
-    const inner: RateGate = { acquire: async () => {}, pause: () => {} };
-    const gate = announcingRateGate(inner, {
-      requests: 1,
-      intervalMs: 10_000,
-      now: time.now,
-      thresholdMs: 5_000,
-      onWait: (wait) => waits.push(wait),
-    });
-    return { time, waits, gate };
-  }
+/** `inner` behind the announcing wrapper: 1 request per 10 s, waits over 5 s announced into `waits`. */
+function announced(inner: RateGate = { acquire: async () => {}, pause: () => {} }) {
+  const time = clock(1_000_000);
+  const waits: unknown[] = [];
+  const gate = announcingRateGate(inner, {
+    requests: 1,
+    intervalMs: 10_000,
+    now: time.now,
+    thresholdMs: 5_000,
+    onWait: (wait) => waits.push(wait),
+  });
+  return { time, waits, gate };
+}
 
+describe('announced rate-gate waits', () => {
   it("says a wait for the plan's spacing longer than 5 s, before it starts, and not a shorter one", async () => {
-    const { time, waits, gate } = setUp();
+    const { time, waits, gate } = announced();
     await gate.acquire();
     expect(waits).toEqual([]);
     time.advance(400);
@@ -140,7 +140,7 @@ describe('announced rate-gate waits', () => {
   });
 
   it('names a Retry-After pause as the reason when it outlasts the spacing', async () => {
-    const { time, waits, gate } = setUp();
+    const { time, waits, gate } = announced();
     await gate.acquire();
     gate.pause(60_000);
     time.advance(1_000);
@@ -153,8 +153,6 @@ describe('announced rate-gate waits', () => {
 
 describe('announced rate-gate waits keep the write check', () => {
   it("passes the inner gate's reserve through, announcing its waits the same way", async () => {
-    const time = clock(1_000_000);
-    const waits: unknown[] = [];
     const asked: string[] = [];
     const inner: RateGate = {
       acquire: async () => {
@@ -172,13 +170,7 @@ describe('announced rate-gate waits keep the write check', () => {
       },
       pause: () => {},
     };
-    const gate = announcingRateGate(inner, {
-      requests: 1,
-      intervalMs: 10_000,
-      now: time.now,
-      thresholdMs: 5_000,
-      onWait: (wait) => waits.push(wait),
-    });
+    const { time, waits, gate } = announced(inner);
     // The runner and the CLI reach their gate through this wrapper: without reserve, every write
     // would be stamped at release and never checked against its slot.
     const permit = await (gate.reserve?.() ?? Promise.reject(new Error('reserve was dropped')));
