@@ -9,6 +9,7 @@ import type { ReviewEdit } from '#domain/review.ts';
 import { applyReviewChanges } from '#pipeline/review-edits.ts';
 import {
   CAMPAIGN_ID,
+  comparableLake,
   crashAt,
   type Harness,
   readLake,
@@ -39,19 +40,20 @@ beforeAll(async () => {
   };
 });
 
-const asPerson = (h: Harness, origin: 'cli' | 'import' = 'cli') => ({
+const asPerson = (h: Harness, batchId: string = randomUUID()) => ({
   by: 'dana@acme.example',
   at: h.clock().toISOString(),
-  origin,
-  batchId: randomUUID(),
+  origin: 'cli' as const,
+  batchId,
 });
 
-async function review(h: Harness, edits: Record<string, ReviewEdit>) {
+/** A person's edits; the batch id names their events (given, two harnesses write the same ones). */
+async function review(h: Harness, edits: Record<string, ReviewEdit>, batchId?: string) {
   return applyReviewChanges(
     { reviews: h.reviews, lake: h.lake },
     CAMPAIGN_ID,
     Object.entries(edits).map(([source, edit]) => ({ source, edit })),
-    asPerson(h),
+    asPerson(h, batchId),
   );
 }
 
@@ -110,7 +112,7 @@ describe('a run honours the reviews', () => {
     await h.run('2026-04-01');
     const [contacted] = reference.closed;
     if (!contacted) throw new Error('fixture too small');
-    await review(h, { [contacted]: { state: 'contacted' } });
+    await review(h, { [contacted]: { state: 'contacted' } }, 'april-review');
     const crash = crashAt('before-commit');
     await expect(h.run('2026-05-01', { afterStep: crash })).rejects.toThrow();
     expect(crash.fired).toBe(true);
@@ -120,6 +122,15 @@ describe('a run honours the reviews', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ source: contacted, to_state: 'won', outcome: 'applied' });
     expect((await h.reviews.get(CAMPAIGN_ID, contacted))?.version).toBe(2);
+    // The same months and the same review, never crashed: the same lake and the same review.
+    const clean = await harness();
+    await clean.run('2026-04-01');
+    await review(clean, { [contacted]: { state: 'contacted' } }, 'april-review');
+    expect((await clean.run('2026-05-01')).outcome).toBe('committed');
+    expect(await comparableLake(h.lake)).toEqual(await comparableLake(clean.lake));
+    expect(await h.reviews.get(CAMPAIGN_ID, contacted)).toEqual(
+      await clean.reviews.get(CAMPAIGN_ID, contacted),
+    );
   });
 
   it('a review changed during the run is never lost: the promotion is skipped and the event log says so', async () => {
