@@ -80,10 +80,12 @@ export async function openBackend(
     get where() {
       return `DynamoDB table ${table()}`;
     },
-    campaigns: () => createDynamoCampaignStore({ doc: sdk().doc, tableName: table() }),
-    runs: () => createDynamoRunStore({ doc: sdk().doc, tableName: table() }),
-    reviews: () => createDynamoReviewStore({ doc: sdk().doc, tableName: table() }),
-    lake: () => s3.createS3ObjectStore({ s3: sdk().s3, bucket: bucket() }),
+    // The setting is read before the clients are built: a missing one stays a one-line error, with
+    // no SDK client constructed (the SDK prints a multi-line notice when it builds one on Node 20).
+    campaigns: () => createDynamoCampaignStore({ tableName: table(), doc: sdk().doc }),
+    runs: () => createDynamoRunStore({ tableName: table(), doc: sdk().doc }),
+    reviews: () => createDynamoReviewStore({ tableName: table(), doc: sdk().doc }),
+    lake: () => s3.createS3ObjectStore({ bucket: bucket(), s3: sdk().s3 }),
     lakeWhere: () => `s3://${bucket()}`,
     localLakeRoot: undefined,
     close() {
