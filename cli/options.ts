@@ -18,3 +18,20 @@ export function parseDateOption(value: string, name: string, options: { notAfter
     throw new UsageError(`${name} ${value} is in the future (today is ${options.notAfter}, UTC)`);
   return value;
 }
+
+/**
+ * A whole-number option from `min` to `max`, written as digits (Number() alone would take 1e1 or
+ * 0x10). The refusal names the option, the range and what was given.
+ */
+export function parseWholeNumberOption(
+  value: string,
+  name: string,
+  range: { min: number; max: number },
+): number {
+  const parsed = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(parsed >= range.min && parsed <= range.max))
+    throw new UsageError(
+      `${name} must be a whole number from ${range.min} to ${range.max}, got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return parsed;
+}

@@ -8,6 +8,7 @@ import { type ReportModel, renderReport } from '#shared/report/render.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
 import { ExitCodeError, UsageError, writeUserFile } from '../errors.ts';
+import { parseWholeNumberOption } from '../options.ts';
 import { humanOutput } from '../output.ts';
 
 interface ReportOptions extends AwsOptions {
@@ -34,8 +35,7 @@ export function registerReportCommand(program: Command, context: CommandContext)
     .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)')
     .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
     .action(async (options: ReportOptions) => {
-      const top = Number(options.top);
-      if (!Number.isInteger(top) || top < 1 || top > 500) throw new UsageError('--top must be 1-500');
+      const top = parseWholeNumberOption(options.top, '--top', { min: 1, max: 500 });
       const backend = await openBackend(options, context.env);
       try {
         if (options.publish) return await publishMissing(backend, options.campaign, context);
