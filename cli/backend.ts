@@ -7,6 +7,7 @@ import { createFileCampaignStore, createFileRunStore } from '#adapters/local/fil
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { createFileReviewStore } from '#adapters/local/review-store.ts';
 import type { EditableCampaignStore, ObjectStore, ReviewStore, RunStore } from '#shared/ports.ts';
+import { awsSetting } from './options.ts';
 
 /** The flags every `--aws`-capable command accepts. */
 export interface AwsOptions {
@@ -57,7 +58,7 @@ export async function openBackend(
     };
   }
   const [
-    { awsSetting, openAwsClients },
+    { openAwsClients },
     { createDynamoCampaignStore },
     { createDynamoRunStore },
     { createDynamoReviewStore },

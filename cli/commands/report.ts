@@ -8,7 +8,7 @@ import { type ReportModel, renderReport } from '#shared/report/render.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
 import { ExitCodeError, UsageError, writeUserFile } from '../errors.ts';
-import { parseWholeNumberOption } from '../options.ts';
+import { parseWholeNumberOption, stackOption } from '../options.ts';
 import { humanOutput } from '../output.ts';
 
 interface ReportOptions extends AwsOptions {
@@ -32,8 +32,8 @@ export function registerReportCommand(program: Command, context: CommandContext)
       'instead: write the report of each committed run that has none into the lake (reports/campaign_id=<id>/...)',
     )
     .option('--aws', 'read the deployed stack (S3 lake, DynamoDB table) instead of $LINKGAP_HOME')
-    .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)')
-    .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
+    .option(...stackOption('table'))
+    .option(...stackOption('bucket'))
     .action(async (options: ReportOptions) => {
       const top = parseWholeNumberOption(options.top, '--top', { min: 1, max: 500 });
       const backend = await openBackend(options, context.env);

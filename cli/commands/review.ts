@@ -6,6 +6,7 @@ import { exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, openBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
 import { readUserFile, UsageError, writeUserFile } from '../errors.ts';
+import { stackOption } from '../options.ts';
 import { humanOutput } from '../output.ts';
 import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
 import { parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
@@ -19,8 +20,8 @@ interface ReviewOptions extends AwsOptions {
 const withAws = (command: Command) =>
   command
     .option('--aws', 'use the deployed stack (DynamoDB table, S3 lake) instead of $LINKGAP_HOME')
-    .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)')
-    .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)');
+    .option(...stackOption('table'))
+    .option(...stackOption('bucket'));
 
 export function registerReviewCommands(program: Command, context: CommandContext): void {
   const review = exitTwoOnUsageErrors(program.command('review')).description(
