@@ -7,6 +7,7 @@ import { createFileCampaignStore, createFileRunStore } from '#adapters/local/fil
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { createFileReviewStore } from '#adapters/local/review-store.ts';
 import type { EditableCampaignStore, ObjectStore, ReviewStore, RunStore } from '#shared/ports.ts';
+import { awsSetting } from './options.ts';
 
 /** The flags every `--aws`-capable command accepts. */
 export interface AwsOptions {
@@ -57,7 +58,7 @@ export async function openBackend(
     };
   }
   const [
-    { awsSetting, openAwsClients },
+    { openAwsClients },
     { createDynamoCampaignStore },
     { createDynamoRunStore },
     { createDynamoReviewStore },
@@ -80,10 +81,12 @@ export async function openBackend(
     get where() {
       return `DynamoDB table ${table()}`;
     },
-    campaigns: () => createDynamoCampaignStore({ doc: sdk().doc, tableName: table() }),
-    runs: () => createDynamoRunStore({ doc: sdk().doc, tableName: table() }),
-    reviews: () => createDynamoReviewStore({ doc: sdk().doc, tableName: table() }),
-    lake: () => s3.createS3ObjectStore({ s3: sdk().s3, bucket: bucket() }),
+    // The setting is read before the clients are built: a missing one stays a one-line error, with
+    // no SDK client constructed (the SDK prints a multi-line notice when it builds one on Node 20).
+    campaigns: () => createDynamoCampaignStore({ tableName: table(), doc: sdk().doc }),
+    runs: () => createDynamoRunStore({ tableName: table(), doc: sdk().doc }),
+    reviews: () => createDynamoReviewStore({ tableName: table(), doc: sdk().doc }),
+    lake: () => s3.createS3ObjectStore({ bucket: bucket(), s3: sdk().s3 }),
     lakeWhere: () => `s3://${bucket()}`,
     localLakeRoot: undefined,
     close() {

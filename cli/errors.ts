@@ -22,13 +22,45 @@ const FILE_PROBLEMS: Record<string, string> = {
   ENOTDIR: 'a part of the path is a file, not a folder',
 };
 
+/** Writing adds its own causes; ENOENT names the folder, since the file is to be made. */
+const WRITE_PROBLEMS: Record<string, string> = {
+  ...FILE_PROBLEMS,
+  ENOENT: 'its folder does not exist',
+  EEXIST: 'a part of the path is a file, not a folder',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+};
+
+const problem = (error: unknown, problems: Record<string, string>): string => {
+  const code = (error as NodeJS.ErrnoException).code ?? '';
+  return problems[code] ?? (code || (error as Error).message);
+};
+
 /** Reads a text file the user named, or a one-line UsageError that says why it could not be read. */
 export async function readUserFile(path: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    throw new UsageError(`cannot read ${path}: ${FILE_PROBLEMS[code] ?? (code || (error as Error).message)}`);
+    throw new UsageError(`cannot read ${path}: ${problem(error, FILE_PROBLEMS)}`);
+  }
+}
+
+/**
+ * Writes a file the user named (with `makeFolder`, its missing folders first), or a one-line
+ * UsageError that says in words why it could not be written.
+ */
+export async function writeUserFile(
+  path: string,
+  contents: string | Uint8Array,
+  options: { makeFolder?: boolean } = {},
+): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  try {
+    if (options.makeFolder) await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, contents);
+  } catch (error) {
+    throw new UsageError(`cannot write ${path}: ${problem(error, WRITE_PROBLEMS)}`);
   }
 }

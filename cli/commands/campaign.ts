@@ -7,6 +7,7 @@ import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { campaignChanges, mergeForUpdate, scheduleText, startsNewBaseline } from '../campaign-edits.ts';
 import type { CommandContext } from '../context.ts';
 import { readUserFile, UsageError } from '../errors.ts';
+import { parseWholeNumberOption, stackOption } from '../options.ts';
 import { formatTable, printable } from '../output.ts';
 
 export async function readCampaignFile(path: string): Promise<Campaign> {
@@ -76,7 +77,7 @@ export function runRow(record: RunRecord): Record<string, unknown> {
 function withAwsOptions(command: Command): Command {
   return command
     .option('--aws', 'work on the deployed DynamoDB table instead of the local store')
-    .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)');
+    .option(...stackOption('table'));
 }
 
 type Print = (text: string) => void;
@@ -198,8 +199,7 @@ async function showCampaign(
   backend: Backend,
   out: Print,
 ): Promise<void> {
-  const limit = Number(options.runs);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--runs must be 1-1000');
+  const limit = parseWholeNumberOption(options.runs, '--runs', { min: 1, max: 1000 });
   const config = await loadCampaign(backend, id);
   const runs = await backend.runs().list(id, limit);
   out(

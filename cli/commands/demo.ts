@@ -14,7 +14,7 @@ import { ExitCodeError, UsageError } from '../errors.ts';
 import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext, type LocalContext } from '../local-context.ts';
 import { runLocally, unfinishedLine } from '../local-runner.ts';
-import { parseDateOption, todayUtc } from '../options.ts';
+import { parseDateOption, parseWholeNumberOption, todayUtc } from '../options.ts';
 import { formatTable, printable } from '../output.ts';
 
 /** The demo answers one cookbook question, so its example is a query people can reuse as-is. */
@@ -34,9 +34,7 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
     .option('--months <n>', 'how many monthly periods to replay', '6')
     .option('--as-of <date>', 'the last period is the month of this date (YYYY-MM-DD)')
     .action(async (options: { months: string; asOf?: string }) => {
-      const months = Number(options.months);
-      if (!Number.isInteger(months) || months < 1 || months > 36)
-        throw new UsageError(`--months must be a whole number from 1 to 36, got "${options.months}"`);
+      const months = parseWholeNumberOption(options.months, '--months', { min: 1, max: 36 });
       const end = options.asOf ? parseDateOption(options.asOf, '--as-of') : todayUtc();
       // The demo never spends real quota: credentials in the environment are ignored here.
       const env = {

@@ -13,7 +13,7 @@ import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { type CommittedRun, committedRuns, copyKeys, tableKeyOf } from '../committed-runs.ts';
 import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { parseDateOption } from '../options.ts';
+import { parseDateOption, stackOption } from '../options.ts';
 import { humanOutput, processOutput } from '../output.ts';
 import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
 
@@ -54,7 +54,7 @@ export function registerDownloadCommand(program: Command, context: CommandContex
     )
     .requiredOption('--out <dir>', 'folder to write into (created if missing)')
     .option('--aws', 'read the deployed S3 lake instead of $LINKGAP_HOME/lake')
-    .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
+    .option(...stackOption('bucket'))
     .action(async (options: DownloadOptions) => {
       const backend = await openBackend(options, context.env);
       try {

@@ -7,6 +7,7 @@ import { type AwsOptions, openBackend } from '../backend.ts';
 import { committedRuns } from '../committed-runs.ts';
 import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { stackOption } from '../options.ts';
 import { formatTable, humanOutput } from '../output.ts';
 
 interface ProspectOptions extends AwsOptions {
@@ -21,8 +22,8 @@ export function registerProspectCommand(program: Command, context: CommandContex
     .requiredOption('--campaign <id>', 'campaign id')
     .argument('<source>', 'the prospect, as listed (e.g. blog.example or blog.example/links)')
     .option('--aws', 'read the deployed stack (DynamoDB table, S3 lake) instead of $LINKGAP_HOME')
-    .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)')
-    .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
+    .option(...stackOption('table'))
+    .option(...stackOption('bucket'))
     .action(async (source: string, options: ProspectOptions) => {
       campaignIdArgument(options.campaign, '--campaign id');
       const backend = await openBackend(options, context.env);

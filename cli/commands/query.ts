@@ -10,6 +10,7 @@ import type { AthenaResult } from '../athena.ts';
 import { localHome } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { awsSetting, stackOption } from '../options.ts';
 import { formatTable, printable } from '../output.ts';
 
 type QueryFormat = 'table' | 'csv' | 'json';
@@ -37,11 +38,8 @@ export function registerQueryCommand(program: Command, context: CommandContext):
     .option('--campaign <id>', 'with --cookbook: the campaign to ask about')
     .option('--aws', 'with --athena: use the deployed stack')
     .option('--athena', "run in the stack's Athena workgroup (needs --aws)")
-    .option(
-      '--workgroup <name>',
-      'Athena workgroup (default: $LINKGAP_WORKGROUP; stack output AthenaWorkGroupName)',
-    )
-    .option('--database <name>', 'Glue database (default: $LINKGAP_DATABASE; stack output GlueDatabaseName)')
+    .option(...stackOption('workgroup'))
+    .option(...stackOption('database'))
     .action(async (sqlArgument: string | undefined, options: QueryOptions) => {
       const format = options.format as QueryFormat;
       if (!['table', 'csv', 'json'].includes(format))
@@ -219,13 +217,14 @@ async function queryAthena(
   options: QueryOptions,
   context: CommandContext,
 ): Promise<AthenaResult> {
+  // Read first: a missing setting is refused before any SDK module loads.
+  const workgroup = awsSetting('workgroup', options.workgroup, context.env);
+  const database = awsSetting('database', options.database, context.env);
   // The AWS SDK loads only here: a local query never pays for it.
-  const [{ awsSetting, openAwsClients }, { runAthenaQuery }] = await Promise.all([
+  const [{ openAwsClients }, { runAthenaQuery }] = await Promise.all([
     import('../aws.ts'),
     import('../athena.ts'),
   ]);
-  const workgroup = awsSetting('workgroup', options.workgroup, context.env);
-  const database = awsSetting('database', options.database, context.env);
   const clients = openAwsClients();
   try {
     return await runAthenaQuery(clients.athena, sql, { workgroup, database });

@@ -1,5 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { LakeKeyError } from '#lake/errors.ts';
 import { writeMissingReports } from '#pipeline/publish.ts';
@@ -8,7 +7,8 @@ import { buildReportModel as buildSharedReportModel, NothingToReportError } from
 import { type ReportModel, renderReport } from '#shared/report/render.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
-import { ExitCodeError, UsageError } from '../errors.ts';
+import { ExitCodeError, UsageError, writeUserFile } from '../errors.ts';
+import { parseWholeNumberOption, stackOption } from '../options.ts';
 import { humanOutput } from '../output.ts';
 
 interface ReportOptions extends AwsOptions {
@@ -32,24 +32,16 @@ export function registerReportCommand(program: Command, context: CommandContext)
       'instead: write the report of each committed run that has none into the lake (reports/campaign_id=<id>/...)',
     )
     .option('--aws', 'read the deployed stack (S3 lake, DynamoDB table) instead of $LINKGAP_HOME')
-    .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)')
-    .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)')
+    .option(...stackOption('table'))
+    .option(...stackOption('bucket'))
     .action(async (options: ReportOptions) => {
-      const top = Number(options.top);
-      if (!Number.isInteger(top) || top < 1 || top > 500) throw new UsageError('--top must be 1-500');
+      const top = parseWholeNumberOption(options.top, '--top', { min: 1, max: 500 });
       const backend = await openBackend(options, context.env);
       try {
         if (options.publish) return await publishMissing(backend, options.campaign, context);
         const model = await buildReportModel(backend, options.campaign, { top, now: new Date() });
         const path = resolve(options.out);
-        try {
-          await mkdir(dirname(path), { recursive: true });
-          await writeFile(path, renderReport(model));
-        } catch (error) {
-          throw new UsageError(
-            `cannot write ${options.out}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-          );
-        }
+        await writeUserFile(options.out, renderReport(model), { makeFolder: true });
         context.output.out(`report of ${options.campaign} (${model.runs.length} runs) written to ${path}`);
       } finally {
         backend.close();

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseReviewCategory, parseReviewState, REVIEW_STATES, type ReviewEdit } from '#domain/review.ts';
 import { applyReviewChanges, type ReviewChangeResult, ReviewConflictError } from '#pipeline/review-edits.ts';
 import { exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, openBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
-import { readUserFile, UsageError } from '../errors.ts';
+import { readUserFile, UsageError, writeUserFile } from '../errors.ts';
+import { stackOption } from '../options.ts';
 import { humanOutput } from '../output.ts';
 import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
 import { parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
@@ -20,8 +20,8 @@ interface ReviewOptions extends AwsOptions {
 const withAws = (command: Command) =>
   command
     .option('--aws', 'use the deployed stack (DynamoDB table, S3 lake) instead of $LINKGAP_HOME')
-    .option('--table <name>', 'DynamoDB table (default: $LINKGAP_TABLE; stack output TableName)')
-    .option('--bucket <name>', 'S3 lake bucket (default: $LINKGAP_BUCKET; stack output LakeBucketName)');
+    .option(...stackOption('table'))
+    .option(...stackOption('bucket'));
 
 export function registerReviewCommands(program: Command, context: CommandContext): void {
   const review = exitTwoOnUsageErrors(program.command('review')).description(
@@ -48,9 +48,7 @@ export function registerReviewCommands(program: Command, context: CommandContext
       const rows = queue.prospects
         .map((prospect) => ({ prospect, review: queue.reviews.get(prospect.source) }))
         .filter(({ prospect, review }) => keep({ ...prospect, review_state: review?.state ?? 'to_review' }));
-      await writeFile(options.out, queueCsv(rows)).catch((error: NodeJS.ErrnoException) => {
-        throw new UsageError(`cannot write --out ${options.out}: ${error.code ?? error.message}`);
-      });
+      await writeUserFile(options.out, queueCsv(rows));
       humanOutput(context.output).out(
         `exported ${rows.length} of ${queue.prospects.length} prospect(s) of ${options.campaign} (run ${queue.runDate}) to ${options.out}; edit category, state and note, then: linkgap review import --campaign ${options.campaign} ${options.out}`,
       );

@@ -3,8 +3,10 @@
  * reports from the S3 lake, and `query --aws --athena` (moto runs no SQL: this checks what is
  * submitted and how results are read; the SQL itself is tested in DuckDB by cli-cookbook.test.ts).
  */
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
 import {
   AthenaClient,
   CreateWorkGroupCommand,
@@ -230,4 +232,26 @@ describeAws('linkgap --aws against moto', () => {
       vi.stubEnv('AWS_DEFAULT_REGION', 'us-east-1');
     }
   });
+});
+
+it('a missing --aws setting is one line on stderr of the real process: no SDK client is built first', async () => {
+  const home = tempDir('aws-missing');
+  const { LINKGAP_TABLE: _table, LINKGAP_BUCKET: _bucket, ...inherited } = process.env;
+  try {
+    const failed = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'cli/bin.ts', 'campaign', 'list', '--aws'],
+      { env: { ...inherited, LINKGAP_HOME: home.path }, timeout: 30_000 },
+    ).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failed?.code).toBe(2);
+    // Building an SDK client first added the SDK's multi-line Node version notice after the error.
+    expect(failed?.stderr.trimEnd().split('\n')).toEqual([
+      expect.stringContaining("linkgap: --aws needs the stack's TableName"),
+    ]);
+  } finally {
+    home.remove();
+  }
 });

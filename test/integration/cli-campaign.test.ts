@@ -170,6 +170,17 @@ describe('linkgap campaign (local)', () => {
       code: 2,
       stderr: 'linkgap: --months must be a whole number from 1 to 36, got "99"',
     });
+    // Whole numbers are digits: Number() alone took 1e1 as ten months and 0x10 as sixteen rows.
+    for (const [argv, refusal] of [
+      [['demo', '--months', '1e1'], '--months must be a whole number from 1 to 36, got "1e1"'],
+      [
+        ['report', '--campaign', 'nope', '--top', '0x10'],
+        '--top must be a whole number from 1 to 500, got "0x10"',
+      ],
+      [['campaign', 'show', 'nope', '--runs', '0'], '--runs must be a whole number from 1 to 1000, got "0"'],
+    ] as const) {
+      expect(await linkgap(argv, env)).toMatchObject({ code: 2, stderr: `linkgap: ${refusal}` });
+    }
     const broken = join(dir.path, 'broken.json');
     writeFileSync(broken, '{"id": ');
     const notJson = await linkgap(['campaign', 'add', broken], env);

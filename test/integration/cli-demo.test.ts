@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { decodeManifest } from '#lake/manifest.ts';
-import { DEMO_AS_OF, linkgap, tempDir } from '#test/support/cli.ts';
+import { DEMO_AS_OF, DEMO_CAMPAIGN, linkgap, tempDir } from '#test/support/cli.ts';
 
 /**
  * `npm start` is `linkgap demo`: six months, a table per month, where the files are, and one
@@ -73,5 +74,25 @@ describe('linkgap demo (npm start)', () => {
     expect(again.every((line) => /already done/.test(line))).toBe(true);
     const figures = (line: string) => line.replace(/already done|ran/, '').replace(/\s+/g, ' ');
     expect(again.map(figures)).toEqual(monthRows(first.stdout).map(figures));
+  });
+});
+
+describe('a file the CLI cannot write (after the demo, as a new user would)', () => {
+  const home = tempDir('unwritable');
+  const env = { LINKGAP_HOME: home.path };
+  beforeAll(async () => {
+    await linkgap(['demo', '--months', '1', '--as-of', DEMO_AS_OF], env);
+  }, 60_000);
+  afterAll(() => home.remove());
+
+  it('is one line that says why in words, exit 2, for the review queue and the report', async () => {
+    const missingFolder = join(home.path, 'no-such-folder', 'queue.csv');
+    expect(
+      await linkgap(['review', 'export', '--campaign', DEMO_CAMPAIGN, '--out', missingFolder], env),
+    ).toMatchObject({ code: 2, stderr: `linkgap: cannot write ${missingFolder}: its folder does not exist` });
+    expect(await linkgap(['report', '--campaign', DEMO_CAMPAIGN, '--out', home.path], env)).toMatchObject({
+      code: 2,
+      stderr: `linkgap: cannot write ${home.path}: it is a folder, not a file`,
+    });
   });
 });
