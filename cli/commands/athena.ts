@@ -14,7 +14,7 @@ export function registerAthenaCommands(program: Command, context: CommandContext
   athena
     .command('ddl')
     .description(
-      'print CREATE EXTERNAL TABLE statements (partition projection) for prospects, changes and runs',
+      'print CREATE EXTERNAL TABLE statements (partition projection) for every lake table: prospects, changes, runs and reviews',
     )
     .option('--bucket <name>', 'S3 bucket holding the lake (default: $LINKGAP_BUCKET)')
     .option('--database <name>', 'Glue database to create the tables in', 'linkgap')
