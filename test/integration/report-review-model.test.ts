@@ -8,7 +8,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
-import { byScoreDescending } from '#shared/report/model.ts';
 import {
   currentReviews,
   monthsSpanning,
@@ -76,17 +75,6 @@ describe('the report review model', () => {
       events: [...events].sort((a, b) => a.changed_at.localeCompare(b.changed_at)),
       runMonths: ['2025-01', '2025-02', '2025-04'],
       top: 10,
-      toReportProspect: (row) => ({
-        source: row.source,
-        title: row.title,
-        domainAuthority: row.domain_authority,
-        matchedCount: row.matched_count,
-        score: row.score,
-        firstSeenDate: row.first_seen_date,
-        runsSeen: row.runs_seen,
-        daysOpen: 0,
-      }),
-      byScore: byScoreDescending,
     });
     // a contacted; b, c, d won; e to review; f rejected.
     expect(model.stateCounts).toEqual({
