@@ -46,6 +46,8 @@ export function decodeReviewEvents(bytes: Uint8Array): ReviewEvent[] {
       } catch (error) {
         throw new LakeDecodeError(`review event line ${index + 1} is not JSON: ${(error as Error).message}`);
       }
+      if (typeof record !== 'object' || record === null || Array.isArray(record))
+        throw new LakeDecodeError(`review event line ${index + 1} is not a JSON object`);
       if (typeof record.changed_at === 'string')
         record.changed_at = lakeTimestampToIso(record.changed_at) ?? record.changed_at;
       const result = ReviewEventSchema.safeParse(record);
