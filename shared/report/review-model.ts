@@ -19,6 +19,12 @@ import type { ObjectStore } from '#shared/ports.ts';
 import { byScoreDescending, toReportProspect } from './prospects.ts';
 import type { ReportReviews, ReportWonLink } from './review-sections.ts';
 
+/**
+ * Event files read at once. Each review change is a file of its own and they are never compacted, so
+ * a campaign's report reads hundreds of them; one S3 GET at a time (tens of ms each) made that seconds.
+ */
+export const EVENT_FILES_AT_ONCE = 16;
+
 /** A campaign's review events changed before `until` (ISO; every event without it), oldest first. */
 export async function readReviewEvents(
   lake: ObjectStore,
@@ -26,10 +32,13 @@ export async function readReviewEvents(
   until?: string,
 ): Promise<ReviewEvent[]> {
   const events: ReviewEvent[] = [];
-  for (const key of await lake.list(reviewEventsPrefix(campaignId))) {
-    const bytes = await lake.get(key);
-    if (bytes === undefined) continue; // listed, then gone: nothing to read
-    events.push(...decodeReviewEvents(bytes));
+  const keys = await lake.list(reviewEventsPrefix(campaignId));
+  for (let start = 0; start < keys.length; start += EVENT_FILES_AT_ONCE) {
+    const batch = keys.slice(start, start + EVENT_FILES_AT_ONCE);
+    for (const bytes of await Promise.all(batch.map((key) => lake.get(key)))) {
+      if (bytes === undefined) continue; // listed, then gone: nothing to read
+      events.push(...decodeReviewEvents(bytes));
+    }
   }
   return events
     .filter((event) => until === undefined || Date.parse(event.changed_at) < Date.parse(until))

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import {
   currentReviews,
+  EVENT_FILES_AT_ONCE,
   monthsSpanning,
   readReviewEvents,
   reportReviewsOf,
@@ -66,6 +67,25 @@ describe('the report review model', () => {
       'a.example approved',
       'c.example won',
     ]);
+  });
+
+  it('reads the event files several at a time, never more than EVENT_FILES_AT_ONCE', async () => {
+    const lake = createFsObjectStore(root);
+    let reading = 0;
+    let most = 0;
+    const counted = {
+      ...lake,
+      list: (prefix: string) => lake.list(prefix),
+      get: async (key: string) => {
+        most = Math.max(most, ++reading);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        reading--;
+        return lake.get(key);
+      },
+    };
+    expect(await readReviewEvents(counted, CAMPAIGN)).toEqual(await readReviewEvents(lake, CAMPAIGN));
+    expect(most).toBe(Math.min(events.length, EVENT_FILES_AT_ONCE));
+    expect(most).toBeGreaterThan(1);
   });
 
   it("counts every state over the latest run's prospects and every reviewed source", () => {
