@@ -13,17 +13,12 @@ import {
   type ReviewState,
 } from '#domain/review.ts';
 import { reviewEventsPrefix } from '#lake/keys.ts';
+import { readObjects } from '#lake/read-objects.ts';
 import { decodeReviewEvents } from '#lake/review-events.ts';
 import type { ProspectRow } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import { byScoreDescending, toReportProspect } from './prospects.ts';
 import type { ReportReviews, ReportWonLink } from './review-sections.ts';
-
-/**
- * Event files read at once. Each review change is a file of its own and they are never compacted, so
- * a campaign's report reads hundreds of them; one S3 GET at a time (tens of ms each) made that seconds.
- */
-export const EVENT_FILES_AT_ONCE = 16;
 
 /** A campaign's review events changed before `until` (ISO; every event without it), oldest first. */
 export async function readReviewEvents(
@@ -32,13 +27,9 @@ export async function readReviewEvents(
   until?: string,
 ): Promise<ReviewEvent[]> {
   const events: ReviewEvent[] = [];
-  const keys = await lake.list(reviewEventsPrefix(campaignId));
-  for (let start = 0; start < keys.length; start += EVENT_FILES_AT_ONCE) {
-    const batch = keys.slice(start, start + EVENT_FILES_AT_ONCE);
-    for (const bytes of await Promise.all(batch.map((key) => lake.get(key)))) {
-      if (bytes === undefined) continue; // listed, then gone: nothing to read
-      events.push(...decodeReviewEvents(bytes));
-    }
+  for (const bytes of await readObjects(lake, await lake.list(reviewEventsPrefix(campaignId)))) {
+    if (bytes === undefined) continue; // listed, then gone: nothing to read
+    events.push(...decodeReviewEvents(bytes));
   }
   return events
     .filter((event) => until === undefined || Date.parse(event.changed_at) < Date.parse(until))

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
+import { OBJECTS_READ_AT_ONCE } from '#lake/read-objects.ts';
 import {
   currentReviews,
-  EVENT_FILES_AT_ONCE,
   monthsSpanning,
   readReviewEvents,
   reportReviewsOf,
@@ -69,7 +69,7 @@ describe('the report review model', () => {
     ]);
   });
 
-  it('reads the event files several at a time, never more than EVENT_FILES_AT_ONCE', async () => {
+  it('reads the event files several at a time, never more than OBJECTS_READ_AT_ONCE', async () => {
     const lake = createFsObjectStore(root);
     let reading = 0;
     let most = 0;
@@ -84,7 +84,7 @@ describe('the report review model', () => {
       },
     };
     expect(await readReviewEvents(counted, CAMPAIGN)).toEqual(await readReviewEvents(lake, CAMPAIGN));
-    expect(most).toBe(Math.min(events.length, EVENT_FILES_AT_ONCE));
+    expect(most).toBe(Math.min(events.length, OBJECTS_READ_AT_ONCE));
     expect(most).toBeGreaterThan(1);
   });
 
