@@ -377,7 +377,7 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
 }
 
 /** The prospects table's rows from position `start` to `end` (exclusive) in table order. */
-export function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[] {
+function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[] {
   const c = prospectColumns(plan, start, end);
   // Keys written out, not spread: `{ ...keys, <12 more> }` builds slow dictionary-mode objects in
   // V8 (bench/README.md, scale: ~28 µs per row at 100k prospects, mostly GC).
@@ -448,7 +448,7 @@ export function changeColumns(plan: DiffPlan, start: number, end: number): Colum
 }
 
 /** The changes table's rows from position `start` to `end` (exclusive) in table order. */
-export function changeRows(plan: DiffPlan, start: number, end: number): ChangeRow[] {
+function changeRows(plan: DiffPlan, start: number, end: number): ChangeRow[] {
   const c = changeColumns(plan, start, end);
   return c.source.map((source, at) => ({
     campaign_id: c.campaign_id[at] as string,

@@ -12,7 +12,7 @@
  */
 import { z } from 'zod';
 import type { ReviewEventRow } from './lake-contract.ts';
-import { lazySchema } from './lazy-schema.ts';
+import { builtSchema, lazySchema } from './lazy-schema.ts';
 import type { Ledger } from './ledger.ts';
 
 export const REVIEW_CATEGORIES = ['resource_page', 'editorial', 'directory', 'partnership', 'other'] as const;
@@ -78,7 +78,7 @@ export const ReviewSchema = lazySchema(() =>
      * The event of the last change. Kept with the review so a writer that crashed between the store
      * write and the lake write loses nothing: the next writer or run finds it missing and appends it.
      */
-    lastEvent: ReviewEventSchema,
+    lastEvent: builtSchema(ReviewEventSchema),
   }),
 );
 export type Review = z.infer<typeof ReviewSchema>;

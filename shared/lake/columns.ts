@@ -125,6 +125,31 @@ export function lakeTimestampToIso(text: string): string | undefined {
   return Number.isNaN(millis) ? undefined : new Date(millis).toISOString();
 }
 
+/** A row as one JSON-lines record of the lake: keys in column order, timestamps in the lake's text form. */
+export function toLakeRecord(columns: readonly Column[], row: Readonly<Record<string, unknown>>) {
+  const record: Record<string, unknown> = {};
+  for (const column of columns) {
+    const value = row[column.name];
+    record[column.name] =
+      column.type === 'timestamp' && typeof value === 'string' ? isoToLakeTimestamp(value) : value;
+  }
+  return record;
+}
+
+/**
+ * A JSON-lines record read back: its timestamp columns as ISO-8601 UTC (a value in neither form is left
+ * as it is, for the row's schema to refuse), every other key untouched.
+ */
+export function fromLakeRecord(columns: readonly Column[], record: object) {
+  const row: Record<string, unknown> = { ...record };
+  for (const column of columns) {
+    const value = row[column.name];
+    if (column.type === 'timestamp' && typeof value === 'string')
+      row[column.name] = lakeTimestampToIso(value) ?? value;
+  }
+  return row;
+}
+
 /** One line naming every failing field, for error messages. */
 export function describeIssues(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(value)'}: ${issue.message}`).join('; ');

@@ -6,6 +6,7 @@
 import type { ObjectStore } from '#shared/ports.ts';
 import { changesKey, parseLakeKey, prospectsKey, tablePrefix } from './keys.ts';
 import { decodeManifest } from './manifest.ts';
+import { readObjects } from './read-objects.ts';
 import type { RunManifest, RunTableName } from './schema.ts';
 
 export interface CommittedRun {
@@ -27,12 +28,18 @@ export function tableKeyOf(run: CommittedRun, table: RunTableName): string {
 /** Every committed run of the campaign, oldest first (run date, then finish time). Throws LakeKeyError for a bad id. */
 export async function listCommittedRuns(lake: ObjectStore, campaignId: string): Promise<CommittedRun[]> {
   const prefix = tablePrefix('runs', campaignId);
-  const runs: CommittedRun[] = [];
-  for (const key of await lake.list(prefix)) {
+  const manifests = (await lake.list(prefix)).flatMap((key) => {
     const parts = parseLakeKey(key);
-    if (parts?.table !== 'runs' || parts.campaignId !== campaignId) continue;
-    const bytes = await lake.get(key);
-    if (bytes === undefined) continue;
+    return parts?.table === 'runs' && parts.campaignId === campaignId ? [{ key, parts }] : [];
+  });
+  const files = await readObjects(
+    lake,
+    manifests.map((manifest) => manifest.key),
+  );
+  const runs: CommittedRun[] = [];
+  manifests.forEach(({ key, parts }, index) => {
+    const bytes = files[index];
+    if (bytes === undefined) return; // listed, then gone
     runs.push({
       campaignId,
       runDate: parts.runDate,
@@ -40,7 +47,7 @@ export async function listCommittedRuns(lake: ObjectStore, campaignId: string): 
       manifestKey: key,
       manifest: decodeManifest(bytes),
     });
-  }
+  });
   return runs.sort(
     (a, b) =>
       a.runDate.localeCompare(b.runDate) ||

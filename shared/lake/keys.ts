@@ -162,18 +162,3 @@ export function reportKey(campaignId: string, runDate: string, runId: string): s
 export function reportsPrefix(campaignId?: string): string {
   return campaignId === undefined ? 'reports/' : `reports/campaign_id=${segment('campaign id', campaignId)}/`;
 }
-
-const REPORT_KEY = /^reports\/campaign_id=([^/]+)\/run_date=(\d{4}-\d{2}-\d{2})\/([^/]+)\.html$/;
-
-/** The parts of a report key; undefined for any other key. */
-export function parseReportKey(key: string): Omit<LakeKeyParts, 'table'> | undefined {
-  const match = REPORT_KEY.exec(key);
-  const [, campaignId, runDate, runId] = match ?? [];
-  if (campaignId === undefined || runDate === undefined || runId === undefined) return undefined;
-  try {
-    return reportKey(campaignId, runDate, runId) === key ? { campaignId, runDate, runId } : undefined;
-  } catch (error) {
-    if (error instanceof LakeKeyError) return undefined;
-    throw error;
-  }
-}

@@ -14,6 +14,7 @@ import { Readable } from 'node:stream';
 import { createGunzip, createGzip, gunzipSync } from 'node:zlib';
 import { isIsoDate } from '#domain/dates.ts';
 import {
+  compareSources,
   type Ledger,
   type LedgerColumns,
   LedgerColumnsBuilder,
@@ -57,12 +58,9 @@ export function encodeLedgerStream(
 /** The whole file at once (tests, small ledgers). */
 export async function encodeLedger(ledger: Ledger): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of encodeLedgerStream(ledger, ledgerColumnsOfEntries(ledger))) chunks.push(chunk);
+  const sorted = [...ledger.entries].sort((a, b) => compareSources(a.source, b.source));
+  for await (const chunk of encodeLedgerStream(ledger, sorted)) chunks.push(chunk);
   return new Uint8Array(Buffer.concat(chunks));
-}
-
-function ledgerColumnsOfEntries(ledger: Ledger): LedgerEntry[] {
-  return [...ledger.entries].sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
 }
 
 /**

@@ -4,7 +4,7 @@
  * `timestamp` and DuckDB's read_json parse. In memory, timestamps are ISO-8601 UTC (schema.ts).
  */
 import { lazySchema } from '#domain/lazy-schema.ts';
-import { describeIssues, isoToLakeTimestamp, lakeTimestampToIso, rowSchemaOf } from './columns.ts';
+import { describeIssues, fromLakeRecord, rowSchemaOf, toLakeRecord } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
 import { RUN_COLUMNS, type RunManifest } from './schema.ts';
 
@@ -19,13 +19,7 @@ export function encodeManifest(manifest: RunManifest): Uint8Array {
   const result = RunManifestSchema.safeParse(manifest);
   if (!result.success)
     throw new LakeEncodeError(`run manifest does not fit the lake contract: ${describeIssues(result.error)}`);
-  const record: Record<string, unknown> = {};
-  for (const column of RUN_COLUMNS) {
-    const value = result.data[column.name];
-    record[column.name] =
-      column.type === 'timestamp' && typeof value === 'string' ? isoToLakeTimestamp(value) : value;
-  }
-  return encoder.encode(`${JSON.stringify(record)}\n`);
+  return encoder.encode(`${JSON.stringify(toLakeRecord(RUN_COLUMNS, result.data))}\n`);
 }
 
 /** Parse and validate a manifest file; timestamps come back as ISO-8601 UTC. */
@@ -45,13 +39,7 @@ export function decodeManifest(bytes: Uint8Array): RunManifest {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new LakeDecodeError('run manifest is not a JSON object');
   }
-  const record: Record<string, unknown> = { ...parsed };
-  for (const column of RUN_COLUMNS) {
-    const value = record[column.name];
-    if (column.type === 'timestamp' && typeof value === 'string')
-      record[column.name] = lakeTimestampToIso(value) ?? value;
-  }
-  const result = RunManifestSchema.safeParse(record);
+  const result = RunManifestSchema.safeParse(fromLakeRecord(RUN_COLUMNS, parsed));
   if (!result.success)
     throw new LakeDecodeError(`run manifest does not fit the lake contract: ${describeIssues(result.error)}`);
   return result.data as RunManifest;

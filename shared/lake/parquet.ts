@@ -430,7 +430,8 @@ export async function decodeParquetRows(
     const reason = error instanceof Error ? error.message : String(error);
     throw new LakeDecodeError(`${label}: not a readable Parquet file (${reason})`);
   }
-  const rowSchema = rowSchemaOf(columns);
+  // Built only for a row the plain checks refuse (about 1 ms a build: this runs once per file read).
+  let rowSchema: ReturnType<typeof rowSchemaOf> | undefined;
   const fits = columns.map((column) => fitsColumnType[column.type]);
   // Columns are only ever appended, and appended ones are nullable: a file written before a column
   // existed reads it as null (as Athena does). A missing column that is not nullable is an error.
@@ -454,6 +455,7 @@ export async function decodeParquetRows(
       }
     }
     if (fitting) return row;
+    rowSchema ??= rowSchemaOf(columns);
     const result = rowSchema.safeParse(row);
     if (!result.success) {
       throw new LakeDecodeError(

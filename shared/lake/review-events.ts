@@ -4,7 +4,7 @@
  * DuckDB's read_json both parse). One object per event, written once under reviewEventKey.
  */
 import { type ReviewEvent, ReviewEventSchema } from '#domain/review.ts';
-import { describeIssues, isoToLakeTimestamp, lakeTimestampToIso } from './columns.ts';
+import { describeIssues, fromLakeRecord, toLakeRecord } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
 import { REVIEW_EVENT_COLUMNS } from './schema.ts';
 
@@ -18,13 +18,7 @@ export function encodeReviewEvents(events: readonly ReviewEvent[]): Uint8Array {
       throw new LakeEncodeError(
         `review event does not fit the lake contract: ${describeIssues(result.error)}`,
       );
-    const record: Record<string, unknown> = {};
-    for (const column of REVIEW_EVENT_COLUMNS) {
-      const value = result.data[column.name];
-      record[column.name] =
-        column.type === 'timestamp' && typeof value === 'string' ? isoToLakeTimestamp(value) : value;
-    }
-    return `${JSON.stringify(record)}\n`;
+    return `${JSON.stringify(toLakeRecord(REVIEW_EVENT_COLUMNS, result.data))}\n`;
   });
   return encoder.encode(lines.join(''));
 }
@@ -40,15 +34,15 @@ export function decodeReviewEvents(bytes: Uint8Array): ReviewEvent[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line, index) => {
-      let record: Record<string, unknown>;
+      let record: unknown;
       try {
-        record = JSON.parse(line) as Record<string, unknown>;
+        record = JSON.parse(line);
       } catch (error) {
         throw new LakeDecodeError(`review event line ${index + 1} is not JSON: ${(error as Error).message}`);
       }
-      if (typeof record.changed_at === 'string')
-        record.changed_at = lakeTimestampToIso(record.changed_at) ?? record.changed_at;
-      const result = ReviewEventSchema.safeParse(record);
+      if (typeof record !== 'object' || record === null || Array.isArray(record))
+        throw new LakeDecodeError(`review event line ${index + 1} is not a JSON object`);
+      const result = ReviewEventSchema.safeParse(fromLakeRecord(REVIEW_EVENT_COLUMNS, record));
       if (!result.success)
         throw new LakeDecodeError(`review event line ${index + 1}: ${describeIssues(result.error)}`);
       return result.data;

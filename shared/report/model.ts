@@ -7,7 +7,8 @@ import { type CommittedRun, listCommittedRuns, tableKeyOf } from '#lake/committe
 import { decodeParquet } from '#lake/parquet.ts';
 import type { ProspectRow } from '#lake/schema.ts';
 import type { CampaignStore, ObjectStore } from '#shared/ports.ts';
-import type { ReportCampaign, ReportModel, ReportProspect, ReportRun } from './render.ts';
+import { byScoreDescending, toReportProspect } from './prospects.ts';
+import type { ReportCampaign, ReportModel, ReportRun } from './render.ts';
 import { readReviewEvents, reportReviewsOf } from './review-model.ts';
 import type { ReportReviews } from './review-sections.ts';
 
@@ -95,8 +96,6 @@ async function reviewsOf(
     events: await readReviewEvents(lake, input.campaignId, until),
     runMonths: input.runs.map((run) => run.runDate.slice(0, 7)),
     top: input.top,
-    toReportProspect,
-    byScore: byScoreDescending,
     ...(until === undefined ? {} : { reviewsUntil: until }),
   });
 }
@@ -114,9 +113,6 @@ function chainOf(runs: readonly CommittedRun[], asOf: ReportOptions['asOf']): Co
   }
   return [...byDate.values()];
 }
-
-export const byScoreDescending = (a: ProspectRow, b: ProspectRow) =>
-  b.score - a.score || b.domain_authority - a.domain_authority || a.source.localeCompare(b.source);
 
 /** A run's prospects (the full gap list of that run). */
 export async function prospectsOf(lake: ObjectStore, run: CommittedRun): Promise<ProspectRow[]> {
@@ -172,17 +168,3 @@ function reportCampaignOf(raw: unknown): ReportCampaign | undefined {
 }
 
 const cadenceOf = (raw: unknown): ReportModel['cadence'] => parsedOrUndefined(raw)?.schedule.every;
-
-const daysBetween = (from: string, to: string) =>
-  Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
-
-const toReportProspect = (row: ProspectRow): ReportProspect => ({
-  source: row.source,
-  title: row.title,
-  domainAuthority: row.domain_authority,
-  matchedCount: row.matched_count,
-  score: row.score,
-  firstSeenDate: row.first_seen_date,
-  runsSeen: row.runs_seen,
-  daysOpen: daysBetween(row.first_seen_date, row.run_date),
-});

@@ -13,10 +13,11 @@ import {
   type ReviewState,
 } from '#domain/review.ts';
 import { reviewEventsPrefix } from '#lake/keys.ts';
+import { readObjects } from '#lake/read-objects.ts';
 import { decodeReviewEvents } from '#lake/review-events.ts';
 import type { ProspectRow } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
-import type { ReportProspect } from './render.ts';
+import { byScoreDescending, toReportProspect } from './prospects.ts';
 import type { ReportReviews, ReportWonLink } from './review-sections.ts';
 
 /** A campaign's review events changed before `until` (ISO; every event without it), oldest first. */
@@ -26,8 +27,7 @@ export async function readReviewEvents(
   until?: string,
 ): Promise<ReviewEvent[]> {
   const events: ReviewEvent[] = [];
-  for (const key of await lake.list(reviewEventsPrefix(campaignId))) {
-    const bytes = await lake.get(key);
+  for (const bytes of await readObjects(lake, await lake.list(reviewEventsPrefix(campaignId)))) {
     if (bytes === undefined) continue; // listed, then gone: nothing to read
     events.push(...decodeReviewEvents(bytes));
   }
@@ -95,8 +95,6 @@ export interface ReviewModelInput {
   /** The months of the runs reported (yyyy-MM). */
   runMonths: readonly string[];
   top: number;
-  toReportProspect: (row: ProspectRow) => ReportProspect;
-  byScore: (a: ProspectRow, b: ProspectRow) => number;
   reviewsUntil?: string;
 }
 
@@ -121,15 +119,15 @@ export function reportReviewsOf(input: ReviewModelInput): ReportReviews {
   const unreviewed = input.prospects.filter((row) => reviewOf(row).state === 'to_review');
   const multi = input.prospects
     .filter((row) => row.matched_count >= 2)
-    .sort((a, b) => b.matched_count - a.matched_count || input.byScore(a, b));
+    .sort((a, b) => b.matched_count - a.matched_count || byScoreDescending(a, b));
   const won = wonLinks(input.events);
   return {
     stateCounts,
-    topUnreviewed: [...unreviewed].sort(input.byScore).slice(0, input.top).map(input.toReportProspect),
+    topUnreviewed: [...unreviewed].sort(byScoreDescending).slice(0, input.top).map(toReportProspect),
     won,
     wonMonths: monthsSpanning([...input.runMonths, ...won.map((link) => link.wonOn.slice(0, 7))]),
     multiCompetitor: multi.slice(0, input.top).map((row) => ({
-      ...input.toReportProspect(row),
+      ...toReportProspect(row),
       matchedTargets: [...row.matched_targets],
       ...reviewOf(row),
     })),

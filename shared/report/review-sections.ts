@@ -61,7 +61,7 @@ const CATEGORY_COLORS: Record<WonCategory, string> = {
   other: '#0891b2',
   uncategorised: '#9ca3af',
 };
-const categoryLabel = (category: ReviewCategory | null) => (category ?? 'uncategorised').replaceAll('_', ' ');
+const categoryLabel = (category: WonCategory | null) => (category ?? 'uncategorised').replaceAll('_', ' ');
 
 /** The three outreach sections, in the order a team works: triage, wins, the pages worth most. */
 export function reviewSections(reviews: ReportReviews | undefined): string {
@@ -97,7 +97,7 @@ function queueSection(reviews: ReportReviews): string {
 }
 
 /** Wins per month and category, for the chart. */
-export function wonPerMonth(
+function wonPerMonth(
   won: readonly ReportWonLink[],
   months: readonly string[],
 ): { category: WonCategory; values: number[] }[] {
@@ -124,7 +124,7 @@ function wonSection(reviews: ReportReviews): string {
     title: 'Links won per month, by category',
     labels: reviews.wonMonths,
     series: perMonth.map(({ category, values }) => ({
-      name: categoryLabel(category === 'uncategorised' ? null : category),
+      name: categoryLabel(category),
       values,
       color: CATEGORY_COLORS[category],
     })),
@@ -141,7 +141,7 @@ function wonSection(reviews: ReportReviews): string {
   const table = `<table id="won-links"><caption>Every link won</caption><thead><tr><th>source</th><th>won on</th><th>category</th><th>by</th></tr></thead><tbody>${rows}</tbody></table>`;
   const byCategory = definitionList(
     perMonth.map(({ category, values }) => [
-      categoryLabel(category === 'uncategorised' ? null : category),
+      categoryLabel(category),
       integer(values.reduce((sum, value) => sum + value, 0)),
     ]),
   );

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
-import { byScoreDescending } from '#shared/report/model.ts';
+import { OBJECTS_READ_AT_ONCE } from '#lake/read-objects.ts';
 import {
   currentReviews,
   monthsSpanning,
@@ -69,6 +69,25 @@ describe('the report review model', () => {
     ]);
   });
 
+  it('reads the event files several at a time, never more than OBJECTS_READ_AT_ONCE', async () => {
+    const lake = createFsObjectStore(root);
+    let reading = 0;
+    let most = 0;
+    const counted = {
+      ...lake,
+      list: (prefix: string) => lake.list(prefix),
+      get: async (key: string) => {
+        most = Math.max(most, ++reading);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        reading--;
+        return lake.get(key);
+      },
+    };
+    expect(await readReviewEvents(counted, CAMPAIGN)).toEqual(await readReviewEvents(lake, CAMPAIGN));
+    expect(most).toBe(Math.min(events.length, OBJECTS_READ_AT_ONCE));
+    expect(most).toBeGreaterThan(1);
+  });
+
   it("counts every state over the latest run's prospects and every reviewed source", () => {
     const r3 = FIXTURE_RUNS.find((run) => run.runId === 'r3')?.prospects ?? [];
     const model = reportReviewsOf({
@@ -76,17 +95,6 @@ describe('the report review model', () => {
       events: [...events].sort((a, b) => a.changed_at.localeCompare(b.changed_at)),
       runMonths: ['2025-01', '2025-02', '2025-04'],
       top: 10,
-      toReportProspect: (row) => ({
-        source: row.source,
-        title: row.title,
-        domainAuthority: row.domain_authority,
-        matchedCount: row.matched_count,
-        score: row.score,
-        firstSeenDate: row.first_seen_date,
-        runsSeen: row.runs_seen,
-        daysOpen: 0,
-      }),
-      byScore: byScoreDescending,
     });
     // a contacted; b, c, d won; e to review; f rejected.
     expect(model.stateCounts).toEqual({

@@ -15,6 +15,7 @@ import {
   encodeParquet,
   encodeParquetColumnGroups,
   encodeParquetGroups,
+  encodeParquetRows,
   PARQUET_CREATED_BY,
   type ParquetRowOf,
   parquetSchema,
@@ -228,5 +229,18 @@ describe('a file with no rows', () => {
   it('leaves files with rows alone', () => {
     const bytes = encodeParquet('changes', rows.slice(0, 3));
     expect(() => readParquet(bytes)).not.toThrow();
+  });
+});
+
+describe('decodeParquet', () => {
+  it('refuses a row whose value does not fit the contract, with its row number, in zod words', async () => {
+    // days_in_gap written as a double column, so the file can hold a value the contract's int refuses.
+    const asDouble = CHANGE_COLUMNS.map((column) =>
+      column.name === 'days_in_gap' ? { ...column, type: 'double' as const } : column,
+    );
+    const bytes = encodeParquetRows(asDouble, [aChangeRow(3), aChangeRow(6, { days_in_gap: 1.5 })]);
+    await expect(decodeParquet('changes', bytes)).rejects.toThrow(
+      'changes row 1 does not fit the lake contract: days_in_gap: Invalid input: expected int, received number',
+    );
   });
 });
