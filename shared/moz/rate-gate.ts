@@ -126,8 +126,23 @@ interface Waiter {
   reports: boolean;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const preciseNow = () => performance.timeOrigin + performance.now();
+/**
+ * A gate's clock: the sub-millisecond real clock and timers unless injected, and how long before its
+ * slot a `reserve` caller is released ({@link RELEASE_LEAD_MS} on the real clock, 0 with an injected
+ * one, which sleeps exactly). Shared by every gate, so they agree on when a holder is released.
+ */
+export function gateClock(options: {
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  releaseLeadMs?: number;
+}): { now: () => number; sleep: (ms: number) => Promise<void>; leadMs: number } {
+  const realClock = options.now === undefined && options.sleep === undefined;
+  return {
+    now: options.now ?? (() => performance.timeOrigin + performance.now()),
+    sleep: options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    leadMs: options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0),
+  };
+}
 
 /**
  * Spaces requests evenly, `intervalMs / requests` apart (a smooth rate rather than bursts, because
@@ -142,11 +157,8 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
     throw new RangeError('rate gate needs requests > 0 and intervalMs >= 0');
   }
   const spacingMs = options.intervalMs / options.requests;
-  const now = options.now ?? preciseNow;
-  const sleep = options.sleep ?? realSleep;
+  const { now, sleep, leadMs } = gateClock(options);
   const maxHoldMs = options.maxHoldMs ?? 10_000;
-  const realClock = options.now === undefined && options.sleep === undefined;
-  const leadMs = options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0);
   const queue: Waiter[] = [];
   const state: GateState = {
     lastStart: Number.NEGATIVE_INFINITY,

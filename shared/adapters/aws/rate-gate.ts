@@ -35,7 +35,7 @@
  * errs on the safe side. A waiting runner is billed while it sleeps; at this rate it would wait anyway.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type RateGate, type RatePermit, RELEASE_LEAD_MS, spinUntil } from '#moz/rate-gate.ts';
+import { gateClock, type RateGate, type RatePermit, spinUntil } from '#moz/rate-gate.ts';
 import { isConditionalCheckFailed, rateGateKey } from './table.ts';
 
 export interface DynamoRateGateOptions {
@@ -58,7 +58,7 @@ export interface DynamoRateGateOptions {
   maxRounds?: number;
   /**
    * How long before its slot a holder is released; its permit's `write` waits out the rest.
-   * @default {@link RELEASE_LEAD_MS} on the real clock, 0 with an injected one (which sleeps exactly)
+   * @default `RELEASE_LEAD_MS` (#moz/rate-gate.ts) on the real clock, 0 with an injected one (which sleeps exactly)
    */
   releaseLeadMs?: number;
 }
@@ -69,8 +69,6 @@ export class RateGateContentionError extends Error {
 }
 
 const MAX_SAFETY_MARGIN = 0.02;
-const preciseNow = () => performance.timeOrigin + performance.now();
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A reserved slot, and the schedule's version right after it was booked. */
 interface Booking {
@@ -90,12 +88,8 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   const spacingMs = options.intervalMs / options.requests;
   const slotMs = spacingMs * (1 + margin);
   const graceMs = slotMs - spacingMs;
-  const now = options.now ?? preciseNow;
-  const sleep = options.sleep ?? realSleep;
+  const { now, sleep, leadMs } = gateClock(options);
   const maxRounds = options.maxRounds ?? 50;
-  // An injected clock (tests) sleeps exactly: no lead to wait out, unless asked for.
-  const realClock = options.now === undefined && options.sleep === undefined;
-  const leadMs = options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0);
   const schedule = createSchedule(options, slotMs, now, leadMs);
   /** This container's own floor (pauses, late writes), honoured even when writing it to the table failed. */
   let localFloor = Number.NEGATIVE_INFINITY;
