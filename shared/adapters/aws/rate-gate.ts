@@ -35,7 +35,7 @@
  * errs on the safe side. A waiting runner is billed while it sleeps; at this rate it would wait anyway.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { gateClock, type RateGate, type RatePermit, spinUntil } from '#moz/rate-gate.ts';
+import { gateClock, oneAnswerPermit, type RateGate, type RatePermit, spinUntil } from '#moz/rate-gate.ts';
 import { isConditionalCheckFailed, rateGateKey } from './table.ts';
 
 export interface DynamoRateGateOptions {
@@ -156,30 +156,20 @@ interface SlotHolder {
 
 /** The permit for a booked slot: a write only within the slot's grace, at most once refused. */
 function slotPermit(booking: Booking, gate: SlotHolder): RatePermit {
-  let answer: 'pending' | 'written' | 'refused' = 'pending';
-  return {
-    write() {
-      if (answer === 'refused') return false;
-      if (answer === 'written') {
-        // undici writing the same request again, late: whoever books next starts a spacing after it.
-        const at = gate.now();
-        if (at - booking.slot > gate.graceMs) gate.raiseFloor(at + gate.slotMs);
-        return true;
-      }
+  return oneAnswerPermit({
+    first() {
       const at = spinUntil(booking.slot, gate.now);
       // Outside the slot (a stall, a new connection's handshake) or behind a pause that came since:
       // writing could crowd the next holder, whose slot is only one slot after ours.
-      const inSlot = at >= booking.slot && at - booking.slot <= gate.graceMs && at >= gate.floor();
-      answer = inSlot ? 'written' : 'refused';
-      if (!inSlot) gate.abandon(booking);
-      return inSlot;
+      return at >= booking.slot && at - booking.slot <= gate.graceMs && at >= gate.floor();
     },
-    unused() {
-      if (answer !== 'pending') return;
-      answer = 'refused';
-      gate.abandon(booking);
+    again() {
+      // undici writing the same request again, late: whoever books next starts a spacing after it.
+      const at = gate.now();
+      if (at - booking.slot > gate.graceMs) gate.raiseFloor(at + gate.slotMs);
     },
-  };
+    giveUp: () => gate.abandon(booking),
+  });
 }
 
 /** What a failed conditional update says the item holds (`ReturnValuesOnConditionCheckFailure`). */
