@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeliveryKey, DeliveryRecord, DeliveryStore } from '#shared/ports.ts';
 import { claimDelivery, settleDelivery } from '../delivery-transitions.ts';
-import { writeFileAtomically } from './atomic-file.ts';
+import { unlessMissing, writeFileAtomically } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -22,12 +22,8 @@ export function createFileDeliveryStore(home: string): DeliveryStore {
   const locked = <T>(campaignId: string, work: () => Promise<T>) =>
     withFileLock(join(folder(campaignId), '.lock'), work);
   const read = async (key: DeliveryKey): Promise<DeliveryRecord | undefined> => {
-    try {
-      return JSON.parse(await readFile(pathOf(key), 'utf8')) as DeliveryRecord;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const text = await unlessMissing(readFile(pathOf(key), 'utf8'));
+    return text === undefined ? undefined : (JSON.parse(text) as DeliveryRecord);
   };
   const write = (record: DeliveryRecord) =>
     writeFileAtomically(pathOf(record), `${JSON.stringify(record, null, 2)}\n`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { compareSources } from '#domain/ledger.ts';
 import { type Review, ReviewSchema } from '#domain/review.ts';
 import type { ReviewStore, ReviewWrite } from '#shared/ports.ts';
-import { writeFileAtomically } from './atomic-file.ts';
+import { unlessMissing, writeFileAtomically } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
 
 const ReviewFile = z.object({ reviews: z.array(ReviewSchema) });
@@ -15,15 +15,6 @@ export class ReviewFileError extends Error {
 }
 
 const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
 
 /**
  * Reviews as one JSON file per campaign, `<home>/reviews/<campaign>.json`. Every write compares the
@@ -38,7 +29,7 @@ export function createFileReviewStore(home: string): ReviewStore {
   };
   const pathOf = (campaignId: string) => join(folder, `${safeId(campaignId)}.json`);
   const read = async (campaignId: string): Promise<Review[]> => {
-    const text = await readText(pathOf(campaignId));
+    const text = await unlessMissing(readFile(pathOf(campaignId), 'utf8'));
     if (text === undefined) return [];
     let raw: unknown;
     try {
