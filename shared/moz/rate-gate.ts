@@ -42,6 +42,40 @@ export interface RatePermit {
   unused(): void;
 }
 
+/**
+ * The answers every gate's permit gives (RatePermit): the first `write` decides, by `first`; after a
+ * yes, later writes (undici writing the same request again) answer yes and call `again`; after a no,
+ * `unused` or `refuse`, every write answers no. `giveUp` runs once, when the slot ends unwritten.
+ * `refuse` (the gate stops waiting for the write) answers whether the permit was still undecided.
+ */
+export function oneAnswerPermit(slot: {
+  first(): boolean;
+  again(): void;
+  giveUp(): void;
+}): RatePermit & { refuse(): boolean } {
+  let answer: 'pending' | 'written' | 'refused' = 'pending';
+  const refuse = () => {
+    if (answer !== 'pending') return false;
+    answer = 'refused';
+    slot.giveUp();
+    return true;
+  };
+  return {
+    write() {
+      if (answer === 'refused') return false;
+      if (answer === 'written') {
+        slot.again();
+        return true;
+      }
+      if (!slot.first()) return !refuse();
+      answer = 'written';
+      return true;
+    },
+    unused: () => void refuse(),
+    refuse,
+  };
+}
+
 /** A permit with nothing to report to (gates without `reserve`, or `acquire`). */
 export const SETTLED_PERMIT: RatePermit = { write: () => true, unused: () => {} };
 
@@ -126,8 +160,23 @@ interface Waiter {
   reports: boolean;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const preciseNow = () => performance.timeOrigin + performance.now();
+/**
+ * A gate's clock: the sub-millisecond real clock and timers unless injected, and how long before its
+ * slot a `reserve` caller is released ({@link RELEASE_LEAD_MS} on the real clock, 0 with an injected
+ * one, which sleeps exactly). Shared by every gate, so they agree on when a holder is released.
+ */
+export function gateClock(options: {
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  releaseLeadMs?: number;
+}): { now: () => number; sleep: (ms: number) => Promise<void>; leadMs: number } {
+  const realClock = options.now === undefined && options.sleep === undefined;
+  return {
+    now: options.now ?? (() => performance.timeOrigin + performance.now()),
+    sleep: options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    leadMs: options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0),
+  };
+}
 
 /**
  * Spaces requests evenly, `intervalMs / requests` apart (a smooth rate rather than bursts, because
@@ -142,11 +191,8 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
     throw new RangeError('rate gate needs requests > 0 and intervalMs >= 0');
   }
   const spacingMs = options.intervalMs / options.requests;
-  const now = options.now ?? preciseNow;
-  const sleep = options.sleep ?? realSleep;
+  const { now, sleep, leadMs } = gateClock(options);
   const maxHoldMs = options.maxHoldMs ?? 10_000;
-  const realClock = options.now === undefined && options.sleep === undefined;
-  const leadMs = options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0);
   const queue: Waiter[] = [];
   const state: GateState = {
     lastStart: Number.NEGATIVE_INFINITY,
@@ -241,40 +287,13 @@ function writeCheckedPermit(
   now: () => number,
   maxHoldMs: number,
 ): RatePermit {
-  let answer: 'pending' | 'written' | 'refused' = 'pending';
   let settle = () => {};
-  state.outstanding = new Promise<void>((resolve) => {
-    const timer = setTimeout(() => {
-      // Never reported: count the write as now, the latest it can have happened so far, and refuse
-      // a write asked for from here on (the next caller is on its way).
-      if (answer === 'pending') {
-        answer = 'refused';
-        state.lastStart = Math.max(state.lastStart, now());
-      }
-      resolve();
-    }, maxHoldMs);
-    timer.unref?.();
-    settle = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-  });
-  return {
-    write() {
-      if (answer === 'refused') return false;
-      if (answer === 'written') {
-        state.lastStart = Math.max(state.lastStart, now());
-        return true;
-      }
+  const permit = oneAnswerPermit({
+    first() {
       const target = earliestStart();
       const at = spinUntil(target, now);
-      if (at < target) {
-        // Still early: a Retry-After pause came after the release. Nothing is written; the caller queues again.
-        answer = 'refused';
-        settle();
-        return false;
-      }
-      answer = 'written';
+      // Still early: a Retry-After pause came after the release. Nothing is written; the caller queues again.
+      if (at < target) return false;
       state.lastStart = at;
       // undici writes synchronously after this returns; a microtask runs once it has. Spacing the
       // next caller from then, not from `at`, keeps a stall between the two out of the next gap.
@@ -284,13 +303,26 @@ function writeCheckedPermit(
       });
       return true;
     },
-    unused() {
-      // Nothing reached the server: the slot was not used, so the next caller need not wait for it.
-      if (answer !== 'pending') return;
-      answer = 'refused';
-      settle();
+    again() {
+      state.lastStart = Math.max(state.lastStart, now());
     },
-  };
+    // Nothing reached the server: the slot was not used, so the next caller need not wait for it.
+    giveUp: () => settle(),
+  });
+  state.outstanding = new Promise<void>((resolve) => {
+    const timer = setTimeout(() => {
+      // Never reported: count the write as now, the latest it can have happened so far, and refuse
+      // a write asked for from here on (the next caller is on its way).
+      if (permit.refuse()) state.lastStart = Math.max(state.lastStart, now());
+      resolve();
+    }, maxHoldMs);
+    timer.unref?.();
+    settle = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+  return permit;
 }
 
 /** A gate that never waits (tests, or when the shared gate lives elsewhere). */

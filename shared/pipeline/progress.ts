@@ -4,6 +4,8 @@
  * sink draws them (a progress bar on a TTY, cli/progress.ts) or writes lines ({@link lineProgress}).
  */
 
+import { INTERSECT_ROW_WEIGHT } from '#domain/budget.ts';
+
 export interface ProgressScope {
   campaignId: string;
   runDate: string;
@@ -32,9 +34,6 @@ export type ProgressSink = (event: ProgressEvent) => void;
 /** Waits longer than this are said out loud. */
 export const ANNOUNCED_WAIT_MS = 5_000;
 
-/** Weighted rows one Link Intersect row costs (DESIGN.md section 3). */
-const ROWS_PER_INTERSECT_ROW = 5;
-
 export const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
 
 export function duration(ms: number): string {
@@ -55,7 +54,7 @@ export function etaMs(
   if (!event.more) return 0;
   if (spacingMs <= 0) return undefined;
   const pagesLeft = Math.ceil(
-    Math.max(0, event.budget - event.rowsSpent) / (event.pageSize * ROWS_PER_INTERSECT_ROW),
+    Math.max(0, event.budget - event.rowsSpent) / (event.pageSize * INTERSECT_ROW_WEIGHT),
   );
   return pagesLeft * spacingMs;
 }

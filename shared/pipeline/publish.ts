@@ -76,6 +76,22 @@ export async function publishRun(
   ports: PublishPorts,
 ): Promise<PublishResult> {
   const key = reportKey(run.campaignId, run.runDate, run.runId);
+  // The report and the digest read the same campaign, manifests and prospects file: once each.
+  const stores = deps.campaigns;
+  const reading: PublishDeps = {
+    ...deps,
+    lake: readOnce(deps.lake),
+    campaigns: { get: memoized(new Map(), (campaignId) => stores.get(campaignId)) },
+  };
+  return publishWith(run, key, reading, ports);
+}
+
+async function publishWith(
+  run: RunRef,
+  key: string,
+  deps: PublishDeps,
+  ports: PublishPorts,
+): Promise<PublishResult> {
   const report = await publishReport(run, key, deps, ports);
   const digests: Record<string, ChannelOutcome> = {};
   let campaign: Campaign | undefined;
@@ -92,6 +108,42 @@ export async function publishRun(
     });
   }
   return { report, reportKey: key, digests };
+}
+
+/**
+ * The lake with its reads kept for one publish: the report and the digest read the same manifests and
+ * prospects file. A write or delete forgets what it makes stale: the key, and listings that hold it.
+ */
+function readOnce(lake: ObjectStore): ObjectStore {
+  const gets = new Map<string, Promise<Uint8Array | undefined>>();
+  const lists = new Map<string, Promise<string[]>>();
+  const forget = (keys: string[]) => {
+    for (const key of keys) gets.delete(key);
+    for (const prefix of lists.keys()) if (keys.some((key) => key.startsWith(prefix))) lists.delete(prefix);
+  };
+  return {
+    // No putStream: publishing writes with put (and putChunks falls back to it).
+    put: (key, body, options) => lake.put(key, body, options).finally(() => forget([key])),
+    get: memoized(gets, (key) => lake.get(key)),
+    list: memoized(lists, (prefix) => lake.list(prefix)),
+    delete: (keys) => lake.delete(keys).finally(() => forget(keys)),
+  };
+}
+
+/** `read` answering each argument from the first call's promise (a failed read is not kept). */
+function memoized<T>(
+  reads: Map<string, Promise<T>>,
+  read: (key: string) => Promise<T>,
+): (key: string) => Promise<T> {
+  return (key) => {
+    let pending = reads.get(key);
+    if (pending === undefined) {
+      pending = read(key);
+      reads.set(key, pending);
+      pending.catch(() => reads.delete(key));
+    }
+    return pending;
+  };
 }
 
 function safeChannels(ports: PublishPorts, campaign: Campaign | undefined, log: Log): DigestChannel[] {

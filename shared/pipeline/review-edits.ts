@@ -3,10 +3,9 @@
  * written all-or-nothing and conditionally, then appended to the lake as events. A review changed by
  * someone else since the person read it (the export's version) is refused and nothing is written.
  */
-import { createHash } from 'node:crypto';
 import { applyReviewEdit, type Review, type ReviewEdit, type ReviewOrigin, viewOf } from '#domain/review.ts';
 import type { ObjectStore, ReviewStore, ReviewWrite } from '#shared/ports.ts';
-import { appendReviewEvents, flushReviewEvents } from './reviews.ts';
+import { appendReviewEvents, flushReviewEvents, sourceDigest } from './reviews.ts';
 
 export interface ReviewChangeRequest {
   source: string;
@@ -57,7 +56,7 @@ export async function applyReviewChanges(
   for (const request of requests) {
     const current = bySource.get(request.source);
     const version = current?.version ?? 0;
-    const eventId = `${context.batchId}-${createHash('sha256').update(request.source).digest('hex').slice(0, 16)}`;
+    const eventId = `${context.batchId}-${sourceDigest(request.source)}`;
     const after = applyReviewEdit(campaignId, request.source, current, request.edit, { ...context, eventId });
     // Already as asked (the same file imported twice): nothing to write, whoever wrote it.
     if (!after) continue;

@@ -159,7 +159,7 @@ export async function promoteWonReviews(
   return result;
 }
 
-/** A short, stable, key-safe stand-in for a source (sources hold '/', ':' and more). */
-function sourceDigest(source: string): string {
+/** A short, stable, key-safe stand-in for a source (sources hold '/', ':' and more), for event ids. */
+export function sourceDigest(source: string): string {
   return createHash('sha256').update(source).digest('hex').slice(0, 16);
 }

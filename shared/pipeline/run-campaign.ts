@@ -83,6 +83,11 @@ const MAX_CATCH_UP = 24;
 export async function runCampaign(request: RunRequest, deps: RunDeps): Promise<RunOutcome> {
   const raw = await deps.campaigns.get(request.campaignId);
   if (raw === undefined) throw new CampaignNotFoundError(`campaign "${request.campaignId}" does not exist`);
+  return runInChain(request, raw, deps);
+}
+
+/** runCampaign with the campaign read: the earlier runs it catches up on use the same read. */
+async function runInChain(request: RunRequest, raw: unknown, deps: RunDeps): Promise<RunOutcome> {
   for (let caughtUp = 0; ; caughtUp++) {
     const place = await placeInChain(deps.runs, request);
     if (place.place === 'done') {
@@ -95,17 +100,22 @@ export async function runCampaign(request: RunRequest, deps: RunDeps): Promise<R
     if (place.place === 'next') break;
     if (caughtUp >= MAX_CATCH_UP)
       throw new Error(`more than ${MAX_CATCH_UP} unfinished runs before ${request.runDate}`);
-    const earlier = await catchUp(request, place.runDate, deps);
+    const earlier = await catchUp(request, place.runDate, raw, deps);
     if (earlier.outcome !== 'committed' && earlier.outcome !== 'already-done') return earlier;
   }
   return claimAndRun(request, raw, deps);
 }
 
 /** Finishes an earlier unfinished run first; its failure fails (holds back) this one too. */
-async function catchUp(request: RunRequest, runDate: string, deps: RunDeps): Promise<RunOutcome> {
+async function catchUp(
+  request: RunRequest,
+  runDate: string,
+  raw: unknown,
+  deps: RunDeps,
+): Promise<RunOutcome> {
   deps.log.info('finishing an earlier run first', { campaignId: request.campaignId, runDate });
   try {
-    return await runCampaign({ ...request, runDate, force: false }, deps);
+    return await runInChain({ ...request, runDate, force: false }, raw, deps);
   } catch (error) {
     if (!(error instanceof RunFailedError)) throw error;
     throw new RunFailedError(

@@ -3,6 +3,7 @@ import { changeColumns, type DiffPlan, nextLedgerEntries, prospectColumns } from
 import { changesKey, ledgerKey, manifestKey, parseLakeKey, prospectsKey, tablePrefix } from '#lake/keys.ts';
 import { encodeLedgerStream } from '#lake/ledger-file.ts';
 import { decodeManifest, encodeManifest } from '#lake/manifest.ts';
+import type { ColumnSlice } from '#lake/parquet.ts';
 import { LAKE_TABLES, type RunManifest, type RunTableName } from '#lake/schema.ts';
 import type { ObjectStore } from '#shared/ports.ts';
 import type { RunRef } from './checkpoints.ts';
@@ -37,22 +38,22 @@ export async function writeSnapshot(
   const keys = runFileKeys(run);
   // The Parquet writer (and the reader beside it) loads when a run first writes, not at every cold start.
   const { encodeParquetColumnGroups, ROW_GROUP_SIZE } = await import('#lake/parquet.ts');
-  const slices = <T>(size: number, sliceOf: (start: number, end: number) => T) =>
-    rowGroups(size, ROW_GROUP_SIZE, sliceOf);
-  const prospects = slices(plan.prospectOrder.length, (start, end) => prospectColumns(plan, start, end));
-  await writeOnce(
-    ports.lake,
-    keys.prospects,
-    encodeParquetColumnGroups(LAKE_TABLES.prospects.columns, prospects, 'prospects'),
-  );
-  await ports.afterStep?.('file-written', 'prospects');
-  const changes = slices(plan.changeRef.length, (start, end) => changeColumns(plan, start, end));
-  await writeOnce(
-    ports.lake,
-    keys.changes,
-    encodeParquetColumnGroups(LAKE_TABLES.changes.columns, changes, 'changes'),
-  );
-  await ports.afterStep?.('file-written', 'changes');
+  // Each table's columns are made and encoded one row group at a time.
+  const writeTable = async (
+    table: 'prospects' | 'changes',
+    rows: number,
+    columnsOf: (from: DiffPlan, start: number, end: number) => ColumnSlice,
+  ) => {
+    const groups = rowGroups(rows, ROW_GROUP_SIZE, (start, end) => columnsOf(plan, start, end));
+    await writeOnce(
+      ports.lake,
+      keys[table],
+      encodeParquetColumnGroups(LAKE_TABLES[table].columns, groups, table),
+    );
+    await ports.afterStep?.('file-written', table);
+  };
+  await writeTable('prospects', plan.prospectOrder.length, prospectColumns);
+  await writeTable('changes', plan.changeRef.length, changeColumns);
   const { configHash, runId, runDate } = { ...plan.input, configHash: manifest.config_hash };
   await writeOnce(
     ports.lake,

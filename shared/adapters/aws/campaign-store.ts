@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -9,7 +8,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { Campaign } from '#domain/campaign.ts';
 import type { Clock, EditableCampaignStore, StoredCampaign } from '#shared/ports.ts';
-import { CAMPAIGNS_GSI1PK, campaignIdFromPk, campaignKey, TABLE_KEYS } from './table.ts';
+import {
+  CAMPAIGNS_GSI1PK,
+  campaignIdFromPk,
+  campaignKey,
+  isConditionalCheckFailed,
+  TABLE_KEYS,
+} from './table.ts';
 
 export interface DynamoCampaignStoreOptions {
   doc: DynamoDBDocumentClient;
@@ -47,7 +52,7 @@ export function createDynamoCampaignStore(options: DynamoCampaignStoreOptions): 
       await doc.send(new PutCommand({ TableName: tableName, Item: itemOf(campaign), ...condition }));
       return true;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   };

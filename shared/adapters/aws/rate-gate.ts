@@ -35,7 +35,7 @@
  * errs on the safe side. A waiting runner is billed while it sleeps; at this rate it would wait anyway.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { type RateGate, type RatePermit, RELEASE_LEAD_MS, spinUntil } from '#moz/rate-gate.ts';
+import { gateClock, oneAnswerPermit, type RateGate, type RatePermit, spinUntil } from '#moz/rate-gate.ts';
 import { isConditionalCheckFailed, rateGateKey } from './table.ts';
 
 export interface DynamoRateGateOptions {
@@ -58,7 +58,7 @@ export interface DynamoRateGateOptions {
   maxRounds?: number;
   /**
    * How long before its slot a holder is released; its permit's `write` waits out the rest.
-   * @default {@link RELEASE_LEAD_MS} on the real clock, 0 with an injected one (which sleeps exactly)
+   * @default `RELEASE_LEAD_MS` (#moz/rate-gate.ts) on the real clock, 0 with an injected one (which sleeps exactly)
    */
   releaseLeadMs?: number;
 }
@@ -69,8 +69,6 @@ export class RateGateContentionError extends Error {
 }
 
 const MAX_SAFETY_MARGIN = 0.02;
-const preciseNow = () => performance.timeOrigin + performance.now();
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A reserved slot, and the schedule's version right after it was booked. */
 interface Booking {
@@ -90,12 +88,8 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
   const spacingMs = options.intervalMs / options.requests;
   const slotMs = spacingMs * (1 + margin);
   const graceMs = slotMs - spacingMs;
-  const now = options.now ?? preciseNow;
-  const sleep = options.sleep ?? realSleep;
+  const { now, sleep, leadMs } = gateClock(options);
   const maxRounds = options.maxRounds ?? 50;
-  // An injected clock (tests) sleeps exactly: no lead to wait out, unless asked for.
-  const realClock = options.now === undefined && options.sleep === undefined;
-  const leadMs = options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0);
   const schedule = createSchedule(options, slotMs, now, leadMs);
   /** This container's own floor (pauses, late writes), honoured even when writing it to the table failed. */
   let localFloor = Number.NEGATIVE_INFINITY;
@@ -162,30 +156,20 @@ interface SlotHolder {
 
 /** The permit for a booked slot: a write only within the slot's grace, at most once refused. */
 function slotPermit(booking: Booking, gate: SlotHolder): RatePermit {
-  let answer: 'pending' | 'written' | 'refused' = 'pending';
-  return {
-    write() {
-      if (answer === 'refused') return false;
-      if (answer === 'written') {
-        // undici writing the same request again, late: whoever books next starts a spacing after it.
-        const at = gate.now();
-        if (at - booking.slot > gate.graceMs) gate.raiseFloor(at + gate.slotMs);
-        return true;
-      }
+  return oneAnswerPermit({
+    first() {
       const at = spinUntil(booking.slot, gate.now);
       // Outside the slot (a stall, a new connection's handshake) or behind a pause that came since:
       // writing could crowd the next holder, whose slot is only one slot after ours.
-      const inSlot = at >= booking.slot && at - booking.slot <= gate.graceMs && at >= gate.floor();
-      answer = inSlot ? 'written' : 'refused';
-      if (!inSlot) gate.abandon(booking);
-      return inSlot;
+      return at >= booking.slot && at - booking.slot <= gate.graceMs && at >= gate.floor();
     },
-    unused() {
-      if (answer !== 'pending') return;
-      answer = 'refused';
-      gate.abandon(booking);
+    again() {
+      // undici writing the same request again, late: whoever books next starts a spacing after it.
+      const at = gate.now();
+      if (at - booking.slot > gate.graceMs) gate.raiseFloor(at + gate.slotMs);
     },
-  };
+    giveUp: () => gate.abandon(booking),
+  });
 }
 
 /** What a failed conditional update says the item holds (`ReturnValuesOnConditionCheckFailure`). */

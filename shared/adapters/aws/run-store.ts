@@ -175,8 +175,11 @@ export function createDynamoRunStore(options: DynamoRunStoreOptions): RunStore {
     commit: (request) =>
       decide(`commit ${request.record.runId}`, async () => {
         const { record, summary, pointer, now } = request;
-        const current = await get(record.campaignId, record.runDate);
-        const stored = await latest(record.campaignId);
+        // Both reads at once (each write below is conditional on what was read, so no order matters).
+        const [current, stored] = await Promise.all([
+          get(record.campaignId, record.runDate),
+          latest(record.campaignId),
+        ]);
         const next = commitRun(current, record, summary, now);
         const puts: Put[] = [];
         if (chainCommit(stored, request) === 'move') {

@@ -2,6 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
+/** `read`'s result, or undefined when the file or folder it reads does not exist (ENOENT). */
+export async function unlessMissing<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /**
  * Writes a whole file atomically: the bytes go to a temporary file beside it, which then takes the
  * name. A reader never sees half a file. With `exclusive`, the temporary file is hard-linked to the

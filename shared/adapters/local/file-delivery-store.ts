@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DeliveryKey, DeliveryRecord, DeliveryStore } from '#shared/ports.ts';
 import { claimDelivery, settleDelivery } from '../delivery-transitions.ts';
+import { unlessMissing, writeFileAtomically } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -22,20 +22,11 @@ export function createFileDeliveryStore(home: string): DeliveryStore {
   const locked = <T>(campaignId: string, work: () => Promise<T>) =>
     withFileLock(join(folder(campaignId), '.lock'), work);
   const read = async (key: DeliveryKey): Promise<DeliveryRecord | undefined> => {
-    try {
-      return JSON.parse(await readFile(pathOf(key), 'utf8')) as DeliveryRecord;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const text = await unlessMissing(readFile(pathOf(key), 'utf8'));
+    return text === undefined ? undefined : (JSON.parse(text) as DeliveryRecord);
   };
-  const write = async (record: DeliveryRecord) => {
-    const path = pathOf(record);
-    await mkdir(dirname(path), { recursive: true });
-    const temporary = `${path}.${randomUUID()}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
-    await rename(temporary, path);
-  };
+  const write = (record: DeliveryRecord) =>
+    writeFileAtomically(pathOf(record), `${JSON.stringify(record, null, 2)}\n`);
   return {
     get: read,
     claim: (key, now, leaseMs) =>

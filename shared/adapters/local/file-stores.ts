@@ -13,17 +13,12 @@ import type {
   RunStore,
 } from '#shared/ports.ts';
 import { chainCommit, claimRun, commitRun, failRun, releaseRun } from '../run-record-transitions.ts';
-import { writeFileAtomically } from './atomic-file.ts';
+import { unlessMissing, writeFileAtomically } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
 
 async function readJson(path: string): Promise<unknown | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
+  const text = await unlessMissing(readFile(path, 'utf8'));
+  if (text === undefined) return undefined;
   try {
     // Windows editors save UTF-8 with a byte order mark; it is not part of the JSON.
     return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
@@ -59,13 +54,9 @@ export function createFileCampaignStore(home: string): EditableCampaignStore {
   return {
     get: (id) => readJson(pathOf(id)),
     async *list() {
-      let names: string[];
-      try {
-        names = (await readdir(folder)).filter((name) => name.endsWith('.json')).sort();
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-        throw error;
-      }
+      const all = await unlessMissing(readdir(folder));
+      if (all === undefined) return;
+      const names = all.filter((name) => name.endsWith('.json')).sort();
       for (const name of names) {
         const id = name.slice(0, -'.json'.length);
         yield { id, raw: await readJson(join(folder, name)) };
@@ -170,13 +161,7 @@ export function createFileRunStore(home: string): RunStore {
       return pointer;
     },
     async list(campaignId, limit = 100) {
-      let names: string[];
-      try {
-        names = await readdir(folder(campaignId));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-        throw error;
-      }
+      const names = (await unlessMissing(readdir(folder(campaignId)))) ?? [];
       const dates = names
         .filter((name) => /^\d{4}-\d{2}-\d{2}\.json$/.test(name))
         .map((name) => name.slice(0, 10))

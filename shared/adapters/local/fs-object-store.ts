@@ -1,7 +1,7 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { ObjectStore } from '#shared/ports.ts';
-import { writeFileAtomically } from './atomic-file.ts';
+import { unlessMissing, writeFileAtomically } from './atomic-file.ts';
 
 /**
  * The lake as a folder, with the same keys as S3. Writes go to a temporary file first and are
@@ -22,24 +22,15 @@ export function createFsObjectStore(root: string): ObjectStore {
       writeFileAtomically(pathOf(key), body, { exclusive: options?.ifNoneMatch }),
 
     async get(key) {
-      try {
-        return new Uint8Array(await readFile(pathOf(key)));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
+      const bytes = await unlessMissing(readFile(pathOf(key)));
+      return bytes === undefined ? undefined : new Uint8Array(bytes);
     },
 
     async list(prefix) {
       const keys: string[] = [];
       const walk = async (directory: string): Promise<void> => {
-        let entries: import('node:fs').Dirent[];
-        try {
-          entries = await readdir(directory, { withFileTypes: true });
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-          throw error;
-        }
+        const entries = await unlessMissing(readdir(directory, { withFileTypes: true }));
+        if (entries === undefined) return;
         for (const entry of entries) {
           const path = join(directory, entry.name);
           if (entry.isDirectory()) await walk(path);

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { compareSources } from '#domain/ledger.ts';
 import { type Review, ReviewSchema } from '#domain/review.ts';
 import type { ReviewStore, ReviewWrite } from '#shared/ports.ts';
+import { unlessMissing, writeFileAtomically } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
 
 const ReviewFile = z.object({ reviews: z.array(ReviewSchema) });
@@ -15,23 +15,6 @@ export class ReviewFileError extends Error {
 }
 
 const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
-
-async function readText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-}
-
-/** The whole file or nothing: written to a temporary name, then renamed over the old one. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temporary, text);
-  await rename(temporary, path);
-}
 
 /**
  * Reviews as one JSON file per campaign, `<home>/reviews/<campaign>.json`. Every write compares the
@@ -46,7 +29,7 @@ export function createFileReviewStore(home: string): ReviewStore {
   };
   const pathOf = (campaignId: string) => join(folder, `${safeId(campaignId)}.json`);
   const read = async (campaignId: string): Promise<Review[]> => {
-    const text = await readText(pathOf(campaignId));
+    const text = await unlessMissing(readFile(pathOf(campaignId), 'utf8'));
     if (text === undefined) return [];
     let raw: unknown;
     try {
@@ -70,7 +53,7 @@ export function createFileReviewStore(home: string): ReviewStore {
       if (changed.length > 0) return { outcome: 'changed' as const, sources: changed };
       for (const { review } of writes) stored.set(review.source, review);
       const reviews = [...stored.values()].sort((a, b) => compareSources(a.source, b.source));
-      await writeAtomically(pathOf(campaignId), `${JSON.stringify({ reviews }, null, 2)}\n`);
+      await writeFileAtomically(pathOf(campaignId), `${JSON.stringify({ reviews }, null, 2)}\n`);
       return { outcome: 'written' as const };
     });
   return {
