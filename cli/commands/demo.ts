@@ -10,7 +10,7 @@ import { silentLog } from '#shared/observability.ts';
 // Imported, not read from disk, so the built CLI carries the example campaign inside its bundle.
 import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
 import type { CommandContext } from '../context.ts';
-import { ExitCodeError, UsageError } from '../errors.ts';
+import { ExitCodeError } from '../errors.ts';
 import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext, type LocalContext } from '../local-context.ts';
 import { runLocally, unfinishedLine } from '../local-runner.ts';
