@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { compareSources } from '#domain/ledger.ts';
 import { type Review, ReviewSchema } from '#domain/review.ts';
 import type { ReviewStore, ReviewWrite } from '#shared/ports.ts';
 import { unlessMissing, writeFileAtomically } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
 
-const ReviewFile = z.object({ reviews: z.array(ReviewSchema) });
+// Built on first use, with the real ReviewSchema inside (not its proxy, which each element would go through).
+const ReviewFile = lazySchema(() => z.object({ reviews: z.array(builtSchema(ReviewSchema)) }));
 
 /** A reviews file that does not parse (hand-edited): named, so nothing is silently dropped. */
 export class ReviewFileError extends Error {
