@@ -18,7 +18,7 @@ import { parseCampaign } from '#domain/campaign.ts';
 import { buildDigest, type Digest } from '#domain/digest.ts';
 import type { CommittedRun } from '#lake/committed-runs.ts';
 import { listCommittedRuns } from '#lake/committed-runs.ts';
-import { reportKey, reportsPrefix } from '#lake/keys.ts';
+import { reportKey, reportsPrefix, tablePrefix } from '#lake/keys.ts';
 import type {
   CampaignStore,
   Clock,
@@ -112,19 +112,21 @@ async function publishWith(
 
 /**
  * The lake with its reads kept for one publish: the report and the digest read the same manifests and
- * prospects file. A write or delete forgets what it makes stale: the key, and listings that hold it.
+ * prospects file. Only the objects `keep` names are kept (all by default); listings always are. A
+ * write or delete forgets what it makes stale: the key, and listings that hold it.
  */
-function readOnce(lake: ObjectStore): ObjectStore {
+function readOnce(lake: ObjectStore, keep: (key: string) => boolean = () => true): ObjectStore {
   const gets = new Map<string, Promise<Uint8Array | undefined>>();
   const lists = new Map<string, Promise<string[]>>();
   const forget = (keys: string[]) => {
     for (const key of keys) gets.delete(key);
     for (const prefix of lists.keys()) if (keys.some((key) => key.startsWith(prefix))) lists.delete(prefix);
   };
+  const keptGet = memoized(gets, (key) => lake.get(key));
   return {
     // No putStream: publishing writes with put (and putChunks falls back to it).
     put: (key, body, options) => lake.put(key, body, options).finally(() => forget([key])),
-    get: memoized(gets, (key) => lake.get(key)),
+    get: (key) => (keep(key) ? keptGet(key) : lake.get(key)),
     list: memoized(lists, (prefix) => lake.list(prefix)),
     delete: (keys) => lake.delete(keys).finally(() => forget(keys)),
   };
@@ -274,14 +276,21 @@ export async function writeMissingReports(
   deps: PublishDeps,
   lakeWhere: string,
 ): Promise<{ written: string[]; failed: string[] }> {
-  const present = new Set(await deps.lake.list(reportsPrefix(campaignId)));
+  // Each report reads every manifest of the campaign: once for all of them. Only the manifests are
+  // kept: each report reads a prospects file of its own, and a long history of them would add up.
+  const manifests = tablePrefix('runs', campaignId);
+  const reading: PublishDeps = {
+    ...deps,
+    lake: readOnce(deps.lake, (key) => key.startsWith(manifests)),
+  };
+  const present = new Set(await reading.lake.list(reportsPrefix(campaignId)));
   const ports = { lakeWhere };
   const written: string[] = [];
   const failed: string[] = [];
-  for (const run of await listCommittedRuns(deps.lake, campaignId)) {
+  for (const run of await listCommittedRuns(reading.lake, campaignId)) {
     const key = reportKey(run.campaignId, run.runDate, run.runId);
     if (present.has(key)) continue;
-    const outcome = await publishReport(run, key, deps, ports);
+    const outcome = await publishReport(run, key, reading, ports);
     if (outcome === 'written') written.push(key);
     if (outcome === 'failed') failed.push(key);
   }

@@ -3,7 +3,7 @@
 import { afterAll, expect, it } from 'vitest';
 import { createFileDeliveryStore } from '#adapters/local/file-delivery-store.ts';
 import { prospectsKey, tablePrefix } from '#lake/keys.ts';
-import type { PublishPorts } from '#pipeline/publish.ts';
+import { type PublishPorts, writeMissingReports } from '#pipeline/publish.ts';
 import type { CampaignStore, DigestChannel, ObjectStore } from '#shared/ports.ts';
 import { CAMPAIGN_ID, type Harness, startHarness } from '#test/support/reliability-harness.ts';
 
@@ -70,4 +70,21 @@ it('publishing a committed run reads the campaign, the manifests and the prospec
   expect(manifestReads.map(([, reads]) => reads).sort()).toEqual([1, 2]);
   // One read when the run starts, one for publishing (the report and the digest share it).
   expect(campaignReads).toBe(2);
+});
+
+it('writing the missing reports of a campaign reads each manifest once, not once per report', async () => {
+  const h = await startHarness({ universeSize: 1_500 });
+  harnesses.push(h);
+  await h.putCampaign();
+  // Runs committed with no publishing: none of them has a report yet.
+  for (const runDate of ['2026-01-01', '2026-02-01', '2026-03-01'])
+    await h.run(runDate, { deps: { publish: undefined } });
+  const { counted, gets } = countingLake(h.lake);
+  const deps = { lake: counted, campaigns: h.campaigns, clock: h.clock, log: h.log };
+  const { written, failed } = await writeMissingReports(CAMPAIGN_ID, deps, h.lakeRoot);
+  expect(failed).toEqual([]);
+  expect(written).toHaveLength(3);
+  const manifestReads = [...gets].filter(([key]) => key.startsWith(tablePrefix('runs', CAMPAIGN_ID)));
+  expect(manifestReads).toHaveLength(3);
+  expect(manifestReads.map(([, reads]) => reads)).toEqual([1, 1, 1]);
 });
