@@ -2,7 +2,7 @@
  * The small interfaces the pipeline needs (DESIGN.md section 2). Adapters in shared/adapters/aws
  * and shared/adapters/local implement them; shared/pipeline is written against them only.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Campaign } from './domain/campaign.ts';
 import type { MozCredentials } from './domain/credentials.ts';
 import type { Digest } from './domain/digest.ts';

@@ -2,7 +2,7 @@
 //      [--seed S] [--rate REQ_PER_SEC] [--month YYYY-MM] [--universe N]
 // Serves until SIGINT/SIGTERM, then closes cleanly.
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { startSimulator } from './server.ts';
 
 const argsSchema = z.object({

@@ -1,6 +1,6 @@
 // Request validation for the simulated v2 endpoints. Every 400 message starts
 // with the path of the offending field, e.g. "positive_targets[1].scope: ...".
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const TARGET_SCOPES = ['page', 'subdomain', 'root_domain'] as const;
 export const INTERSECT_SOURCE_SCOPES = ['page', 'root_domain'] as const;

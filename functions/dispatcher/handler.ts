@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type DispatchDeps, type DispatchResult, dispatchDue } from '#pipeline/dispatch.ts';
 import { once } from '../cold-start.ts';
 import { coldStartDeps } from './deps.ts';

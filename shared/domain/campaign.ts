@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { normalizeTarget, rootDomainOf, SourceScope, TargetError, TargetScope } from './targets.ts';
 
 /** Moz allows at most 6 targets in positive_targets and negative_targets combined. */

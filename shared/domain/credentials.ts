@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Moz credentials: an API token, or a legacy Access ID and Secret Key. Never logged. */
 export const MozCredentials = z.discriminatedUnion('kind', [

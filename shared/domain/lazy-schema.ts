@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 
 /**
  * A zod schema built the first time it is used, then kept: `lazySchema(() => z.object({...}))` has the

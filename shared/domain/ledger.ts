@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIsoDate } from './dates.ts';
 import { builtSchema, lazySchema } from './lazy-schema.ts';
 

@@ -10,7 +10,7 @@
  *   source's gap is proven closed (Link Status evidence). It never touches any other state.
  * - `rejected` and `do_not_contact` exclude a source from every later run, like an ignore entry.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ReviewEventRow } from './lake-contract.ts';
 import { builtSchema, lazySchema } from './lazy-schema.ts';
 import type { Ledger } from './ledger.ts';

@@ -1,5 +1,5 @@
 import { getDomain } from 'tldts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The granularity at which a source must link to a target (Moz v2 `scope`). */
 export const TargetScope = z.enum(['page', 'subdomain', 'root_domain']);

@@ -2,7 +2,7 @@
  * Value rules shared by every format: the zod schema of a column, and the conversions between the
  * contract's string forms (dates 'YYYY-MM-DD', timestamps ISO-8601 UTC) and what the files hold.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Column, ColumnType } from './schema.ts';
 
 const INT32_MIN = -(2 ** 31);

@@ -4,7 +4,7 @@
  * loudly with the field that is wrong instead of flowing on as `any`.
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { describeIssues } from './columns.ts';
 import { LakeDecodeError } from './errors.ts';
 

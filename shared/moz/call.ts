@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { addCost, type CallCost, NO_COST } from '#domain/call-cost.ts';
 import type { MozClientConfig, MozClientStats, MozLogEvent } from './client.ts';
 import { clientBaseUrl } from './config.ts';

@@ -1,5 +1,5 @@
 import type { Dispatcher } from 'undici';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { CallCost } from '#domain/call-cost.ts';
 import {
   normalizeTarget,

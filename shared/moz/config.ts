@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { lazySchema } from '#domain/lazy-schema.ts';
 import { blankToUndefined, httpUrlVariable, parseEnv } from '#shared/env.ts';
 import type { MozCredentials } from './types.ts';

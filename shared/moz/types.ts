@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SortOrder, targetLimitIssue } from '#domain/campaign.ts';
 import { SourceScope, TargetScope } from '#domain/targets.ts';
 

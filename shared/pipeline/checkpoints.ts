@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CallCost as CallCostType } from '#domain/call-cost.ts';
 import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { decodeJson, encodeJson } from '#lake/json.ts';

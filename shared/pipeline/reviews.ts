@@ -6,7 +6,7 @@
  * won promotion, written conditionally on the version it read, with an event derived from the run id.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import type { Ledger } from '#domain/ledger.ts';
 import {

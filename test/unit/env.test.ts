@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeEnvIssues, httpUrlVariable, parseEnv, requiredVariable } from '#shared/env.ts';
 
 class ExampleConfigError extends Error {

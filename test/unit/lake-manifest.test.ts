@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { LakeDecodeError, LakeEncodeError } from '#lake/errors.ts';
 import { decodeGzipJson, decodeJson, encodeGzipJson, encodeJson } from '#lake/json.ts';
 import { decodeManifest, encodeManifest, RunManifestSchema } from '#lake/manifest.ts';

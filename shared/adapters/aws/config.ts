@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { DEFAULT_MOZ_BASE_URL, DEFAULT_MOZ_RATE } from '#moz/config.ts';
 import { blankToUndefined, httpUrlVariable, parseEnv, requiredVariable } from '#shared/env.ts';

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lazySchema } from '#domain/lazy-schema.ts';
 import type { DeliveryKey, DeliveryRecord, DeliveryStore } from '#shared/ports.ts';
 import { claimDelivery, settleDelivery } from '../delivery-transitions.ts';

@@ -2,7 +2,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { MessageAttributeValue, SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lazySchema } from '#domain/lazy-schema.ts';
 import type { PublishPorts } from '#pipeline/publish.ts';
 import type { DigestChannel } from '#shared/ports.ts';

@@ -5,7 +5,7 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { LatestPointer, RunRecord, RunStore } from '#shared/ports.ts';
 import { chainCommit, claimRun, commitRun, failRun, releaseRun } from '../run-record-transitions.ts';
 import { latestKey, RUN_SK_PREFIX, runKey, TABLE_KEYS } from './table.ts';

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lazySchema } from '#domain/lazy-schema.ts';
 import type { MozCredentials, SecretSource } from '#shared/ports.ts';
 

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { compareSources } from '#domain/ledger.ts';
 import { type Review, ReviewSchema } from '#domain/review.ts';
