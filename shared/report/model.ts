@@ -114,13 +114,24 @@ function chainOf(runs: readonly CommittedRun[], asOf: ReportOptions['asOf']): Co
   return [...byDate.values()];
 }
 
+/**
+ * The rows decoded from a prospects file, kept while its bytes are. Publishing reads the lake through
+ * a view that hands the report and the digest the same bytes, so they share one decode.
+ */
+const decodedProspects = new WeakMap<Uint8Array, readonly ProspectRow[]>();
+
 /** A run's prospects (the full gap list of that run). */
-export async function prospectsOf(lake: ObjectStore, run: CommittedRun): Promise<ProspectRow[]> {
+export async function prospectsOf(lake: ObjectStore, run: CommittedRun): Promise<readonly ProspectRow[]> {
   const key = tableKeyOf(run, 'prospects');
   const bytes = await lake.get(key);
   if (bytes === undefined)
     throw new Error(`run ${run.runId} is committed but ${key} is missing from the lake`);
-  return decodeParquet('prospects', bytes);
+  let rows = decodedProspects.get(bytes);
+  if (rows === undefined) {
+    rows = await decodeParquet('prospects', bytes);
+    decodedProspects.set(bytes, rows);
+  }
+  return rows;
 }
 
 function reportRunOf({ manifest: m }: CommittedRun, previous: CommittedRun | undefined): ReportRun {

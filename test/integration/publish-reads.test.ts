@@ -1,11 +1,18 @@
 // Publishing a committed run builds the report and the digest from the same stored things: the
-// campaign config, the committed manifests and the run's prospects file. Each is read once.
-import { afterAll, expect, it } from 'vitest';
+// campaign config, the committed manifests and the run's prospects file. Each is read once, and the
+// prospects file decoded once.
+import { afterAll, expect, it, vi } from 'vitest';
 import { createFileDeliveryStore } from '#adapters/local/file-delivery-store.ts';
 import { prospectsKey, tablePrefix } from '#lake/keys.ts';
+import { decodeParquet } from '#lake/parquet.ts';
 import { type PublishPorts, writeMissingReports } from '#pipeline/publish.ts';
 import type { CampaignStore, DigestChannel, ObjectStore } from '#shared/ports.ts';
 import { CAMPAIGN_ID, type Harness, startHarness } from '#test/support/reliability-harness.ts';
+
+vi.mock('#lake/parquet.ts', async (importOriginal) => {
+  const original = await importOriginal<typeof import('#lake/parquet.ts')>();
+  return { ...original, decodeParquet: vi.fn(original.decodeParquet) };
+});
 
 const harnesses: Harness[] = [];
 afterAll(async () => {
@@ -35,7 +42,7 @@ function countingLake(lake: ObjectStore) {
   return { counted, gets, lists };
 }
 
-it('publishing a committed run reads the campaign, the manifests and the prospects file once each', async () => {
+it('publishing a committed run reads the campaign, the manifests and the prospects file once each, and decodes the prospects once', async () => {
   const h = await startHarness({ universeSize: 1_500 });
   harnesses.push(h);
   await h.putCampaign();
@@ -58,6 +65,7 @@ it('publishing a committed run reads the campaign, the manifests and the prospec
     reportLink: async (key) => ({ href: `file:///${key}` }),
     lakeWhere: h.lakeRoot,
   };
+  vi.mocked(decodeParquet).mockClear();
   const outcome = await h.run('2026-02-01', { deps: { lake: counted, campaigns, publish } });
   if (outcome.outcome !== 'committed') throw new Error(`expected a commit, got ${outcome.outcome}`);
   expect(sent).toHaveLength(1);
@@ -70,6 +78,9 @@ it('publishing a committed run reads the campaign, the manifests and the prospec
   expect(manifestReads.map(([, reads]) => reads).sort()).toEqual([1, 2]);
   // One read when the run starts, one for publishing (the report and the digest share it).
   expect(campaignReads).toBe(2);
+  // The report and the digest both need the run's prospects: one decode serves both.
+  const prospectDecodes = vi.mocked(decodeParquet).mock.calls.filter(([table]) => table === 'prospects');
+  expect(prospectDecodes).toHaveLength(1);
 });
 
 it('writing the missing reports of a campaign reads each manifest once, not once per report', async () => {
