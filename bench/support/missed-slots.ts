@@ -12,8 +12,8 @@ export function countingMissedSlots(gate: RateGate): { gate: RateGate; missed: (
     pause: (ms) => gate.pause(ms),
   };
   if (reserve) {
-    counting.reserve = async (signal) => {
-      const permit = await reserve(signal);
+    counting.reserve = async (signal, prepare) => {
+      const permit = await reserve(signal, prepare);
       let asked = false;
       return {
         write() {

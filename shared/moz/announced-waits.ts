@@ -52,9 +52,9 @@ export function announcingRateGate(
   // Kept whenever the gate has it: the Moz client checks each write against its slot through it.
   const reserve = gate.reserve?.bind(gate);
   if (reserve) {
-    announcing.reserve = async (signal) => {
+    announcing.reserve = async (signal, prepare) => {
       announce();
-      const permit = await reserve(signal);
+      const permit = await reserve(signal, prepare);
       nextSlot = options.now() + spacingMs;
       return permit;
     };

@@ -17,6 +17,7 @@ import {
   type RatePermit,
   RateSlotMissedError,
   reserveSlot,
+  type SlotPreparation,
   unlimitedRateGate,
 } from './rate-gate.ts';
 import type { MozCredentials } from './types.ts';
@@ -194,6 +195,13 @@ function ensureTimeLeft(
 export const MAX_MISSED_SLOTS = 20;
 
 /**
+ * How long before its slot the client makes sure its connection is up (when the wait is longer): room
+ * for a slow handshake (DNS, TCP and TLS across continents), and short against servers' idle timeouts
+ * (seconds), so the connection it finds or opens there is still up at the slot.
+ */
+export const RECONNECT_AHEAD_MS = 500;
+
+/**
  * One attempt in a slot of the rate gate. The gate is asked right before the request is written to
  * the socket; when the slot has passed by then, nothing is written, and the attempt books another
  * slot: a missed slot is not an attempt (no retry spent, nothing counted, nothing metered). A slot
@@ -209,10 +217,15 @@ async function sendInSlot<T>(
 ): Promise<Outcome<T>> {
   const { settings } = caller;
   const url = `${settings.baseUrl}${spec.endpoint}`;
+  // A handshake inside the slot would make the write miss it: connect before booking, and again
+  // shortly before the slot if the wait for it outlived the connection.
+  const connect: SlotPreparation = {
+    aheadMs: RECONNECT_AHEAD_MS,
+    run: () => ensureConnection(settings.dispatcher, url, settings.timeoutMs),
+  };
   for (let missed = 0; missed < MAX_MISSED_SLOTS; missed++) {
-    // Connect first, then book: a handshake inside the slot would make the write miss it.
-    await ensureConnection(settings.dispatcher, url, settings.timeoutMs);
-    const permit = await reserveSlot(settings.gate);
+    await connect.run();
+    const permit = await reserveSlot(settings.gate, undefined, connect);
     try {
       ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
       const outcome = await sendOnce(caller, spec, credentials, tally, permit);

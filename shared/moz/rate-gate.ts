@@ -20,9 +20,23 @@ export interface RateGate {
    * slot with a permit to ask right before the write (or to settle as unused). Optional: a gate without
    * it is used through `acquire`.
    */
-  reserve?(signal?: AbortSignal): Promise<RatePermit>;
+  reserve?(signal?: AbortSignal, prepare?: SlotPreparation): Promise<RatePermit>;
   /** Retry-After: nobody sharing the gate sends before now + ms. Never shortens an existing pause. */
   pause(ms: number): void;
+}
+
+/**
+ * Work a `reserve` caller needs done shortly before its slot rather than inside it: the Moz client
+ * reopens its connection there when a long wait (the free tier's 10 s spacing, shared by several
+ * runners) outlived it, because a handshake paid at the write would make the write miss a slot that
+ * allows only `spacing × margin` of lateness. A gate that refuses late writes runs `run` about
+ * `aheadMs` before the slot when the wait is longer than that; `run` must not throw and is bounded by
+ * the caller. A gate that spaces from the actual write (the in-process gate) may ignore it: a late
+ * write there delays the next caller instead of missing.
+ */
+export interface SlotPreparation {
+  aheadMs: number;
+  run(): Promise<void>;
 }
 
 /** What a caller owes the gate after `reserve`: `write` right before writing, or `unused`. */
@@ -125,8 +139,12 @@ export function spinUntil(target: number, now: () => number, maxMs = MAX_SPIN_MS
 }
 
 /** Reserves a slot from any gate: `reserve` where it has one, `acquire` otherwise. */
-export async function reserveSlot(gate: RateGate, signal?: AbortSignal): Promise<RatePermit> {
-  if (gate.reserve) return gate.reserve(signal);
+export async function reserveSlot(
+  gate: RateGate,
+  signal?: AbortSignal,
+  prepare?: SlotPreparation,
+): Promise<RatePermit> {
+  if (gate.reserve) return gate.reserve(signal, prepare);
   await gate.acquire(signal);
   return SETTLED_PERMIT;
 }

@@ -665,6 +665,41 @@ describeAws('AWS adapters against moto', () => {
       expect(sent).toEqual(Array(12).fill('UpdateCommand'));
     });
 
+    it("runs the caller's preparation shortly before a far slot, never inside the slot, and a failed one costs no slot", async () => {
+      // Free tier: 1 request per 10 s. The first slot is near (no preparation), the next ones 10 s
+      // away: each is prepared 500 ms before it, once, and a preparation that fails still gets its slot.
+      let time = 5_000_000;
+      const gate = createDynamoRateGate({
+        doc: stack.clients.doc,
+        tableName: stack.names.tableName,
+        name: `gate-${randomUUID()}`,
+        requests: 1,
+        intervalMs: 10_000,
+        now: () => time,
+        sleep: async (ms) => {
+          time += ms;
+        },
+      });
+      const prepared: number[] = [];
+      const slots: number[] = [];
+      let fail = false;
+      const prepare = {
+        aheadMs: 500,
+        run: async () => {
+          prepared.push(time);
+          if (fail) throw new Error('could not connect');
+        },
+      };
+      for (let i = 0; i < 3; i++) {
+        fail = i === 2;
+        const permit = await (gate.reserve?.(undefined, prepare) ?? Promise.reject(new Error('no reserve')));
+        expect(permit.write()).toBe(true);
+        slots.push(time);
+      }
+      expect(prepared).toHaveLength(2);
+      expect(prepared.map((at, index) => (slots[index + 1] ?? 0) - at)).toEqual([500, 500]);
+    });
+
     it('four runners sharing the schedule never write closer than the spacing', async () => {
       const stamps = await writeThroughGates({ requests: 20, gates: 4, writes: 6 });
       expect(stamps).toHaveLength(24);

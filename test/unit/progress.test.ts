@@ -152,14 +152,14 @@ describe('announced rate-gate waits', () => {
 });
 
 describe('announced rate-gate waits keep the write check', () => {
-  it("passes the inner gate's reserve through, announcing its waits the same way", async () => {
+  it("passes the inner gate's reserve (and the caller's preparation) through, announcing its waits the same way", async () => {
     const asked: string[] = [];
     const inner: RateGate = {
       acquire: async () => {
         asked.push('acquire');
       },
-      reserve: async () => {
-        asked.push('reserve');
+      reserve: async (_signal, prepare) => {
+        asked.push(prepare === undefined ? 'reserve' : `reserve, prepared ${prepare.aheadMs} ms ahead`);
         return {
           write: () => {
             asked.push('write');
@@ -176,8 +176,9 @@ describe('announced rate-gate waits keep the write check', () => {
     const permit = await (gate.reserve?.() ?? Promise.reject(new Error('reserve was dropped')));
     expect(permit.write()).toBe(false);
     time.advance(400);
-    await gate.reserve?.();
-    expect(asked).toEqual(['reserve', 'write', 'reserve']);
+    // The client's preparation before its slot (reconnecting) reaches the inner gate too.
+    await gate.reserve?.(undefined, { aheadMs: 500, run: async () => {} });
+    expect(asked).toEqual(['reserve', 'write', 'reserve, prepared 500 ms ahead']);
     expect(waits).toEqual([
       { waitMs: 9_600, reason: 'plan-spacing', detail: 'the plan allows 1 request(s) per 10 s' },
     ]);

@@ -26,16 +26,25 @@
  * synchronously. Slots are `spacing × (1 + safetyMargin)` apart (2 % by default) and a write is
  * allowed only within `spacing × safetyMargin` after its slot, so consecutive writes are never closer
  * than `spacing`. A holder that is late (a stall, a slow new connection) writes nothing and gives its
- * slot up. If nobody booked after it (`version` unchanged), it moves the schedule's end to now plus a
- * round trip instead of losing a whole slot; otherwise it books behind the others (directly, without
- * trying, while other runners are seen at work: someone will have booked after it).
+ * slot up (the Moz client reconnects shortly before a far slot, through `reserve`'s preparation, so a
+ * connection that idled out during the wait is not reopened inside it). If nobody booked after it
+ * (`version` unchanged), it moves the schedule's end to now plus a round trip instead of losing a
+ * whole slot; otherwise it books behind the others (directly, without trying, while other runners are
+ * seen at work: someone will have booked after it).
  *
  * Trade-offs: clocks of different containers differ by NTP skew (milliseconds in Lambda), far below
  * the 10 s spacing. A slot reserved by a runner that then dies or is aborted is simply wasted, which
  * errs on the safe side. A waiting runner is billed while it sleeps; at this rate it would wait anyway.
  */
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { gateClock, oneAnswerPermit, type RateGate, type RatePermit, spinUntil } from '#moz/rate-gate.ts';
+import {
+  gateClock,
+  oneAnswerPermit,
+  type RateGate,
+  type RatePermit,
+  type SlotPreparation,
+  spinUntil,
+} from '#moz/rate-gate.ts';
 import { isConditionalCheckFailed, rateGateKey } from './table.ts';
 
 export interface DynamoRateGateOptions {
@@ -110,13 +119,25 @@ export function createDynamoRateGate(options: DynamoRateGateOptions): RateGate {
     abandon: (booking) => schedule.abandon(booking),
   };
 
-  async function reserve(signal: AbortSignal | undefined): Promise<RatePermit> {
+  /** Sleeps until `at`, running `prepare` about `prepare.aheadMs` before it when the wait is longer. */
+  async function waitUntil(at: number, signal: AbortSignal | undefined, prepare?: SlotPreparation) {
+    if (prepare !== undefined && at - now() > prepare.aheadMs) {
+      await abortable(sleep(at - prepare.aheadMs - now()), signal);
+      await abortable(
+        prepare.run().catch(() => {}),
+        signal,
+      );
+    }
+    const wait = at - now();
+    if (wait > 0) await abortable(sleep(wait), signal);
+  }
+
+  async function reserve(signal: AbortSignal | undefined, prepare?: SlotPreparation): Promise<RatePermit> {
     signal?.throwIfAborted();
     await pendingFloor;
     for (let attempt = 0; attempt < maxRounds; attempt++) {
       const booking = await schedule.book(localFloor, signal, maxRounds);
-      const wait = booking.slot - leadMs - now();
-      if (wait > 0) await abortable(sleep(wait), signal);
+      await waitUntil(booking.slot - leadMs, signal, prepare);
       if (now() - booking.slot <= graceMs) return slotPermit(booking, holder);
       // Ready too late already (a busy event loop): give the slot up before building the request.
       schedule.abandon(booking);
