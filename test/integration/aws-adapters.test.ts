@@ -649,18 +649,7 @@ describeAws('AWS adapters against moto', () => {
         },
       } as unknown as typeof stack.clients.doc;
       // A clock whose sleeps are exact: no slot is missed, so every call is a reservation.
-      let time = 2_000_000;
-      const gate = createDynamoRateGate({
-        doc,
-        tableName: stack.names.tableName,
-        name: `gate-${randomUUID()}`,
-        requests: 50,
-        intervalMs: 1_000,
-        now: () => time,
-        sleep: async (ms) => {
-          time += ms;
-        },
-      });
+      const { gate } = exactClockGate(doc, { requests: 50, intervalMs: 1_000 });
       for (let i = 0; i < 12; i++) await gate.acquire();
       expect(sent).toEqual(Array(12).fill('UpdateCommand'));
     });
@@ -668,25 +657,14 @@ describeAws('AWS adapters against moto', () => {
     it("runs the caller's preparation shortly before a far slot, never inside the slot, and a failed one costs no slot", async () => {
       // Free tier: 1 request per 10 s. The first slot is near (no preparation), the next ones 10 s
       // away: each is prepared 500 ms before it, once, and a preparation that fails still gets its slot.
-      let time = 5_000_000;
-      const gate = createDynamoRateGate({
-        doc: stack.clients.doc,
-        tableName: stack.names.tableName,
-        name: `gate-${randomUUID()}`,
-        requests: 1,
-        intervalMs: 10_000,
-        now: () => time,
-        sleep: async (ms) => {
-          time += ms;
-        },
-      });
+      const { gate, clock } = exactClockGate(stack.clients.doc, { requests: 1, intervalMs: 10_000 });
       const prepared: number[] = [];
       const slots: number[] = [];
       let fail = false;
       const prepare = {
         aheadMs: 500,
         run: async () => {
-          prepared.push(time);
+          prepared.push(clock.time);
           if (fail) throw new Error('could not connect');
         },
       };
@@ -694,7 +672,7 @@ describeAws('AWS adapters against moto', () => {
         fail = i === 2;
         const permit = await (gate.reserve?.(undefined, prepare) ?? Promise.reject(new Error('no reserve')));
         expect(permit.write()).toBe(true);
-        slots.push(time);
+        slots.push(clock.time);
       }
       expect(prepared).toHaveLength(2);
       expect(prepared.map((at, index) => (slots[index + 1] ?? 0) - at)).toEqual([500, 500]);
@@ -744,6 +722,22 @@ describeAws('AWS adapters against moto', () => {
      * A gate at 20/s on a manual clock that moves a microsecond per reading (so a permit's wait for its
      * slot ends) and exactly as far as each sleep asks.
      */
+    /** A gate of its own schedule on a clock whose sleeps are exact (so no slot is ever missed). */
+    function exactClockGate(doc: typeof stack.clients.doc, rate: { requests: number; intervalMs: number }) {
+      const clock = { time: 2_000_000 };
+      const gate = createDynamoRateGate({
+        doc,
+        tableName: stack.names.tableName,
+        name: `gate-${randomUUID()}`,
+        ...rate,
+        now: () => clock.time,
+        sleep: async (ms) => {
+          clock.time += ms;
+        },
+      });
+      return { gate, clock };
+    }
+
     function tickingGate(doc: typeof stack.clients.doc, clock: { time: number }) {
       return createDynamoRateGate({
         doc,
