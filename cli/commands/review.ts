@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { parseReviewCategory, parseReviewState, REVIEW_STATES, type ReviewEdit } from '#domain/review.ts';
+import {
+  InvalidReviewError,
+  MAX_NOTE_LENGTH,
+  parseReviewCategory,
+  parseReviewState,
+  REVIEW_STATES,
+  type ReviewEdit,
+} from '#domain/review.ts';
 import { applyReviewChanges, type ReviewChangeResult, ReviewConflictError } from '#pipeline/review-edits.ts';
 import { exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, openBackend } from '../backend.ts';
@@ -137,7 +144,13 @@ function editOf(options: { state?: string; category?: string; note?: string }): 
       );
     edit.category = category;
   }
-  if (options.note !== undefined) edit.note = options.note;
+  if (options.note !== undefined) {
+    if (options.note.length > MAX_NOTE_LENGTH)
+      throw new UsageError(
+        `--note is ${options.note.length} characters; a note holds at most ${MAX_NOTE_LENGTH}`,
+      );
+    edit.note = options.note;
+  }
   if (Object.keys(edit).length === 0)
     throw new UsageError('say what to change: --state, --category or --note');
   return edit;
@@ -163,7 +176,8 @@ async function apply(
       },
     );
   } catch (error) {
-    if (error instanceof ReviewConflictError) throw new UsageError(error.message);
+    if (error instanceof ReviewConflictError || error instanceof InvalidReviewError)
+      throw new UsageError(error.message);
     throw error;
   }
 }

@@ -163,7 +163,7 @@ export function applyReviewEdit(
     throw new ReviewRuleError(`a run may only promote approved or contacted to won, not ${before.state}`);
   }
   const version = before.version + 1;
-  return {
+  return storableReview({
     campaignId,
     source,
     ...after,
@@ -171,7 +171,24 @@ export function applyReviewEdit(
     updatedAt: context.at,
     version,
     lastEvent: eventOf(campaignId, source, before, after, context, version, 'applied'),
-  };
+  });
+}
+
+/**
+ * A review the stores would refuse to read back (a note over MAX_NOTE_LENGTH): refused before any
+ * write, since a stored one makes every later read of the campaign's reviews fail.
+ */
+export class InvalidReviewError extends Error {
+  override name = 'InvalidReviewError';
+}
+
+/** The review, checked against the schema every store reads with; InvalidReviewError names the field. */
+export function storableReview(review: Review): Review {
+  const checked = ReviewSchema.safeParse(review);
+  if (checked.success) return review;
+  const issue = checked.error.issues[0];
+  const field = issue?.path.join('.') || 'review';
+  throw new InvalidReviewError(`${review.source.slice(0, 200)}: ${field}: ${issue?.message ?? 'invalid'}`);
 }
 
 /**
