@@ -72,7 +72,7 @@ export class QueueImportError extends Error {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the same dangerous starts csv.ts guards.
 const GUARDED = /^'[=+\-@\t\r\u0000]/;
-/** The export guards formula-like text with an apostrophe; a spreadsheet may keep it. Undo that. */
+/** The export guards formula-like cells with an apostrophe; a spreadsheet may keep it. Undo that. */
 const unguard = (text: string) => (GUARDED.test(text) ? text.slice(1) : text);
 
 interface ParsedRecord {
@@ -111,7 +111,9 @@ export function parseQueueCsv(
   for (const column of ['source', 'state'])
     if (records.length > 0 && !(column in first)) problems.push(`has no "${column}" column`);
   if (problems.length > 0) throw new QueueImportError(file, problems);
-  for (const { record, info, raw } of records) {
+  for (const { record: asRead, info, raw } of records) {
+    // Every cell the export guarded (a source or title starting with '=' too, not only the note).
+    const record = Object.fromEntries(Object.entries(asRead).map(([name, cell]) => [name, unguard(cell)]));
     // info.lines is the line the record ends on; quoted new lines make it span lines, and raw also
     // holds the empty lines skipped before it.
     const inner = raw.replace(/^\n+/, '').replace(/\n$/, '');
@@ -145,7 +147,7 @@ export function parseQueueCsv(
       else edit.category = category;
     }
     if ('note' in record) {
-      const note = unguard(record.note ?? '');
+      const note = record.note ?? '';
       if (note.length > MAX_NOTE_LENGTH) problem('note', `is longer than ${MAX_NOTE_LENGTH} characters`);
       else edit.note = note;
     }
