@@ -90,27 +90,11 @@ export function parseQueueCsv(
   text: string,
   isProspect: (source: string) => boolean,
 ): ReviewChangeRequest[] {
-  let records: ParsedRecord[];
-  try {
-    // Line ends become \n first: csv-parse miscounts lines on CRLF inside quoted cells, and a note
-    // is the same note whichever line ends the spreadsheet wrote.
-    records = parse(text.replace(/\r\n?/g, '\n'), {
-      bom: true,
-      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
-      skip_empty_lines: true,
-      info: true,
-      raw: true,
-    }) as ParsedRecord[];
-  } catch (error) {
-    throw new QueueImportError(file, [`not a readable CSV: ${(error as Error).message}`]);
-  }
-  const problems: string[] = [];
+  const { header, records } = readRecords(file, text);
+  const problems: string[] = headerProblems(header);
+  if (problems.length > 0) throw new QueueImportError(file, problems);
   const requests: ReviewChangeRequest[] = [];
   const seen = new Map<string, number>();
-  const first = records[0]?.record ?? {};
-  for (const column of ['source', 'state'])
-    if (records.length > 0 && !(column in first)) problems.push(`has no "${column}" column`);
-  if (problems.length > 0) throw new QueueImportError(file, problems);
   for (const { record: asRead, info, raw } of records) {
     // Every cell the export guarded (a source or title starting with '=' too, not only the note).
     const record = Object.fromEntries(Object.entries(asRead).map(([name, cell]) => [name, unguard(cell)]));
@@ -162,4 +146,48 @@ export function parseQueueCsv(
   }
   if (problems.length > 0) throw new QueueImportError(file, problems);
   return requests;
+}
+
+/** The columns an import reads; any other column is the spreadsheet's or the CRM's own business. */
+const READ_COLUMNS = ['source', 'state', 'category', 'note', 'version'];
+
+/** The records of a queue file, and its header as written (trimmed; undefined: the file has none). */
+function readRecords(file: string, text: string): { header: string[] | undefined; records: ParsedRecord[] } {
+  let header: string[] | undefined;
+  try {
+    // Line ends become \n first: csv-parse miscounts lines on CRLF inside quoted cells, and a note
+    // is the same note whichever line ends the spreadsheet wrote.
+    const records = parse(text.replace(/\r\n?/g, '\n'), {
+      bom: true,
+      columns: (names: string[]) => {
+        header = names.map((name) => name.trim());
+        return header.map((name) => name.toLowerCase());
+      },
+      skip_empty_lines: true,
+      info: true,
+      raw: true,
+    }) as ParsedRecord[];
+    return { header, records };
+  } catch (error) {
+    throw new QueueImportError(file, [`not a readable CSV: ${(error as Error).message}`]);
+  }
+}
+
+/**
+ * A header is ambiguous when a column the import reads appears twice in any case (a CRM export adds
+ * `State` after `state`): csv-parse would silently keep the last, turning an approval into a rejection.
+ */
+function headerProblems(header: readonly string[] | undefined): string[] {
+  if (header === undefined) return [];
+  const problems: string[] = [];
+  for (const column of READ_COLUMNS) {
+    const named = header.filter((name) => name.toLowerCase() === column);
+    if (named.length > 1)
+      problems.push(
+        `has ${named.length === 2 ? 'two' : named.length} columns named "${column}" (${named.map((name) => JSON.stringify(name)).join(' and ')}): delete or rename one`,
+      );
+  }
+  for (const column of ['source', 'state'])
+    if (!header.some((name) => name.toLowerCase() === column)) problems.push(`has no "${column}" column`);
+  return problems;
 }
