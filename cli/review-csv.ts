@@ -83,12 +83,12 @@ interface ParsedRecord {
 
 /**
  * The change requests of a queue file, or QueueImportError naming the line, column and reason of every
- * bad row. `isProspect` says whether a source belongs to the campaign.
+ * bad row. `prospectSource` gives the campaign's source as listed for a typed one (see ReviewQueue).
  */
 export function parseQueueCsv(
   file: string,
   text: string,
-  isProspect: (source: string) => boolean,
+  prospectSource: (typed: string) => string | undefined,
 ): ReviewChangeRequest[] {
   const { header, records } = readRecords(file, text);
   const problems: string[] = headerProblems(header);
@@ -109,9 +109,11 @@ export function parseQueueCsv(
       problem('source', 'is empty');
       continue;
     }
-    if (seen.has(source)) problem('source', `${source} is also on line ${seen.get(source)}`);
-    seen.set(source, line);
-    if (!isProspect(source)) problem('source', `${source} is not a prospect of this campaign`);
+    const listed = prospectSource(source);
+    const key = listed ?? source;
+    if (seen.has(key)) problem('source', `${source} is also on line ${seen.get(key)}`);
+    seen.set(key, line);
+    if (listed === undefined) problem('source', `${source} is not a prospect of this campaign`);
     const edit: ReviewEdit = {};
     const state = parseReviewState(record.state ?? '');
     if ((record.state ?? '').trim() === '') edit.state = 'to_review';
@@ -142,7 +144,7 @@ export function parseQueueCsv(
       if (!Number.isInteger(seenVersion) || seenVersion < 0)
         problem('version', `${JSON.stringify(versionText)} is not a version (leave it as exported)`);
     }
-    requests.push({ source, edit, ...(seenVersion === undefined ? {} : { seenVersion }) });
+    requests.push({ source: key, edit, ...(seenVersion === undefined ? {} : { seenVersion }) });
   }
   if (problems.length > 0) throw new QueueImportError(file, problems);
   return requests;

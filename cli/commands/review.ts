@@ -81,7 +81,7 @@ export function registerReviewCommands(program: Command, context: CommandContext
       const queue = await loadReviewQueue(backend, options.campaign);
       let requests: ReturnType<typeof parseQueueCsv>;
       try {
-        requests = parseQueueCsv(file, text, queue.isProspect);
+        requests = parseQueueCsv(file, text, queue.prospectSource);
       } catch (error) {
         if (error instanceof QueueImportError) throw new UsageError(error.message);
         throw error;
@@ -113,11 +113,12 @@ export function registerReviewCommands(program: Command, context: CommandContext
       const backend = await openBackend(options, context.env);
       try {
         const queue = await loadReviewQueue(backend, options.campaign);
-        if (!queue.isProspect(source))
+        const listed = queue.prospectSource(source);
+        if (listed === undefined)
           throw new UsageError(
             `${source} is not a prospect of campaign "${options.campaign}" (linkgap review export lists them)`,
           );
-        const result = await apply(backend, options.campaign, [{ source, edit }], by, 'cli');
+        const result = await apply(backend, options.campaign, [{ source: listed, edit }], by, 'cli');
         printChanges(context, options.campaign, result);
       } finally {
         backend.close();

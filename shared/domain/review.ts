@@ -120,6 +120,17 @@ export const viewOf = (review: Review | undefined): ReviewView =>
     ? { state: review.state, category: review.category, note: review.note, version: review.version }
     : UNREVIEWED;
 
+/**
+ * How a source a person typed is matched to a listed one: host names are case-insensitive (DNS), a
+ * path is not, so the host part is lower-cased and the rest kept (`BlueMarket.NET/Links` →
+ * `bluemarket.net/Links`). Only for matching: a review keeps the source as the gap list spells it.
+ */
+export function sourceMatchKey(source: string): string {
+  const text = source.trim();
+  const hostEnd = text.search(/[/?#]/);
+  return hostEnd === -1 ? text.toLowerCase() : text.slice(0, hostEnd).toLowerCase() + text.slice(hostEnd);
+}
+
 /** Spreadsheet text → a token: any case, spaces and hyphens as underscores ("Do not contact"). */
 const token = (text: string) =>
   text

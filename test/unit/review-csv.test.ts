@@ -4,13 +4,14 @@
  * and UTF-16 "Unicode text" files read like the export, and a source matches with its host in any case.
  */
 import { describe, expect, it } from 'vitest';
+import { sourceMatchKey } from '#domain/review.ts';
 import type { ProspectRow } from '#lake/schema.ts';
 import { decodeQueueFile, parseQueueCsv, QueueImportError, queueCsv } from '../../cli/review-csv.ts';
 
 const LISTED = ['blog.example', 'bluemarket.net/Links', '=HYPERLINK("http://x.example")', '-minus.example'];
-const byKey = new Map(LISTED.map((source) => [source.replace(/^[^/]*/, (host) => host.toLowerCase()), source]));
+const byKey = new Map(LISTED.map((source) => [sourceMatchKey(source), source]));
 /** The review queue's matcher, as cli/review-queue.ts builds it. */
-const prospectSource = (text: string) => byKey.get(text.trim().replace(/^[^/?#]*/, (host) => host.toLowerCase()));
+const prospectSource = (typed: string) => byKey.get(sourceMatchKey(typed));
 
 const problemOf = (text: string): string => {
   try {
