@@ -46,6 +46,16 @@ export async function readUserFile(path: string): Promise<string> {
   }
 }
 
+/** Reads a file the user named as bytes (its encoding is the caller's to decide), or a one-line UsageError. */
+export async function readUserBytes(path: string): Promise<Uint8Array> {
+  const { readFile } = await import('node:fs/promises');
+  try {
+    return await readFile(path);
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${problem(error, FILE_PROBLEMS)}`);
+  }
+}
+
 /**
  * Writes a file the user named (with `makeFolder`, its missing folders first), or a one-line
  * UsageError that says in words why it could not be written.

@@ -91,6 +91,8 @@ export function parseQueueCsv(
   prospectSource: (typed: string) => string | undefined,
 ): ReviewChangeRequest[] {
   const { header, records } = readRecords(file, text);
+  if (header === undefined)
+    throw new QueueImportError(file, ['is empty: expected a header line with at least "source" and "state"']);
   const problems: string[] = headerProblems(header);
   if (problems.length > 0) throw new QueueImportError(file, problems);
   const requests: ReviewChangeRequest[] = [];
@@ -161,6 +163,7 @@ function readRecords(file: string, text: string): { header: string[] | undefined
     // is the same note whichever line ends the spreadsheet wrote.
     const records = parse(text.replace(/\r\n?/g, '\n'), {
       bom: true,
+      delimiter: separatorOf(text),
       columns: (names: string[]) => {
         header = names.map((name) => name.trim());
         return header.map((name) => name.toLowerCase());
@@ -176,11 +179,37 @@ function readRecords(file: string, text: string): { header: string[] | undefined
 }
 
 /**
+ * The separator the spreadsheet wrote, from the header line: `,` (the export's), `;` (Excel where the
+ * decimal mark is a comma writes its "CSV" so), or a tab (Excel's "Unicode text"). Read from the header
+ * alone, not guessed from the data as csv-parse's delimiter_auto does (it also weighs '.', '/' and ':',
+ * which every source holds).
+ */
+function separatorOf(text: string): string {
+  const headerLine = /^\uFEFF?[\r\n]*([^\r\n]*)/.exec(text)?.[1] ?? '';
+  if (headerLine.includes(',')) return ',';
+  if (headerLine.includes(';')) return ';';
+  return headerLine.includes('\t') ? '\t' : ',';
+}
+
+/**
+ * The text of a queue file's bytes: UTF-16 (little or big endian) by its byte order mark, as Excel's
+ * "Unicode text" saves, else UTF-8 (with or without a BOM). The BOM is not part of the text.
+ */
+export function decodeQueueFile(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    // Node's TextDecoder reads UTF-16BE only with full ICU: swap each pair to little endian instead.
+    const swapped = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));
+    return new TextDecoder('utf-16le').decode(swapped.swap16());
+  }
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/**
  * A header is ambiguous when a column the import reads appears twice in any case (a CRM export adds
  * `State` after `state`): csv-parse would silently keep the last, turning an approval into a rejection.
  */
-function headerProblems(header: readonly string[] | undefined): string[] {
-  if (header === undefined) return [];
+function headerProblems(header: readonly string[]): string[] {
   const problems: string[] = [];
   for (const column of READ_COLUMNS) {
     const named = header.filter((name) => name.toLowerCase() === column);

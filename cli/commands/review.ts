@@ -12,11 +12,11 @@ import { applyReviewChanges, type ReviewChangeResult, ReviewConflictError } from
 import { exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, openBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
-import { readUserFile, UsageError, writeUserFile } from '../errors.ts';
+import { readUserBytes, UsageError, writeUserFile } from '../errors.ts';
 import { stackOption } from '../options.ts';
 import { humanOutput } from '../output.ts';
 import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
-import { parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
+import { decodeQueueFile, parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
 import { loadReviewQueue, reviewer } from '../review-queue.ts';
 
 interface ReviewOptions extends AwsOptions {
@@ -75,7 +75,7 @@ export function registerReviewCommands(program: Command, context: CommandContext
       .argument('<file>', 'the CSV, as a spreadsheet saved it'),
   ).action(async (file: string, options: ReviewOptions) => {
     const by = reviewer(options.by, context.env);
-    const text = await readUserFile(file);
+    const text = decodeQueueFile(await readUserBytes(file));
     const backend = await openBackend(options, context.env);
     try {
       const queue = await loadReviewQueue(backend, options.campaign);
