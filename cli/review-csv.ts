@@ -58,6 +58,16 @@ export function queueCsv(rows: readonly QueueRow[]): string {
   );
 }
 
+/**
+ * The largest queue file an import reads. An exported row is ~120 bytes (a 2000-character note makes
+ * it ~2 KB), so 20 MB holds ~150,000 plain rows or ~10,000 fully annotated ones, far above a real
+ * review queue; the cap keeps a wrong or hostile file from taking the import's memory (a 50 MB file
+ * took ~1 GB: csv-parse keeps each record with its raw text).
+ */
+export const MAX_QUEUE_FILE_BYTES = 20 * 2 ** 20;
+/** The most characters csv-parse holds for one row: a note is at most 2000, a title a few hundred. */
+const MAX_ROW_CHARACTERS = 100_000;
+
 /** A file that cannot be imported: every problem, the first one in the message. */
 export class QueueImportError extends Error {
   override name = 'QueueImportError';
@@ -164,6 +174,7 @@ function readRecords(file: string, text: string): { header: string[] | undefined
     const records = parse(text.replace(/\r\n?/g, '\n'), {
       bom: true,
       delimiter: separatorOf(text),
+      max_record_size: MAX_ROW_CHARACTERS,
       columns: (names: string[]) => {
         header = names.map((name) => name.trim());
         return header.map((name) => name.toLowerCase());

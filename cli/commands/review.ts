@@ -16,7 +16,10 @@ import { readUserBytes, UsageError, writeUserFile } from '../errors.ts';
 import { stackOption } from '../options.ts';
 import { humanOutput } from '../output.ts';
 import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
-import { decodeQueueFile, parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
+import {
+  decodeQueueFile,
+  MAX_QUEUE_FILE_BYTES,
+  parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
 import { loadReviewQueue, reviewer } from '../review-queue.ts';
 
 interface ReviewOptions extends AwsOptions {
@@ -75,7 +78,9 @@ export function registerReviewCommands(program: Command, context: CommandContext
       .argument('<file>', 'the CSV, as a spreadsheet saved it'),
   ).action(async (file: string, options: ReviewOptions) => {
     const by = reviewer(options.by, context.env);
-    const text = decodeQueueFile(await readUserBytes(file));
+    const text = decodeQueueFile(
+      await readUserBytes(file, { maxBytes: MAX_QUEUE_FILE_BYTES, what: 'a review queue file' }),
+    );
     const backend = await openBackend(options, context.env);
     try {
       const queue = await loadReviewQueue(backend, options.campaign);
