@@ -40,7 +40,10 @@ export async function loadReviewQueue(backend: Backend, campaignId: string): Pro
     (await backend.reviews().list(campaignId)).map((review) => [review.source, review]),
   );
   const byKey = new Map(
-    [...reviews.keys(), ...prospects.map((row) => row.source)].map((source) => [sourceMatchKey(source), source]),
+    [...reviews.keys(), ...prospects.map((row) => row.source)].map((source) => [
+      sourceMatchKey(source),
+      source,
+    ]),
   );
   return {
     runDate: newest?.runDate,

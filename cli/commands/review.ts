@@ -19,7 +19,10 @@ import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } 
 import {
   decodeQueueFile,
   MAX_QUEUE_FILE_BYTES,
-  parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
+  parseQueueCsv,
+  QueueImportError,
+  queueCsv,
+} from '../review-csv.ts';
 import { loadReviewQueue, reviewer } from '../review-queue.ts';
 
 interface ReviewOptions extends AwsOptions {

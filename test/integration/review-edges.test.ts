@@ -29,7 +29,15 @@ describe('review set and import at their edges', () => {
 
   it('set refuses a note longer than a review holds in one line, and the campaign stays usable', async () => {
     const [source] = sources as [string];
-    const result = await cli(['review', 'set', '--campaign', DEMO_CAMPAIGN, source, '--note', 'n'.repeat(3000)]);
+    const result = await cli([
+      'review',
+      'set',
+      '--campaign',
+      DEMO_CAMPAIGN,
+      source,
+      '--note',
+      'n'.repeat(3000),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('linkgap: --note is 3000 characters; a note holds at most 2000');
     // Nothing was written: every review command still reads the campaign's reviews.
@@ -47,7 +55,15 @@ describe('review set and import at their edges', () => {
     const result = await cli(['review', 'set', '--campaign', DEMO_CAMPAIGN, shouted, '--state', 'approved']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`  ${source}: to_review -> approved`);
-    const unknown = await cli(['review', 'set', '--campaign', DEMO_CAMPAIGN, 'NOT-LISTED.example', '--state', 'won']);
+    const unknown = await cli([
+      'review',
+      'set',
+      '--campaign',
+      DEMO_CAMPAIGN,
+      'NOT-LISTED.example',
+      '--state',
+      'won',
+    ]);
     expect(unknown).toMatchObject({
       code: 2,
       stderr: `linkgap: NOT-LISTED.example is not a prospect of campaign "${DEMO_CAMPAIGN}" (linkgap review export lists them)`,

@@ -72,9 +72,7 @@ describe('applyReviewEdit', () => {
   it('refuses a change the stores would refuse to read back, naming the field (nothing to write)', () => {
     expect(() =>
       applyReviewEdit('c', 'a.example', undefined, { note: 'n'.repeat(MAX_NOTE_LENGTH + 1) }, person),
-    ).toThrow(
-      new InvalidReviewError('a.example: note: Too big: expected string to have <=2000 characters'),
-    );
+    ).toThrow(new InvalidReviewError('a.example: note: Too big: expected string to have <=2000 characters'));
     expect(
       applyReviewEdit('c', 'a.example', undefined, { note: 'n'.repeat(MAX_NOTE_LENGTH) }, person),
     ).toMatchObject({ version: 1 });

@@ -41,9 +41,9 @@ describe('parseQueueCsv', () => {
       'q.csv: has two columns named "state" ("state" and "State"): delete or rename one; nothing was imported',
     );
     // A column linkgap does not read may appear twice: it is not ambiguous for the import.
-    expect(parseQueueCsv('q.csv', 'source,state,Owner,owner\nblog.example,approved,a,b\n', prospectSource)).toEqual([
-      { source: 'blog.example', edit: { state: 'approved' } },
-    ]);
+    expect(
+      parseQueueCsv('q.csv', 'source,state,Owner,owner\nblog.example,approved,a,b\n', prospectSource),
+    ).toEqual([{ source: 'blog.example', edit: { state: 'approved' } }]);
   });
 
   it('refuses an empty file, and a file of blank lines, in one line', () => {
@@ -76,7 +76,11 @@ describe('parseQueueCsv', () => {
 
   it('matches a source with its host in any case, keeps the path case, and names a real non-prospect', () => {
     expect(
-      parseQueueCsv('q.csv', 'source,state\nBLOG.Example,approved\nBlueMarket.NET/Links,won\n', prospectSource),
+      parseQueueCsv(
+        'q.csv',
+        'source,state\nBLOG.Example,approved\nBlueMarket.NET/Links,won\n',
+        prospectSource,
+      ),
     ).toEqual([
       { source: 'blog.example', edit: { state: 'approved' } },
       { source: 'bluemarket.net/Links', edit: { state: 'won' } },
@@ -102,12 +106,7 @@ describe('decodeQueueFile', () => {
     const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     const utf16be = Buffer.from(utf16le);
     utf16be.swap16();
-    for (const bytes of [
-      Buffer.from(text),
-      Buffer.from(`\uFEFF${text}`),
-      utf16le,
-      utf16be,
-    ])
+    for (const bytes of [Buffer.from(text), Buffer.from(`\uFEFF${text}`), utf16le, utf16be])
       expect(decodeQueueFile(new Uint8Array(bytes))).toBe(text);
   });
 });
