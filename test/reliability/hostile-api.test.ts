@@ -230,7 +230,13 @@ describe('rows the Moz schema allows but the lake contract does not', () => {
     });
     expect(moz.requests.length - before).toBe(1);
     const warning = JSON.stringify(logs.filter((event) => event.level === 'warn'));
-    for (const reason of ['domain_authority 150', 'domain_authority 37.5', 'page_authority -3', 'holds 9']) {
+    for (const reason of [
+      'domain_authority 150',
+      'domain_authority 37.5',
+      'page_authority -3',
+      'holds 9',
+      'source is not a URL',
+    ]) {
       expect(warning).toContain(reason);
     }
     expect(client.stats().droppedRows).toBe(OUT_OF_RANGE_ROWS.length);

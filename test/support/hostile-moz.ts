@@ -82,6 +82,9 @@ export const OUT_OF_RANGE_ROWS = [
     }),
   },
   { why: 'index 9 with 2 competitors', row: aRow('index-9.example', { matching_target_indexes: [0, 9] }) },
+  { why: 'a formula, not a URL', row: aRow('=HYPERLINK("http://evil.example","click")') },
+  { why: 'a javascript: URL', row: aRow('javascript:alert(1)//x.example') },
+  { why: 'markup in the path', row: aRow('evil.example/"><script>alert(1)</script>') },
 ] as const;
 /** Good rows served around the bad ones. */
 export const GOOD_ROWS = [aRow('good-one.example'), aRow('good-two.example')] as const;
