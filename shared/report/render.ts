@@ -2,6 +2,7 @@
  * The campaign report: one self-contained HTML page (inline CSS and SVG, no script, no network) that
  * a stakeholder can open from a mail attachment. Pure: the model in, the page out.
  */
+import { withoutControlCharacters } from '#domain/printable.ts';
 import { definitionList, integer, percent, prospectTable, section, tiles } from './parts.ts';
 import { type ReportReviews, reviewSections } from './review-sections.ts';
 import { barChart, escapeHtml, lineChart } from './svg.ts';
@@ -137,7 +138,9 @@ function configSummary(model: ReportModel): string {
   ]);
 }
 
-const reportTitle = (model: ReportModel) => `Link gap report: ${model.campaign?.name ?? model.campaignId}`;
+/** A stored name from before control characters were refused at validation is shown without them. */
+const reportTitle = (model: ReportModel) =>
+  `Link gap report: ${withoutControlCharacters(model.campaign?.name ?? '').trim() || model.campaignId}`;
 
 /** The whole page: header, the trend over the runs, the prospects, the outreach sections. */
 export function renderReport(model: ReportModel): string {

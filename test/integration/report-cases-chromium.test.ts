@@ -171,6 +171,23 @@ describe.skipIf(!haveChromium)('the report fits every campaign (Chromium)', () =
     for (const y of dots) expect(y).toBeLessThan(120);
   });
 
+  it('a stored campaign name with ESC, BEL and a bidi override: the title and heading show it without them', async () => {
+    const name = 'Acme\u001b[31m \u0007Shoes\u202eevil';
+    const model = aModel([firstRun('2026-05-04')]);
+    const html = renderReport({
+      ...model,
+      campaign: { ...(model.campaign as NonNullable<ReportModel['campaign']>), name },
+    });
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the test
+    expect(html).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+    const { page } = await open('control-name', {
+      ...model,
+      campaign: { ...(model.campaign as NonNullable<ReportModel['campaign']>), name },
+    });
+    expect(await page.title()).toBe('Link gap report: Acme Shoesevil');
+    expect(await page.textContent('h1')).toBe('Link gap report: Acme Shoesevil');
+  });
+
   it('a single run: what it found and cost, and what the next run adds; no empty charts', async () => {
     const { page, problems } = await open('single', aModel([firstRun('2026-05-04', 250)]));
     expect(problems).toEqual([]);

@@ -107,6 +107,20 @@ describe('the digest', () => {
     expect(buildDigest({ manifest: manifest(overrides), prospects: [], firstRun }).text).toMatch(line);
   });
 
+  it('shows a stored campaign name without control or bidi characters (names from before they were refused)', () => {
+    const digest = buildDigest({
+      manifest: manifest(),
+      campaignName: 'Acme\u001b[2J \u0007Shoes\u202e\u2066 &co',
+      prospects: [],
+      firstRun: false,
+    });
+    expect(digest.text).toContain('linkgap: Acme Shoes &co (');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the test
+    expect(`${digest.text}${digest.subject}`).not.toMatch(
+      /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/,
+    );
+  });
+
   it('keeps the SNS subject ASCII, one line, under 100 characters', () => {
     const digest = buildDigest({
       manifest: manifest(),
