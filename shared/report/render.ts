@@ -326,6 +326,8 @@ svg .line { fill: none; stroke-width: 2.5; stroke-linejoin: round; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 caption { text-align: left; color: var(--muted); font-size: 13px; padding-bottom: 4px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+td, h1, dd { overflow-wrap: anywhere; }
+td.num { overflow-wrap: normal; white-space: nowrap; }
 th { font-weight: 600; background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .source { font-weight: 600; word-break: break-all; }

@@ -188,6 +188,42 @@ describe.skipIf(!haveChromium)('the report fits every campaign (Chromium)', () =
     expect(await page.textContent('h1')).toBe('Link gap report: Acme Shoesevil');
   });
 
+  it('a 1000-character title without spaces wraps in its cell: the score and DA columns stay on screen', async () => {
+    const prospect = {
+      source: `long-${'s'.repeat(300)}.example/page`,
+      title: 'T'.repeat(1000),
+      domainAuthority: 77,
+      matchedCount: 1,
+      score: 42.5,
+      firstSeenDate: '2026-05-04',
+      runsSeen: 1,
+      daysOpen: 0,
+    };
+    const { page, problems } = await open(
+      'long-title',
+      aModel([firstRun('2026-05-04')], { topByScore: [prospect], longestOpen: [prospect] }),
+    );
+    expect(problems).toEqual([]);
+    await page.setViewportSize({ width: 1000, height: 800 });
+    const layout = await page.$eval('#top-by-score', (table) => {
+      const cells = [...table.querySelectorAll('tbody tr:first-child td')].map((cell) =>
+        cell.getBoundingClientRect(),
+      );
+      return {
+        viewport: document.documentElement.clientWidth,
+        pageWidth: document.documentElement.scrollWidth,
+        tableRight: table.getBoundingClientRect().right,
+        scoreRight: cells[2]?.right ?? Number.POSITIVE_INFINITY,
+        daRight: cells[3]?.right ?? Number.POSITIVE_INFINITY,
+      };
+    });
+    expect(layout.pageWidth).toBeLessThanOrEqual(layout.viewport);
+    expect(layout.tableRight).toBeLessThanOrEqual(layout.viewport);
+    expect(layout.scoreRight).toBeLessThanOrEqual(layout.viewport);
+    expect(layout.daRight).toBeLessThanOrEqual(layout.viewport);
+    expect(await page.textContent('#top-by-score tbody tr:first-child td:nth-child(4)')).toBe('77');
+  });
+
   it('a single run: what it found and cost, and what the next run adds; no empty charts', async () => {
     const { page, problems } = await open('single', aModel([firstRun('2026-05-04', 250)]));
     expect(problems).toEqual([]);
