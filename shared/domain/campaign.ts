@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { BIDI_CONTROL, CONTROL_CHARACTER } from './printable.ts';
 import { normalizeTarget, rootDomainOf, SourceScope, TargetError, TargetScope } from './targets.ts';
 
 /** Moz allows at most 6 targets in positive_targets and negative_targets combined. */
@@ -66,7 +67,18 @@ export const CampaignSchema = z
         /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
         'must be 1-64 lower-case letters, digits or dashes (it is used in S3 keys and Athena partitions)',
       ),
-    name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      // The name is shown in terminals, the report and the digest: an ESC or BEL could drive a
+      // terminal, a bidi override (U+202E) reverses what the reader sees.
+      .refine(
+        (name) => !CONTROL_CHARACTER.test(name) && !BIDI_CONTROL.test(name),
+        'must not contain control characters (ESC, BEL, line breaks) or bidi controls (U+202A-U+202E, U+2066-U+2069)',
+      )
+      .optional(),
     site: z.array(NormalizedTarget).min(1, 'needs at least one target (your own site)'),
     competitors: z.array(NormalizedTarget).min(1, 'needs at least one competitor target'),
     minMatchingTargets: z.number().int().min(1).default(1),

@@ -37,6 +37,8 @@ export const PageCheckpoint = lazySchema(() =>
     rows: z.array(builtSchema(CheckpointRow)),
     nextToken: z.string().nullable(),
     cost: builtSchema(CallCost),
+    /** Rows of this page dropped at the boundary (absent in checkpoints written before it was counted). */
+    droppedRows: z.number().int().nonnegative().optional(),
   }),
 );
 export type PageCheckpoint = z.infer<typeof PageCheckpoint>;
