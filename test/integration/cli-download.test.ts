@@ -146,6 +146,30 @@ describe('linkgap download (local lake)', () => {
     expect(combined.split('\r\n').filter(Boolean).length - 1).toBe(perRun);
   });
 
+  it.each([
+    ['--max-spam', '-5'],
+    ['--max-spam', '101'],
+    ['--min-da', '120'],
+    ['--min-score', '-1'],
+  ])('refuses %s %s in one line: Moz scores run from 0 to 100', async (option, value) => {
+    const result = await linkgap(
+      [
+        'download',
+        '--campaign',
+        DEMO_CAMPAIGN,
+        '--format',
+        'csv',
+        '--out',
+        join(out.path, 'x'),
+        option,
+        value,
+      ],
+      demo.env,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(`linkgap: ${option} must be between 0 and 100, got ${value}`);
+  });
+
   it('writes JSON Lines, one object per row, and the runs table as manifests', async () => {
     const dir = join(out.path, 'jsonl');
     const result = await linkgap(
