@@ -45,6 +45,23 @@ function percentOption(value: string | undefined, name: string): number | undefi
   return parsed;
 }
 
+/**
+ * The filters set, as a file-name part (`status-new-min-da-90`), or '' when none is: a filtered
+ * download is named after its filter so it never overwrites the whole file. Values are the checked
+ * ones (enumerated words and numbers), so the part is safe in a file name.
+ */
+export function prospectFilterLabel(options: ProspectFilterOptions): string {
+  const parsed = parseFilters(options);
+  const parts: string[] = [];
+  if (parsed.states) parts.push(`state-${parsed.states.join('+')}`);
+  if (parsed.statuses) parts.push(`status-${parsed.statuses.join('+')}`);
+  if (parsed.minDa !== undefined) parts.push(`min-da-${parsed.minDa}`);
+  if (parsed.maxSpam !== undefined) parts.push(`max-spam-${parsed.maxSpam}`);
+  if (parsed.minScore !== undefined) parts.push(`min-score-${parsed.minScore}`);
+  if (parsed.minMatches !== undefined) parts.push(`min-matches-${parsed.minMatches}`);
+  return parts.join('-');
+}
+
 function listOption<T extends string>(
   value: string | undefined,
   name: string,
