@@ -170,7 +170,9 @@ export async function openLake(lakeRoot: string, options: { confineToLake?: bool
   try {
     await refresh();
     if (options.confineToLake) {
-      await connection.run(`SET allowed_directories = [${sqlString(`${folder}/`)}]`);
+      // DuckDB checks a glob by its text, so the escaped root (`brackets [[]1]`) is allowed too.
+      const allowed = [...new Set([`${folder}/`, `${root}/`])].map(sqlString).join(', ');
+      await connection.run(`SET allowed_directories = [${allowed}]`);
       await connection.run('SET enable_external_access = false');
       await connection.run('SET lock_configuration = true');
     }
