@@ -56,9 +56,14 @@ export function droppedRowsLines(results: readonly LocalRunResult[]): string[] {
   );
 }
 
-/** --force says what it is about to replace before it spends anything. */
+/**
+ * --force says what it is about to replace before it spends anything. A date older than the latest
+ * committed run is not announced: the run refuses it and its row says why.
+ */
 async function announceForce(runs: RunStore, messages: readonly RunMessage[], human: Output): Promise<void> {
   for (const { campaignId, runDate } of messages) {
+    const latest = await runs.latest(campaignId);
+    if (latest !== undefined && latest.runDate > runDate) continue;
     const record = await runs.get(campaignId, runDate);
     const summary = record?.status === 'SUCCEEDED' ? record.summary : undefined;
     human.err(

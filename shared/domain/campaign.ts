@@ -46,12 +46,20 @@ const NormalizedTarget = TargetInput.transform((value, ctx) => {
   }
 });
 
+/**
+ * An ignore entry keeps its host (lower case, punycode, no scheme, path or port) and a leading `www.`
+ * is dropped, as a browser-copied `https://www.spam.example/` means that site. It is never widened to
+ * the registrable domain: `sub.foo.example` must not ignore `other.foo.example` (ignoreMatcher covers
+ * the host and its subdomains). Entries stored as root domains parse to themselves.
+ */
 const IgnoreEntry = z
   .string()
   .max(253, 'must be at most 253 characters')
   .transform((value, ctx) => {
     try {
-      return normalizeTarget(value, 'root_domain');
+      const host = normalizeTarget(value, 'subdomain');
+      const withoutWww = host.replace(/^www\./, '');
+      return withoutWww.includes('.') ? withoutWww : host;
     } catch (error) {
       if (!(error instanceof TargetError)) throw error;
       ctx.addIssue({ code: 'custom', message: error.message });

@@ -276,7 +276,13 @@ async function diffAgainstChain(stage: {
     // Only campaigns that verify departures, and only runs where sources departed, load this.
     const { verifyDepartures } = await import('./verify.ts');
     const verified = await verifyDepartures(moz, run, campaign, departed, batches, options);
-    if (typeof verified === 'object') return verified;
+    if (typeof verified === 'object' && 'paused' in verified) return verified;
+    if (typeof verified === 'object') {
+      log.warn('verification failed after the client retries: departures not checked stay unverified', {
+        failed: verified.failed,
+        error: verified.error,
+      });
+    }
     // The budget ran out before every departure was checked: the run is not complete.
     if (verified === 'over-budget') budgetStopped = true;
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CampaignInput, CampaignValidationError, configHash, parseCampaign } from '#domain/campaign.ts';
+import { isIgnored } from '#domain/prospects.ts';
 import { aCampaign, aCampaignInput } from '#test/support/builders.ts';
 
 function validationError(input: unknown): CampaignValidationError {
@@ -57,10 +58,27 @@ describe('parseCampaign: normalization', () => {
     expect(campaign.competitors[0]?.target).toBe(expected);
   });
 
-  it('normalizes ignore entries to root domains', () => {
+  it('normalizes ignore entries to their host (lower case, punycode, no scheme or path, no www.), never wider', () => {
     expect(
-      aCampaign({ ignore: ['https://WWW.Spam-Directory.example/', 'blog.junk.example'] }).ignore,
-    ).toEqual(['spam-directory.example', 'junk.example']);
+      aCampaign({
+        ignore: [
+          'https://WWW.Spam-Directory.example/',
+          'blog.junk.example',
+          'Sub.Foo.example',
+          'bücher.example',
+        ],
+      }).ignore,
+    ).toEqual(['spam-directory.example', 'blog.junk.example', 'sub.foo.example', 'xn--bcher-kva.example']);
+  });
+
+  it('an ignore entry covers its host and its subdomains, not its parent domain or siblings', () => {
+    const ignore = aCampaign({ ignore: ['Sub.Foo.example'] }).ignore;
+    expect(isIgnored('sub.foo.example', ignore)).toBe(true);
+    expect(isIgnored('a.sub.foo.example/page', ignore)).toBe(true);
+    expect(isIgnored('foo.example', ignore)).toBe(false);
+    expect(isIgnored('other.foo.example', ignore)).toBe(false);
+    // A stored campaign whose entry is a root domain ignores every subdomain, as before.
+    expect(isIgnored('other.foo.example', ['foo.example'])).toBe(true);
   });
 });
 
