@@ -3,8 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { comparableBaseline, departedSources } from '#domain/baseline.ts';
 import { addDays } from '#domain/dates.ts';
 import { byScoreThenSource, type DiffResult, diffRun } from '#domain/diff.ts';
-import { compareSources } from '#domain/ledger.ts';
-import { type Ledger, type LedgerEntry, LedgerSchema } from '#domain/ledger.ts';
+import { compareSources, type Ledger, type LedgerEntry, LedgerSchema } from '#domain/ledger.ts';
 import type { CurrentProspect } from '#domain/prospects.ts';
 import { aCampaign, aLedger, aLedgerEntry, aProspect } from '#test/support/builders.ts';
 
