@@ -221,7 +221,10 @@ export function byScoreThenSource(
   }
   // next[bucket]: where the next index of that bucket goes; bucket 0 holds the top score.
   const next = new Uint32Array(top + 2);
-  for (let index = 0; index < tenths.length; index++) next[top - (tenths[index] as number) + 1]++;
+  for (let index = 0; index < tenths.length; index++) {
+    const bucket = top - (tenths[index] as number) + 1;
+    next[bucket] = (next[bucket] as number) + 1;
+  }
   for (let bucket = 1; bucket < next.length; bucket++)
     next[bucket] = (next[bucket] as number) + (next[bucket - 1] as number);
   const order = new Uint32Array(bySource.length);
