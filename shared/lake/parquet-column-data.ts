@@ -6,12 +6,15 @@
  * the JS values and computes everything itself (test/unit/lake-parquet-writer.test.ts compares them).
  */
 import type { ChunkStatistics } from 'hyparquet-writer/src/types.js';
+import { dictionarySampleRefuses, type Utf8Strings, utf8StringStatistics } from './parquet-plain-bytes.ts';
 import type { Column } from './schema.ts';
 
 export interface ColumnData {
   data: unknown[];
   /** The chunk's statistics as hyparquet-writer computes them; undefined: let it compute them. */
   statistics: ChunkStatistics | undefined;
+  /** A string column to write as PLAIN pages from these bytes (writePlainStringChunk), not through the writer. */
+  plain?: Utf8Strings;
 }
 
 /** `values` are a column's values in Parquet form (parquet.ts converts and checks them first). */
@@ -35,9 +38,11 @@ export function columnDataOf(column: Column, values: unknown[]): ColumnData {
  * An all-ASCII string column (UTF-8 length = string length, so the writer's page-size estimate and
  * dictionary choice see the same sizes from strings as from bytes, and UTF-16 order is byte order)
  * goes as the strings when values repeat (the writer dictionary-encodes them keyed by value and
- * encodes only the dictionary), or else as views of one Latin-1 buffer (the writer would call
- * TextEncoder.encode once per value). Any other column goes through utf8Column, statistics left to
- * the writer.
+ * encodes only the dictionary). A column of distinct values goes as its UTF-8 bytes in one buffer,
+ * written as PLAIN pages by writePlainStringChunk, whenever the writer's dictionary sampling would
+ * refuse it (it always does for distinct values); otherwise as views of one buffer (the writer would
+ * call TextEncoder.encode once per value). A repeating column with a non-ASCII value goes through
+ * utf8Column, statistics left to the writer.
  */
 function stringColumnData(values: unknown[]): ColumnData {
   if (repeatsOften(values)) {
@@ -45,9 +50,38 @@ function stringColumnData(values: unknown[]): ColumnData {
     return { data: values, statistics: stringStatisticsOf(values) };
   }
   const joined = values.join('');
-  if (Buffer.byteLength(joined, 'utf8') !== joined.length)
-    return { data: utf8Column(values), statistics: undefined };
-  return asciiViews(values, joined);
+  const ascii = Buffer.byteLength(joined, 'utf8') === joined.length;
+  const strings = ascii ? asciiStrings(values, joined) : utf8Strings(values);
+  if (dictionarySampleRefuses(strings))
+    return { data: values, statistics: utf8StringStatistics(strings), plain: strings };
+  return ascii ? asciiViews(values, joined) : { data: utf8Column(values), statistics: undefined };
+}
+
+/** An ASCII column (`joined` is its values joined) as one Latin-1 buffer (one native call) and each value's end. */
+function asciiStrings(values: readonly unknown[], joined: string): Utf8Strings {
+  const ends = new Uint32Array(values.length);
+  let at = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value === 'string') at += value.length;
+    ends[index] = at;
+  }
+  return { bytes: Buffer.from(joined, 'latin1'), ends, values };
+}
+
+/** Any string column as UTF-8 (each value encoded on its own, as TextEncoder would) and each value's end. */
+function utf8Strings(values: readonly unknown[]): Utf8Strings {
+  let total = 0;
+  for (const value of values) if (typeof value === 'string') total += Buffer.byteLength(value);
+  const bytes = Buffer.allocUnsafe(total);
+  const ends = new Uint32Array(values.length);
+  let at = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value === 'string') at += bytes.write(value, at, 'utf8');
+    ends[index] = at;
+  }
+  return { bytes, ends, values };
 }
 
 const NON_ASCII = /[\u0080-\uffff]/;

@@ -5,6 +5,8 @@
  */
 import { parquetReadObjects } from 'hyparquet';
 import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
+import type { PageIndexes } from 'hyparquet-writer/src/types.js';
 import {
   dateToEpochDays,
   describeIssues,
@@ -15,6 +17,7 @@ import {
 } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
 import { type ColumnData, columnDataOf } from './parquet-column-data.ts';
+import { writePlainStringChunk } from './parquet-plain-bytes.ts';
 import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from './schema.ts';
 
 export type ParquetTableName = 'prospects' | 'changes';
@@ -164,20 +167,60 @@ function* writeGroups<G>(
     if (length === 0) continue;
     const values = valuesOf(columns, group, label, offset);
     const columnData = columns.map((column, index) => columnDataOf(column, values[index] ?? []));
-    parquet.write({
-      columnData: columns.map((column, index) => ({
-        name: column.name,
-        data: columnData[index]?.data ?? [],
-        statistics: columnData[index]?.statistics === undefined,
-      })),
-      rowGroupSize: ROW_GROUP_SIZE,
-    });
+    writeRowGroup(parquet, columns, columnData, length);
     withOurStatistics(parquet, columnData);
     offset += length;
     yield take();
   }
   parquet.finish();
   yield withStructRowGroupList(take(), offset === 0);
+}
+
+/**
+ * One row group: runs of columns through hyparquet-writer's `write` (one row group each, merged here
+ * into one as `write` would have made it: its chunks in column order, sizes summed), and string columns
+ * of distinct values as PLAIN pages from their bytes (writePlainStringChunk), between them in order.
+ */
+function writeRowGroup(
+  parquet: ParquetWriter,
+  columns: readonly Column[],
+  columnData: readonly ColumnData[],
+  length: number,
+): void {
+  const { writer } = parquet;
+  const groupStart = writer.offset;
+  const groupsBefore = parquet.row_groups.length;
+  const rowsBefore = parquet.num_rows;
+  const chunks: PageIndexes['chunk'][] = [];
+  let run: { name: string; data: unknown[]; statistics: boolean }[] = [];
+  const writeRun = () => {
+    if (run.length === 0) return;
+    parquet.write({ columnData: run, rowGroupSize: ROW_GROUP_SIZE });
+    for (const group of parquet.row_groups.splice(groupsBefore)) chunks.push(...group.columns);
+    run = [];
+  };
+  columns.forEach((column, index) => {
+    const { data = [], statistics, plain } = columnData[index] ?? {};
+    if (plain === undefined) {
+      run.push({ name: column.name, data, statistics: statistics === undefined });
+      return;
+    }
+    writeRun();
+    const optional = column.nullable === true;
+    const written = writePlainStringChunk(writer, { name: column.name, optional }, plain, snappyCompress);
+    parquet.pendingIndexes.push(written);
+    chunks.push(written.chunk);
+  });
+  writeRun();
+  let totalByteSize = 0n;
+  for (const { meta_data } of chunks) totalByteSize += meta_data?.total_uncompressed_size ?? 0n;
+  parquet.num_rows = rowsBefore + BigInt(length);
+  parquet.row_groups.push({
+    columns: chunks,
+    total_byte_size: totalByteSize,
+    num_rows: BigInt(length),
+    total_compressed_size: BigInt(writer.offset - groupStart),
+  });
 }
 
 /**

@@ -19,8 +19,9 @@ import {
   PARQUET_CREATED_BY,
   type ParquetRowOf,
   parquetSchema,
+  parquetSchemaOf,
 } from '#lake/parquet.ts';
-import { type ChangeRow, LAKE_TABLES, type ProspectRow } from '#lake/schema.ts';
+import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from '#lake/schema.ts';
 
 const CHANGE_COLUMNS = LAKE_TABLES.changes.columns;
 
@@ -176,6 +177,83 @@ describe('encodeParquet against hyparquet-writer left to itself', () => {
     expect(Buffer.from(ours).equals(Buffer.from(writtenByHyparquet('prospects', prospects, groupSize)))).toBe(
       true,
     );
+  });
+});
+
+describe('string columns of distinct values, written as PLAIN pages from their bytes', () => {
+  // Written by the encoder itself when hyparquet-writer's dictionary sampling would refuse the column;
+  // a column the sampling keeps goes through the writer. Either way the bytes are the writer's own.
+  const columns: Column[] = [
+    { name: 'id', type: 'int' },
+    { name: 'distinct', type: 'string' },
+    { name: 'maybe', type: 'string', nullable: true },
+    { name: 'half_repeated', type: 'string' },
+  ];
+  const written = (rows: readonly Record<string, unknown>[], groupSize: number) => {
+    const groups = [];
+    for (let start = 0; start < rows.length; start += groupSize)
+      groups.push(
+        Object.fromEntries(
+          columns.map((column) => [
+            column.name,
+            rows.slice(start, start + groupSize).map((row) => row[column.name]),
+          ]),
+        ),
+      );
+    return concat(encodeParquetColumnGroups(columns, groups));
+  };
+  const byTheWriter = (rows: readonly Record<string, unknown>[], groupSize: number) => {
+    const writer = new ByteWriter();
+    const parquet = new ParquetWriter({
+      writer,
+      schema: [{ name: 'schema', num_children: columns.length }, ...columns.flatMap(parquetSchemaOf)],
+      codec: 'SNAPPY',
+      createdBy: PARQUET_CREATED_BY,
+    });
+    parquet.write({
+      columnData: columns.map((column) => ({ name: column.name, data: rows.map((row) => row[column.name]) })),
+      rowGroupSize: groupSize,
+    });
+    parquet.finish();
+    return writer.getBytes();
+  };
+  const random = seeded(7);
+  const lone = ['\uD800', '\uDC00x', 'a\uDBFF'];
+  const rowsOf = (count: number, text: (index: number) => string) =>
+    Array.from({ length: count }, (_, index) => ({
+      id: index,
+      distinct: text(index),
+      // Nulls among distinct values: definition levels on every page, nulls in the statistics.
+      maybe: random() < 0.3 ? null : `${text(index)}#${index}`,
+      // 60 % distinct short values, 40 % one long value: not "repeating" for the encoder, yet the
+      // writer's sampling keeps it and its dictionary wins (the encoder must leave it to the writer).
+      half_repeated: index % 5 < 2 ? 'r'.repeat(200) : `v${index}`,
+    }));
+
+  it.each([
+    [
+      'ASCII, pages over 1 MB, two row groups',
+      3000,
+      (index: number) => `s${index}-${'x'.repeat(index % 4 === 0 ? 1500 : 5)}`,
+      2000,
+    ],
+    [
+      'non-ASCII and lone surrogates (written as U+FFFD)',
+      2000,
+      (index: number) => (index % 5 === 0 ? `${lone[index % 3]}-${index}` : `é${index}`),
+      100_000,
+    ],
+    ['a single row', 1, (index: number) => `only-${index}`, 100_000],
+  ])('writes the bytes the writer writes from strings: %s', (_, count, text, groupSize) => {
+    const rows = rowsOf(count, text);
+    expect(Buffer.from(written(rows, groupSize)).equals(Buffer.from(byTheWriter(rows, groupSize)))).toBe(
+      true,
+    );
+  });
+
+  it('writes an all-null optional column of distinct-looking values as the writer does', () => {
+    const rows = rowsOf(500, (index) => `n${index}`).map((row) => ({ ...row, maybe: null }));
+    expect(Buffer.from(written(rows, 100_000)).equals(Buffer.from(byTheWriter(rows, 100_000)))).toBe(true);
   });
 });
 
