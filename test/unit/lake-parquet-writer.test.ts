@@ -184,10 +184,10 @@ describe('string columns of distinct values, written as PLAIN pages from their b
   // Written by the encoder itself when hyparquet-writer's dictionary sampling would refuse the column;
   // a column the sampling keeps goes through the writer. Either way the bytes are the writer's own.
   const columns: Column[] = [
-    { name: 'id', type: 'int' },
-    { name: 'distinct', type: 'string' },
-    { name: 'maybe', type: 'string', nullable: true },
-    { name: 'half_repeated', type: 'string' },
+    { name: 'id', type: 'int', comment: 'test' },
+    { name: 'distinct', type: 'string', comment: 'test' },
+    { name: 'maybe', type: 'string', nullable: true, comment: 'test' },
+    { name: 'half_repeated', type: 'string', comment: 'test' },
   ];
   const written = (rows: readonly Record<string, unknown>[], groupSize: number) => {
     const groups = [];
