@@ -205,6 +205,39 @@ export function writePlainStringChunk(
 }
 
 /**
+ * The chunk of a column equal value for value to one written earlier in the same row group (a
+ * root-domain campaign's source_root_domain is its source): the earlier chunk's bytes copied (pages
+ * hold no offsets), its offsets moved to where the copy lands.
+ */
+export function copyPlainStringChunk(writer: ByteWriter, earlier: PageIndexes, name: string): PageIndexes {
+  const meta = earlier.chunk.meta_data;
+  if (meta === undefined) throw new Error('parquet: a written chunk has no metadata');
+  const from = Number(earlier.chunk.file_offset);
+  // The writer's buffer holds the row group being written: file offset − (offset − index) is its position there.
+  const bytes = new Uint8Array(
+    writer.buffer,
+    from - (writer.offset - writer.index),
+    Number(meta.total_compressed_size),
+  ).slice();
+  const start = writer.offset;
+  writer.appendBytes(bytes);
+  const shift = BigInt(start - from);
+  const offsetIndex = earlier.offsetIndex && {
+    page_locations: earlier.offsetIndex.page_locations.map((page) => ({
+      ...page,
+      offset: page.offset + shift,
+    })),
+  };
+  return {
+    chunk: {
+      meta_data: { ...meta, path_in_schema: [name], data_page_offset: meta.data_page_offset + shift },
+      file_offset: BigInt(start),
+    },
+    offsetIndex,
+  };
+}
+
+/**
  * The chunk statistics hyparquet-writer computes for byte arrays: null count, the first smallest and
  * first largest value in unsigned byte order, as bytes of their own (a row group's bounds are kept
  * until the footer; a view would keep the whole column's buffer alive).

@@ -16,7 +16,7 @@ import {
 } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
 import { type ColumnData, columnDataOf } from './parquet-column-data.ts';
-import { writePlainStringChunk } from './parquet-plain-bytes.ts';
+import { copyPlainStringChunk, type Utf8Strings, writePlainStringChunk } from './parquet-plain-bytes.ts';
 import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from './schema.ts';
 import { snappyCompress } from './snappy.ts';
 
@@ -168,8 +168,8 @@ function* writeGroups<G>(
       throw new RangeError(`${label}: a row group holds at most ${ROW_GROUP_SIZE} rows`);
     if (length === 0) continue;
     const values = valuesOf(columns, group, label, offset);
-    const columnData = columns.map((column, index) => columnDataOf(column, values[index] ?? []));
-    writeRowGroup(parquet, columns, columnData, length);
+    const columnData = columnDataOfGroup(columns, values);
+    writeRowGroup(parquet, writer, columns, columnData, length);
     withOurStatistics(parquet, columnData);
     offset += length;
     yield take();
@@ -179,22 +179,51 @@ function* writeGroups<G>(
 }
 
 /**
+ * Each column's data for the writer. A string column equal value for value to an earlier string column
+ * (a root-domain campaign's source_root_domain is its source) shares that column's data, so its bytes
+ * and statistics are made once.
+ */
+function columnDataOfGroup(columns: readonly Column[], values: readonly unknown[][]): ColumnData[] {
+  const data: ColumnData[] = [];
+  columns.forEach((column, index) => {
+    const own = values[index] ?? [];
+    const same =
+      column.type === 'string'
+        ? columns.findIndex(
+            (other, earlier) =>
+              earlier < index && other.type === 'string' && sameValues(values[earlier] ?? [], own),
+          )
+        : -1;
+    data.push(same >= 0 ? (data[same] as ColumnData) : columnDataOf(column, own));
+  });
+  return data;
+}
+
+function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+/**
  * One row group: runs of columns through hyparquet-writer's `write` (one row group each, merged here
  * into one as `write` would have made it: its chunks in column order, sizes summed), and string columns
  * of distinct values as PLAIN pages from their bytes (writePlainStringChunk), between them in order.
  */
 function writeRowGroup(
   parquet: ParquetWriter,
+  writer: ByteWriter,
   columns: readonly Column[],
   columnData: readonly ColumnData[],
   length: number,
 ): void {
-  const { writer } = parquet;
   const groupStart = writer.offset;
   const groupsBefore = parquet.row_groups.length;
   const rowsBefore = parquet.num_rows;
   const chunks: PageIndexes['chunk'][] = [];
   let run: { name: string; data: unknown[]; statistics: boolean }[] = [];
+  // Columns sharing their data (columnDataOfGroup) share their pages too.
+  const plainWritten = new Map<Utf8Strings, { optional: boolean; written: PageIndexes }>();
   const writeRun = () => {
     if (run.length === 0) return;
     parquet.write({ columnData: run, rowGroupSize: ROW_GROUP_SIZE });
@@ -209,7 +238,12 @@ function writeRowGroup(
     }
     writeRun();
     const optional = column.nullable === true;
-    const written = writePlainStringChunk(writer, { name: column.name, optional }, plain, snappyCompress);
+    const earlier = plainWritten.get(plain);
+    const written =
+      earlier !== undefined && earlier.optional === optional
+        ? copyPlainStringChunk(writer, earlier.written, column.name)
+        : writePlainStringChunk(writer, { name: column.name, optional }, plain, snappyCompress);
+    plainWritten.set(plain, { optional, written });
     parquet.pendingIndexes.push(written);
     chunks.push(written.chunk);
   });

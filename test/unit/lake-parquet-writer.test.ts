@@ -188,6 +188,8 @@ describe('string columns of distinct values, written as PLAIN pages from their b
     { name: 'distinct', type: 'string', comment: 'test' },
     { name: 'maybe', type: 'string', nullable: true, comment: 'test' },
     { name: 'half_repeated', type: 'string', comment: 'test' },
+    // Equal to `distinct` value for value (as a root-domain campaign's source_root_domain is its source).
+    { name: 'again', type: 'string', comment: 'test' },
   ];
   const written = (rows: readonly Record<string, unknown>[], groupSize: number) => {
     const groups = [];
@@ -228,13 +230,14 @@ describe('string columns of distinct values, written as PLAIN pages from their b
       // 60 % distinct short values, 40 % one long value: not "repeating" for the encoder, yet the
       // writer's sampling keeps it and its dictionary wins (the encoder must leave it to the writer).
       half_repeated: index % 5 < 2 ? 'r'.repeat(200) : `v${index}`,
+      again: text(index),
     }));
 
   it.each([
     [
       'ASCII, pages over 1 MB, two row groups',
       3000,
-      (index: number) => `s${index}-${'x'.repeat(index % 4 === 0 ? 1500 : 5)}`,
+      (index: number) => `s${index}-${'x'.repeat(index % 4 === 0 ? 3000 : 5)}`,
       2000,
     ],
     [
@@ -249,6 +252,14 @@ describe('string columns of distinct values, written as PLAIN pages from their b
     expect(Buffer.from(written(rows, groupSize)).equals(Buffer.from(byTheWriter(rows, groupSize)))).toBe(
       true,
     );
+  });
+
+  it('writes a nullable column equal to a required one with its own pages (definition levels)', () => {
+    const rows = rowsOf(3000, (index) => `d${index}-${'y'.repeat(index % 3 === 0 ? 900 : 2)}`).map((row) => ({
+      ...row,
+      maybe: row.distinct,
+    }));
+    expect(Buffer.from(written(rows, 1000)).equals(Buffer.from(byTheWriter(rows, 1000)))).toBe(true);
   });
 
   it('writes an all-null optional column of distinct-looking values as the writer does', () => {
