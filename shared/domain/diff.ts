@@ -366,23 +366,34 @@ function shareLedgerStrings(current: GapColumns, index: number, previous: Ledger
 export type ColumnsOf<Row> = { [K in keyof Row]: Row[K][] };
 
 /**
+ * prospectColumns' columns: the titles as the gap list's own UTF-8 bytes, copied in table order (one
+ * buffer and each title's end: no string decoded per prospect; the lake encoder takes a string column
+ * this way), or as strings when the gap list keeps one it could not encode.
+ */
+export type ProspectColumns = Omit<ColumnsOf<ProspectRow>, 'title'> & {
+  title: string[] | { bytes: Uint8Array; ends: Uint32Array };
+};
+
+/**
  * The prospects table from position `start` to `end` (exclusive) in table order, one array per column:
  * what the snapshot writer encodes, with no object per row (bench/README.md, section 3b).
  */
-export function prospectColumns(plan: DiffPlan, start: number, end: number): ColumnsOf<ProspectRow> {
+export function prospectColumns(plan: DiffPlan, start: number, end: number): ProspectColumns {
   const { input } = plan;
   const { current, runDate, reviews } = input;
   const length = Math.max(0, end - start);
   const sized = <T>(): T[] => new Array<T>(length);
   // Most runs have no reviews: no lookup per prospect then.
   const reviewed = reviews.bySource.size > 0;
-  const columns: ColumnsOf<ProspectRow> = {
+  const titles = current.title.utf8Of(plan.prospectOrder, start, start + length);
+  const titleStrings = titles === undefined ? sized<string>() : undefined;
+  const columns: ProspectColumns = {
     campaign_id: new Array<string>(length).fill(input.campaign.id),
     run_id: new Array<string>(length).fill(input.runId),
     run_date: new Array<string>(length).fill(runDate),
     source: sized(),
     source_root_domain: sized(),
-    title: sized(),
+    title: titles ?? (titleStrings as string[]),
     domain_authority: sized(),
     page_authority: sized(),
     spam_score: sized(),
@@ -401,7 +412,7 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
     const review = reviewed ? viewOf(reviews.bySource.get(source)) : UNREVIEWED;
     columns.source[at] = source;
     columns.source_root_domain[at] = current.sourceRootDomain[index] as string;
-    columns.title[at] = current.title.at(index);
+    if (titleStrings !== undefined) titleStrings[at] = current.title.at(index);
     columns.domain_authority[at] = current.domainAuthority.at(index);
     columns.page_authority[at] = current.pageAuthority.nullableAt(index);
     columns.spam_score[at] = current.spamScore.nullableAt(index);
@@ -420,6 +431,7 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
 /** The prospects table's rows from position `start` to `end` (exclusive) in table order. */
 function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[] {
   const c = prospectColumns(plan, start, end);
+  const { current } = plan.input;
   // Keys written out, not spread: `{ ...keys, <12 more> }` builds slow dictionary-mode objects in
   // V8 (bench/README.md, scale: ~28 µs per row at 100k prospects, mostly GC).
   return c.source.map((source, at) => ({
@@ -428,7 +440,7 @@ function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[]
     run_date: c.run_date[at] as string,
     source,
     source_root_domain: c.source_root_domain[at] as string,
-    title: c.title[at] as string,
+    title: current.title.at(plan.prospectOrder[start + at] as number),
     domain_authority: c.domain_authority[at] as number,
     page_authority: c.page_authority[at] as number | null,
     spam_score: c.spam_score[at] as number | null,

@@ -6,7 +6,14 @@
  * the JS values and computes everything itself (test/unit/lake-parquet-writer.test.ts compares them).
  */
 import type { ChunkStatistics } from 'hyparquet-writer/src/types.js';
-import { dictionarySampleRefuses, type Utf8Strings, utf8StringStatistics } from './parquet-plain-bytes.ts';
+import {
+  dictionarySampleRefuses,
+  isUtf8Strings,
+  stringAt,
+  stringsOf,
+  type Utf8Strings,
+  utf8StringStatistics,
+} from './parquet-plain-bytes.ts';
 import type { Column } from './schema.ts';
 
 export interface ColumnData {
@@ -17,11 +24,15 @@ export interface ColumnData {
   plain?: Utf8Strings;
 }
 
-/** `values` are a column's values in Parquet form (parquet.ts converts and checks them first). */
-export function columnDataOf(column: Column, values: unknown[]): ColumnData {
+/**
+ * `values` are a column's values in Parquet form (parquet.ts converts and checks them first); a string
+ * column may come as UTF-8 (Utf8Strings).
+ */
+export function columnDataOf(column: Column, given: unknown[] | Utf8Strings): ColumnData {
+  if (column.type === 'string') return isUtf8Strings(given) ? utf8ColumnData(given) : stringColumnData(given);
+  // parquet.ts accepts UTF-8 for string columns only.
+  const values = isUtf8Strings(given) ? stringsOf(given) : given;
   switch (column.type) {
-    case 'string':
-      return stringColumnData(values);
     case 'int':
     case 'bigint':
     case 'date':
@@ -45,7 +56,7 @@ export function columnDataOf(column: Column, values: unknown[]): ColumnData {
  * utf8Column, statistics left to the writer.
  */
 function stringColumnData(values: unknown[]): ColumnData {
-  if (repeatsOften(values)) {
+  if (repeatsOften(values.length, (index) => values[index])) {
     if (!distinctAreAscii(values)) return { data: utf8Column(values), statistics: undefined };
     return { data: values, statistics: stringStatisticsOf(values) };
   }
@@ -101,11 +112,25 @@ function distinctAreAscii(values: readonly unknown[]): boolean {
   return true;
 }
 
+/**
+ * A string column given as UTF-8 (the gap list's titles): the choices stringColumnData makes for the
+ * same values as strings, decoding only the sample that repeatsOften looks at; a column of distinct
+ * values the writer would write PLAIN goes from these bytes, any other is decoded and goes as strings.
+ */
+function utf8ColumnData(strings: Utf8Strings): ColumnData {
+  if (
+    !repeatsOften(strings.ends.length, (index) => stringAt(strings, index)) &&
+    dictionarySampleRefuses(strings)
+  )
+    return { data: [], statistics: utf8StringStatistics(strings), plain: strings };
+  return stringColumnData(stringsOf(strings));
+}
+
 /** At most half as many distinct values as values in a sample spread over the column (a speed choice only). */
-function repeatsOften(values: readonly unknown[]): boolean {
-  const sample = Math.min(values.length, 256);
+function repeatsOften(length: number, valueAt: (index: number) => unknown): boolean {
+  const sample = Math.min(length, 256);
   const distinct = new Set<unknown>();
-  for (let at = 0; at < sample; at++) distinct.add(values[Math.floor((at * values.length) / sample)]);
+  for (let at = 0; at < sample; at++) distinct.add(valueAt(Math.floor((at * length) / sample)));
   return distinct.size * 2 <= sample;
 }
 

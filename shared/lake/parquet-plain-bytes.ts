@@ -9,6 +9,7 @@
  * when the writer's own dictionary sampling would refuse it, so the bytes are the writer's
  * (test/unit/lake-parquet-writer.test.ts compares whole files).
  */
+import { isUtf8 } from 'node:buffer';
 import { ByteWriter } from 'hyparquet-writer';
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js';
@@ -18,13 +19,21 @@ import type { ChunkStatistics, Compressor, PageIndexes, Writer } from 'hyparquet
 type ColumnChunk = PageIndexes['chunk'];
 type OffsetIndex = NonNullable<PageIndexes['offsetIndex']>;
 
-/** A string column as UTF-8: value i is bytes[ends[i - 1] .. ends[i]) (0 for i = 0); null where `values` has null. */
+/**
+ * A string column as UTF-8: value i is bytes[ends[i - 1] .. ends[i]) (from 0 for i = 0), null where
+ * `values` has null (no null without `values`). How a column may be handed to the encoder (ColumnSlice),
+ * e.g. the gap list's titles, kept as UTF-8: no JS string per value.
+ */
 export interface Utf8Strings {
-  bytes: Uint8Array;
-  ends: Uint32Array;
-  /** The column's values as given (only read for null). */
-  values: readonly unknown[];
+  readonly bytes: Uint8Array;
+  readonly ends: Uint32Array;
+  /** The column's values as JS strings (only read for null), when it was given that way. */
+  readonly values?: readonly unknown[];
 }
+
+/** Value `index` of the column is null. */
+const nullAt = (strings: Utf8Strings, index: number) =>
+  strings.values !== undefined && isNull(strings.values[index]);
 
 /** hyparquet-writer's defaults that shape pages: `pageSize` of ParquetWriter.write. */
 const PAGE_SIZE = 1_048_576;
@@ -54,20 +63,21 @@ function hashBytes(bytes: Uint8Array, start: number, end: number): number {
  * the column, keyed by FNV-1a hash, sizes with a 4-byte prefix, refused above 90 % distinct bytes.
  */
 export function dictionarySampleRefuses(strings: Utf8Strings): boolean {
-  const count = strings.values.length;
+  const count = strings.ends.length;
   const sampleSize = Math.min(count, DICTIONARY_SAMPLE);
   const sizes = new Map<unknown, number>();
   let distinctSize = 0;
   let totalSize = 0;
   for (let i = 0; i < sampleSize; i++) {
     const index = sampleSize === 1 ? 0 : Math.floor((i * (count - 1)) / (sampleSize - 1));
-    const value = strings.values[index];
+    const value = strings.values?.[index];
     const start = startOf(strings, index);
     const end = strings.ends[index] as number;
-    const key = isNull(value) ? value : hashBytes(strings.bytes, start, end);
+    const absent = nullAt(strings, index);
+    const key = absent ? value : hashBytes(strings.bytes, start, end);
     let size = sizes.get(key);
     if (size === undefined) {
-      size = isNull(value) ? 0 : end - start + LENGTH_PREFIX;
+      size = absent ? 0 : end - start + LENGTH_PREFIX;
       sizes.set(key, size);
       distinctSize += size;
     }
@@ -81,10 +91,8 @@ function pageStarts(strings: Utf8Strings): number[] {
   const starts = [0];
   let start = 0;
   let accumulated = 0;
-  for (let index = 0; index < strings.values.length; index++) {
-    const size = isNull(strings.values[index])
-      ? 0
-      : (strings.ends[index] as number) - startOf(strings, index);
+  for (let index = 0; index < strings.ends.length; index++) {
+    const size = nullAt(strings, index) ? 0 : (strings.ends[index] as number) - startOf(strings, index);
     accumulated += size;
     if (accumulated >= PAGE_SIZE && index > start) {
       starts.push(index);
@@ -97,13 +105,13 @@ function pageStarts(strings: Utf8Strings): number[] {
 
 /** PLAIN BYTE_ARRAY of the non-null values in [start, end): each one's 4-byte little-endian length, then its bytes. */
 function plainPage(strings: Utf8Strings, start: number, end: number, nulls: number): Uint8Array {
-  const { bytes, values } = strings;
+  const { bytes } = strings;
   const page = new Uint8Array(
     startOf(strings, end) - startOf(strings, start) + (end - start - nulls) * LENGTH_PREFIX,
   );
   let at = 0;
   for (let index = start; index < end; index++) {
-    if (isNull(values[index])) continue;
+    if (nullAt(strings, index)) continue;
     const from = startOf(strings, index);
     const length = (strings.ends[index] as number) - from;
     page[at] = length & 0xff;
@@ -133,7 +141,7 @@ function writePage(
   if (optional) {
     const definitionLevels = new Array<number>(end - start);
     for (let index = start; index < end; index++) {
-      const present = isNull(strings.values[index]) ? 0 : 1;
+      const present = nullAt(strings, index) ? 0 : 1;
       definitionLevels[index - start] = present;
       nulls += 1 - present;
     }
@@ -173,7 +181,7 @@ export function writePlainStringChunk(
   compress: Compressor,
 ): PageIndexes {
   const offsetStart = writer.offset;
-  const count = strings.values.length;
+  const count = strings.ends.length;
   const starts = pageStarts(strings);
   const offsetIndex: OffsetIndex | undefined = starts.length > 1 ? { page_locations: [] } : undefined;
   const dataPageOffset = BigInt(writer.offset);
@@ -243,12 +251,12 @@ export function copyPlainStringChunk(writer: ByteWriter, earlier: PageIndexes, n
  * until the footer; a view would keep the whole column's buffer alive).
  */
 export function utf8StringStatistics(strings: Utf8Strings): ChunkStatistics {
-  const { bytes, values } = strings;
+  const { bytes } = strings;
   let nulls = 0;
   let min = -1;
   let max = -1;
-  for (let index = 0; index < values.length; index++) {
-    if (isNull(values[index])) {
+  for (let index = 0; index < strings.ends.length; index++) {
+    if (nullAt(strings, index)) {
       nulls++;
       continue;
     }
@@ -275,4 +283,40 @@ function compareRanges(bytes: Uint8Array, strings: Utf8Strings, a: number, b: nu
     if (difference !== 0) return difference;
   }
   return aLength - bLength;
+}
+
+/** A column given as UTF-8 (rather than as an array of values). */
+export const isUtf8Strings = (values: unknown): values is Utf8Strings =>
+  typeof values === 'object' && values !== null && !Array.isArray(values) && 'ends' in values;
+
+// ignoreBOM: a value's leading U+FEFF is part of it (decoding is then the exact inverse of encoding).
+const fromUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/** The column's values as JS strings (null where null). */
+export function stringsOf(strings: Utf8Strings): (string | null)[] {
+  return Array.from(strings.ends, (end, index) =>
+    nullAt(strings, index) ? null : fromUtf8.decode(strings.bytes.subarray(startOf(strings, index), end)),
+  );
+}
+
+/** A sample of the column's values as JS strings: `at(i)` for i below `ends.length`. */
+export function stringAt(strings: Utf8Strings, index: number): string | null {
+  return nullAt(strings, index)
+    ? null
+    : fromUtf8.decode(strings.bytes.subarray(startOf(strings, index), strings.ends[index] as number));
+}
+
+/**
+ * `strings` is well formed: valid UTF-8, ends that never decrease, stay within the bytes and never
+ * split a character (the byte after a value's end is not a continuation byte).
+ */
+export function utf8StringsFit(strings: Utf8Strings): boolean {
+  const { bytes } = strings;
+  let previous = 0;
+  for (const end of strings.ends) {
+    if (end < previous || end > bytes.length) return false;
+    if (end < bytes.length && ((bytes[end] as number) & 0xc0) === 0x80) return false;
+    previous = end;
+  }
+  return isUtf8(bytes);
 }

@@ -16,7 +16,14 @@ import {
 } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
 import { type ColumnData, columnDataOf } from './parquet-column-data.ts';
-import { copyPlainStringChunk, type Utf8Strings, writePlainStringChunk } from './parquet-plain-bytes.ts';
+import {
+  copyPlainStringChunk,
+  isUtf8Strings,
+  stringsOf,
+  type Utf8Strings,
+  utf8StringsFit,
+  writePlainStringChunk,
+} from './parquet-plain-bytes.ts';
 import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from './schema.ts';
 import { snappyCompress } from './snappy.ts';
 
@@ -125,8 +132,19 @@ export function encodeParquetGroups(
   return writeGroups(columns, groups, label, (rows) => rows.length, checkedColumnValues);
 }
 
-/** One row group as one array per column, keyed by the contract's column names. */
-export type ColumnSlice = Readonly<Record<string, readonly unknown[]>>;
+/**
+ * One row group as one array per column, keyed by the contract's column names. A string column with no
+ * null may come as its UTF-8 bytes instead (Utf8Strings without `values`: no JS string per value).
+ */
+export type ColumnSlice = Readonly<Record<string, readonly unknown[] | Utf8Strings>>;
+
+/** The column's values or its UTF-8, as given; and the number of values either way. */
+type GivenColumn = unknown[] | Utf8Strings;
+const lengthOfColumn = (given: readonly unknown[] | Utf8Strings | undefined) =>
+  given === undefined ? undefined : isUtf8Strings(given) ? given.ends.length : given.length;
+/** A slice's column as an array of values (UTF-8 decoded). */
+export const columnValues = (given: readonly unknown[] | Utf8Strings | undefined): readonly unknown[] =>
+  given === undefined ? [] : isUtf8Strings(given) ? stringsOf(given) : given;
 
 /**
  * encodeParquetGroups for row groups given as columns (the snapshot writer's path: no object per row).
@@ -145,7 +163,7 @@ function* writeGroups<G>(
   groups: Iterable<G>,
   label: string,
   lengthOf: (group: G) => number,
-  valuesOf: (columns: readonly Column[], group: G, label: string, offset: number) => unknown[][],
+  valuesOf: (columns: readonly Column[], group: G, label: string, offset: number) => GivenColumn[],
 ): Generator<Uint8Array> {
   const writer = new ByteWriter();
   const parquet = new ParquetWriter({
@@ -183,7 +201,7 @@ function* writeGroups<G>(
  * (a root-domain campaign's source_root_domain is its source) shares that column's data, so its bytes
  * and statistics are made once.
  */
-function columnDataOfGroup(columns: readonly Column[], values: readonly unknown[][]): ColumnData[] {
+function columnDataOfGroup(columns: readonly Column[], values: readonly GivenColumn[]): ColumnData[] {
   const data: ColumnData[] = [];
   columns.forEach((column, index) => {
     const own = values[index] ?? [];
@@ -199,7 +217,8 @@ function columnDataOfGroup(columns: readonly Column[], values: readonly unknown[
   return data;
 }
 
-function sameValues(a: readonly unknown[], b: readonly unknown[]): boolean {
+function sameValues(a: GivenColumn, b: GivenColumn): boolean {
+  if (isUtf8Strings(a) || isUtf8Strings(b)) return a === b;
   if (a.length !== b.length) return false;
   for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
   return true;
@@ -310,9 +329,9 @@ function withStructRowGroupList(tail: Uint8Array, empty: boolean): Uint8Array {
 const EMPTY_STRUCT_LIST = 0x0c;
 
 function sliceLength(columns: readonly Column[], slice: ColumnSlice, label: string): number {
-  const length = slice[columns[0]?.name ?? '']?.length ?? 0;
+  const length = lengthOfColumn(slice[columns[0]?.name ?? '']) ?? 0;
   for (const column of columns) {
-    if (slice[column.name]?.length !== length)
+    if (lengthOfColumn(slice[column.name]) !== length)
       throw new LakeEncodeError(`${label}: column ${column.name} is missing or not ${length} values long`);
   }
   return length;
@@ -333,11 +352,19 @@ function checkedSlice(
   slice: ColumnSlice,
   label: string,
   offset: number,
-): unknown[][] {
+): GivenColumn[] {
   const length = sliceLength(columns, slice, label);
   let misfit = length;
-  const values = columns.map((column) => {
-    const source = slice[column.name] as unknown[];
+  const values = columns.map((column): GivenColumn => {
+    const given = slice[column.name] as GivenColumn;
+    if (isUtf8Strings(given)) {
+      if (column.type !== 'string' || given.values !== undefined || !utf8StringsFit(given))
+        throw new LakeEncodeError(
+          `${label}: column ${column.name} is given as UTF-8 but is not a string column of well-formed UTF-8 without nulls`,
+        );
+      return given;
+    }
+    const source = given;
     const nullable = column.nullable === true;
     if (KEPT_AS_THEY_ARE.has(column.type)) {
       // Checked in place and handed on as they are (nothing downstream writes to them): one array
@@ -363,14 +390,13 @@ function checkedSlice(
     return converted;
   });
   if (misfit === length) return values;
+  const arrays = columns.map((column) => columnValues(slice[column.name]));
   const rows = Array.from({ length: length - misfit }, (_, at) =>
-    Object.fromEntries(columns.map((column) => [column.name, slice[column.name]?.[misfit + at]])),
+    Object.fromEntries(columns.map((column, index) => [column.name, arrays[index]?.[misfit + at]])),
   );
   checkedColumnValues(columns, rows, label, offset + misfit);
   // The plain checks refused a value zod accepts (they may only be stricter): convert as zod sees it.
-  return columns.map((column) =>
-    (slice[column.name] as readonly unknown[]).map((value) => toParquetValue(column, value)),
-  );
+  return columns.map((column, index) => (arrays[index] ?? []).map((value) => toParquetValue(column, value)));
 }
 
 /** Each column's values in Parquet form; LakeEncodeError (zod's words) for the first row that does not fit. */

@@ -268,6 +268,63 @@ describe('string columns of distinct values, written as PLAIN pages from their b
   });
 });
 
+describe("a string column given as UTF-8 (the gap list's titles)", () => {
+  const utf8Of = (texts: readonly string[]) => {
+    const encoded = texts.map((text) => Buffer.from(text, 'utf8'));
+    let end = 0;
+    return {
+      bytes: new Uint8Array(Buffer.concat(encoded)),
+      ends: Uint32Array.from(encoded, (bytes) => (end += bytes.length)),
+    };
+  };
+  const prospectsFile = (prospects: readonly ProspectRow[], titles: 'strings' | 'utf8') => {
+    const slice = columnsOfProspects(prospects);
+    const title = titles === 'utf8' ? utf8Of(prospects.map((row) => row.title)) : slice.title;
+    return concat(
+      encodeParquetColumnGroups(LAKE_TABLES.prospects.columns, [{ ...slice, title } as ColumnSlice]),
+    );
+  };
+
+  it.each([
+    ['distinct ASCII titles (PLAIN from the bytes)', asciiText],
+    [
+      'distinct titles, some non-ASCII or starting with a BOM',
+      (random: () => number, index: number) =>
+        index % 4 === 0 ? `\uFEFFé ${mixedText(random, index)}` : mixedText(random, index),
+    ],
+    [
+      'repeating titles (decoded, then dictionary-encoded by the writer)',
+      (_: () => number, index: number) => ['Home', 'À propos', ''][index % 3] as string,
+    ],
+  ])('writes the bytes of the same titles given as strings: %s', (_, text) => {
+    const prospects = someProspects(1200, 5, text);
+    expect(
+      Buffer.from(prospectsFile(prospects, 'utf8')).equals(Buffer.from(prospectsFile(prospects, 'strings'))),
+    ).toBe(true);
+  });
+
+  it('refuses UTF-8 that is malformed, splits a character, has nulls, or is given for another type', () => {
+    const prospects = someProspects(3, 6, asciiText);
+    const slice = columnsOfProspects(prospects);
+    const good = utf8Of(['ab', 'é', 'c']);
+    const encode = (changes: Record<string, unknown>) => () =>
+      concat(
+        encodeParquetColumnGroups(LAKE_TABLES.prospects.columns, [{ ...slice, ...changes } as ColumnSlice]),
+      );
+    expect(encode({ title: good })).not.toThrow();
+    for (const bad of [
+      { bytes: good.bytes, ends: Uint32Array.from([2, 3, 4]) }, // splits é
+      { bytes: good.bytes, ends: Uint32Array.from([2, 1, 5]) }, // an end before the one before it
+      { bytes: good.bytes, ends: Uint32Array.from([2, 4, 9]) }, // past the bytes
+      { bytes: Uint8Array.from([0x61, 0xff, 0x62]), ends: Uint32Array.from([1, 2, 3]) }, // not UTF-8
+      { ...good, values: ['ab', null, 'c'] },
+    ])
+      expect(encode({ title: bad })).toThrow(LakeEncodeError);
+    expect(encode({ status: utf8Of(['new', 'new', 'new']), title: slice.title })).not.toThrow();
+    expect(encode({ domain_authority: utf8Of(['1', '2', '3']) })).toThrow(/given as UTF-8/);
+  });
+});
+
 function columnsOfProspects(rows: readonly ProspectRow[]): ColumnSlice {
   return Object.fromEntries(
     LAKE_TABLES.prospects.columns.map((column) => [column.name, rows.map((row) => row[column.name])]),
