@@ -370,9 +370,14 @@ function checkedSlice(
       // Checked in place and handed on as they are (nothing downstream writes to them): one array
       // less per column and group, which at 1M rows is GC time.
       const fits = fitsColumnType[column.type];
+      // Lists repeat as the very same array (a prospect's matched targets are shared): each checked once in a row.
+      const lists = column.type === 'array<string>';
+      let checked: unknown;
       for (let index = 0; index < Math.min(length, misfit); index++) {
         const value = source[index];
+        if (lists && value === checked && value !== undefined) continue;
         if (!(value === null ? nullable : fits(value))) misfit = index;
+        checked = value;
       }
       return source;
     }
