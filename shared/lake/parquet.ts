@@ -5,7 +5,6 @@
  */
 import { parquetReadObjects } from 'hyparquet';
 import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
-import type { PageIndexes } from 'hyparquet-writer/src/types.js';
 import {
   dateToEpochDays,
   describeIssues,
@@ -16,14 +15,8 @@ import {
 } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
 import { type ColumnData, columnDataOf } from './parquet-column-data.ts';
-import {
-  copyPlainStringChunk,
-  isUtf8Strings,
-  stringsOf,
-  type Utf8Strings,
-  utf8StringsFit,
-  writePlainStringChunk,
-} from './parquet-plain-bytes.ts';
+import { isUtf8Strings, stringsOf, type Utf8Strings, utf8StringsFit } from './parquet-plain-bytes.ts';
+import { writeRowGroup } from './parquet-row-group.ts';
 import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from './schema.ts';
 import { snappyCompress } from './snappy.ts';
 
@@ -174,6 +167,11 @@ function* writeGroups<G>(
     compressors: { SNAPPY: snappyCompress },
     createdBy: PARQUET_CREATED_BY,
   });
+  const root = schemaOfColumns(columns)[0] as SchemaElement;
+  const leaves = columns.map((column) => ({
+    name: column.name,
+    schemaPath: [root, ...parquetSchemaOf(column)],
+  }));
   const take = () => {
     const bytes = writer.getBytes().slice();
     writer.index = 0;
@@ -187,7 +185,7 @@ function* writeGroups<G>(
     if (length === 0) continue;
     const values = valuesOf(columns, group, label, offset);
     const columnData = columnDataOfGroup(columns, values);
-    writeRowGroup(parquet, writer, columns, columnData, length);
+    writeRowGroup(parquet, writer, leaves, columnData, length);
     withOurStatistics(parquet, columnData);
     offset += length;
     yield take();
@@ -222,60 +220,6 @@ function sameValues(a: GivenColumn, b: GivenColumn): boolean {
   if (a.length !== b.length) return false;
   for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
   return true;
-}
-
-/**
- * One row group: runs of columns through hyparquet-writer's `write` (one row group each, merged here
- * into one as `write` would have made it: its chunks in column order, sizes summed), and string columns
- * of distinct values as PLAIN pages from their bytes (writePlainStringChunk), between them in order.
- */
-function writeRowGroup(
-  parquet: ParquetWriter,
-  writer: ByteWriter,
-  columns: readonly Column[],
-  columnData: readonly ColumnData[],
-  length: number,
-): void {
-  const groupStart = writer.offset;
-  const groupsBefore = parquet.row_groups.length;
-  const rowsBefore = parquet.num_rows;
-  const chunks: PageIndexes['chunk'][] = [];
-  let run: { name: string; data: unknown[]; statistics: boolean }[] = [];
-  // Columns sharing their data (columnDataOfGroup) share their pages too.
-  const plainWritten = new Map<Utf8Strings, { optional: boolean; written: PageIndexes }>();
-  const writeRun = () => {
-    if (run.length === 0) return;
-    parquet.write({ columnData: run, rowGroupSize: ROW_GROUP_SIZE });
-    for (const group of parquet.row_groups.splice(groupsBefore)) chunks.push(...group.columns);
-    run = [];
-  };
-  columns.forEach((column, index) => {
-    const { data = [], statistics, plain } = columnData[index] ?? {};
-    if (plain === undefined) {
-      run.push({ name: column.name, data, statistics: statistics === undefined });
-      return;
-    }
-    writeRun();
-    const optional = column.nullable === true;
-    const earlier = plainWritten.get(plain);
-    const written =
-      earlier !== undefined && earlier.optional === optional
-        ? copyPlainStringChunk(writer, earlier.written, column.name)
-        : writePlainStringChunk(writer, { name: column.name, optional }, plain, snappyCompress);
-    plainWritten.set(plain, { optional, written });
-    parquet.pendingIndexes.push(written);
-    chunks.push(written.chunk);
-  });
-  writeRun();
-  let totalByteSize = 0n;
-  for (const { meta_data } of chunks) totalByteSize += meta_data?.total_uncompressed_size ?? 0n;
-  parquet.num_rows = rowsBefore + BigInt(length);
-  parquet.row_groups.push({
-    columns: chunks,
-    total_byte_size: totalByteSize,
-    num_rows: BigInt(length),
-    total_compressed_size: BigInt(writer.offset - groupStart),
-  });
 }
 
 /**
