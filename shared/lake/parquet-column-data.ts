@@ -40,6 +40,8 @@ export function columnDataOf(column: Column, given: unknown[] | Utf8Strings): Co
       return { data: values, statistics: statisticsOf(values, false) };
     case 'double':
       return { data: values, statistics: statisticsOf(values, true) };
+    case 'array<string>':
+      return { data: values, statistics: listStatisticsOf(values) };
     default:
       return { data: values, statistics: undefined };
   }
@@ -217,6 +219,42 @@ export function statisticsOf(values: readonly unknown[], float: boolean): ChunkS
     null_count: BigInt(nulls),
     nan_count: float ? BigInt(nans) : undefined,
   };
+}
+
+/** A UTF-16 surrogate: where code-unit order (`<`) and UTF-8 byte order part. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * A list column's leaf statistics as the writer computes them over its levelled values: an empty or null
+ * list is one null slot, as is a null element; min and max over the elements (each distinct list, kept
+ * as the same array, visited once). Undefined (left to the writer) if an element has a surrogate.
+ */
+function listStatisticsOf(values: readonly unknown[]): ChunkStatistics | undefined {
+  let min: string | undefined;
+  let max: string | undefined;
+  let nulls = 0;
+  const seen = new Map<unknown, number>();
+  for (let index = 0; index < values.length; index++) {
+    const list = values[index] as readonly (string | null)[] | null | undefined;
+    let listNulls = seen.get(list);
+    if (listNulls === undefined) {
+      listNulls = 0;
+      if (list === null || list === undefined || list.length === 0) listNulls = 1;
+      else
+        for (const element of list) {
+          if (element === null || element === undefined) listNulls++;
+          else if (SURROGATE.test(element)) return undefined;
+          else {
+            if (min === undefined || element < min) min = element;
+            if (max === undefined || element > max) max = element;
+          }
+        }
+      // Shared lists are few (a campaign's target combinations); rows' own copies are not kept.
+      if (seen.size < 64) seen.set(list, listNulls);
+    }
+    nulls += listNulls;
+  }
+  return { min_value: min, max_value: max, null_count: BigInt(nulls), nan_count: undefined };
 }
 
 /** The same for a column of ASCII strings (code unit order is byte order); a loop of its own keeps both monomorphic. */
