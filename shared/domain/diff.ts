@@ -462,6 +462,8 @@ export function changeColumns(plan: DiffPlan, start: number, end: number): Colum
   const previous = input.previous;
   const length = Math.max(0, end - start);
   const sized = <T>(): T[] => new Array<T>(length);
+  // As for prospects: no review lookup per change when the run read no reviews.
+  const reviewed = input.reviews.bySource.size > 0;
   const columns: ColumnsOf<ChangeRow> = {
     campaign_id: new Array<string>(length).fill(input.campaign.id),
     run_id: new Array<string>(length).fill(input.runId),
@@ -495,7 +497,7 @@ export function changeColumns(plan: DiffPlan, start: number, end: number): Colum
     columns.previous_matched_count[at] = known ? (previous.matchedCount[before] as number) : null;
     columns.current_matched_count[at] = ref >= 0 ? current.matchedCount.at(ref) : null;
     columns.days_in_gap[at] = change === 'closed' ? Math.max(0, daysBetween(firstSeen, runDate)) : null;
-    columns.review_state[at] = viewOf(input.reviews.bySource.get(source)).state;
+    columns.review_state[at] = reviewed ? viewOf(input.reviews.bySource.get(source)).state : UNREVIEWED.state;
   }
   return columns;
 }
