@@ -420,9 +420,17 @@ function fittedValue(column: Column): Convert {
     case 'timestamp': {
       // Snapshots repeat a handful of dates: check and convert each distinct string once.
       const converted = new Map<unknown, unknown>();
+      // And the same date as the value before (most of them) without a lookup.
+      let last: unknown;
+      let lastConverted: unknown;
       return (value) => {
+        if (value === last && last !== undefined) return lastConverted;
         const known = converted.get(value);
-        if (known !== undefined) return known;
+        if (known !== undefined) {
+          last = value;
+          lastConverted = known;
+          return known;
+        }
         if (!fits(value)) return MISFIT;
         const parquetValue = toParquetValue(column, value);
         converted.set(value, parquetValue);
