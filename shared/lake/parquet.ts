@@ -9,6 +9,7 @@ import {
   dateToEpochDays,
   describeIssues,
   epochDaysToDate,
+  firstMisfit,
   fitsColumnType,
   rowSchemaOf,
   utcDate,
@@ -313,16 +314,7 @@ function checkedSlice(
     if (KEPT_AS_THEY_ARE.has(column.type)) {
       // Checked in place and handed on as they are (nothing downstream writes to them): one array
       // less per column and group, which at 1M rows is GC time.
-      const fits = fitsColumnType[column.type];
-      // Lists repeat as the very same array (a prospect's matched targets are shared): each checked once in a row.
-      const lists = column.type === 'array<string>';
-      let checked: unknown;
-      for (let index = 0; index < Math.min(length, misfit); index++) {
-        const value = source[index];
-        if (lists && value === checked && value !== undefined) continue;
-        if (!(value === null ? nullable : fits(value))) misfit = index;
-        checked = value;
-      }
+      misfit = firstMisfit(column.type, source, nullable, misfit);
       return source;
     }
     const toParquet = fittedValue(column);
