@@ -28,7 +28,7 @@ import {
 } from 'apache-arrow';
 import * as wasm from 'parquet-wasm';
 import { dateToEpochDays } from '#lake/columns.ts';
-import { type ColumnSlice, PARQUET_CREATED_BY, ROW_GROUP_SIZE } from '#lake/parquet.ts';
+import { type ColumnSlice, columnValues, PARQUET_CREATED_BY, ROW_GROUP_SIZE } from '#lake/parquet.ts';
 import type { Column } from '#lake/schema.ts';
 
 function arrowType(column: Column): DataType {
@@ -178,7 +178,7 @@ export function encodeWithParquetWasm(
   const started = performance.now();
   const batches: RecordBatch[] = [];
   for (const slice of groups) {
-    const children = columns.map((column) => columnData(column, slice[column.name] ?? []));
+    const children = columns.map((column) => columnData(column, columnValues(slice[column.name])));
     const length = children[0]?.length ?? 0;
     batches.push(
       new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length, nullCount: 0, children })),

@@ -80,11 +80,14 @@ export function comparableLedger(
   run: { configHash: string; ignore: readonly string[]; excluded?: ReadonlySet<string> },
 ): LedgerColumns | undefined {
   if (previous === undefined || previous.configHash !== run.configHash) return undefined;
-  const ignored = ignoreMatcher(run.ignore);
   const excluded = run.excluded ?? NOTHING_EXCLUDED;
-  const kept = previous.source.flatMap((source, index) =>
-    ignored(source) || excluded.has(source) ? [] : [index],
-  );
+  // Nothing to leave out (most runs): no pass over the entries.
+  if (run.ignore.length === 0 && excluded.size === 0) return previous;
+  const ignored = ignoreMatcher(run.ignore);
+  const kept: number[] = [];
+  previous.source.forEach((source, index) => {
+    if (!ignored(source) && !excluded.has(source)) kept.push(index);
+  });
   if (kept.length === previous.source.length) return previous;
   return selectLedgerEntries(previous, kept);
 }

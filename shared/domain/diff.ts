@@ -173,13 +173,8 @@ export function planDiff(input: PlanInput): DiffPlan {
       competitorCount,
     );
   }
-  const sources = current.source;
   const bySource = input.bySource ?? sortedBySource(current);
-  const prospectOrder = Uint32Array.from({ length: size }, (_, index) => index).sort(
-    (a, b) =>
-      (score[b] as number) - (score[a] as number) ||
-      compareSources(sources[a] as string, sources[b] as string),
-  );
+  const prospectOrder = byScoreThenSource(score, bySource, current.source);
   const merged = mergeWithPrevious(input, bySource);
   const { counts } = merged;
   const { previous: kept, ...keptIndexes } = keptLedger(input, merged);
@@ -194,6 +189,52 @@ export function planDiff(input: PlanInput): DiffPlan {
     ...keptIndexes,
     closureRate: counts.previousGapSize ? counts.closed / counts.previousGapSize : null,
   };
+}
+
+/** The most score buckets byScoreThenSource counts into (scores are tenths of 0..100: 1,001 in practice). */
+const MAX_SCORE_TENTHS = 1 << 16;
+
+/**
+ * Current indexes sorted by score (high first), then source. Scores are tenths (prospectScore rounds
+ * them), so `bySource` is dealt stably into one bucket per score, high to low: a linear pass instead of
+ * a comparison sort that compared two sources at every tie (≈ 5 % of a 100k run's diff + write,
+ * bench/README.md 4b). A score that is not a tenth in 0..MAX_SCORE_TENTHS / 10 falls back to that sort.
+ */
+export function byScoreThenSource(
+  score: Float64Array,
+  bySource: Uint32Array,
+  sources: readonly string[],
+): Uint32Array {
+  const tenths = new Uint32Array(score.length);
+  let top = 0;
+  for (let index = 0; index < score.length; index++) {
+    const value = score[index] as number;
+    const scaled = Math.round(value * 10);
+    if (!(scaled >= 0 && scaled <= MAX_SCORE_TENTHS && scaled / 10 === value))
+      return Uint32Array.from(bySource).sort(
+        (a, b) =>
+          (score[b] as number) - (score[a] as number) ||
+          compareSources(sources[a] as string, sources[b] as string),
+      );
+    tenths[index] = scaled;
+    if (scaled > top) top = scaled;
+  }
+  // next[bucket]: where the next index of that bucket goes; bucket 0 holds the top score.
+  const next = new Uint32Array(top + 2);
+  for (let index = 0; index < tenths.length; index++) {
+    const bucket = top - (tenths[index] as number) + 1;
+    next[bucket] = (next[bucket] as number) + 1;
+  }
+  for (let bucket = 1; bucket < next.length; bucket++)
+    next[bucket] = (next[bucket] as number) + (next[bucket - 1] as number);
+  const order = new Uint32Array(bySource.length);
+  for (let at = 0; at < bySource.length; at++) {
+    const index = bySource[at] as number;
+    const bucket = top - (tenths[index] as number);
+    order[next[bucket] as number] = index;
+    next[bucket] = (next[bucket] as number) + 1;
+  }
+  return order;
 }
 
 /**
@@ -325,23 +366,34 @@ function shareLedgerStrings(current: GapColumns, index: number, previous: Ledger
 export type ColumnsOf<Row> = { [K in keyof Row]: Row[K][] };
 
 /**
+ * prospectColumns' columns: the titles as the gap list's own UTF-8 bytes, copied in table order (one
+ * buffer and each title's end: no string decoded per prospect; the lake encoder takes a string column
+ * this way), or as strings when the gap list keeps one it could not encode.
+ */
+export type ProspectColumns = Omit<ColumnsOf<ProspectRow>, 'title'> & {
+  title: string[] | { bytes: Uint8Array; ends: Uint32Array };
+};
+
+/**
  * The prospects table from position `start` to `end` (exclusive) in table order, one array per column:
  * what the snapshot writer encodes, with no object per row (bench/README.md, section 3b).
  */
-export function prospectColumns(plan: DiffPlan, start: number, end: number): ColumnsOf<ProspectRow> {
+export function prospectColumns(plan: DiffPlan, start: number, end: number): ProspectColumns {
   const { input } = plan;
   const { current, runDate, reviews } = input;
   const length = Math.max(0, end - start);
   const sized = <T>(): T[] => new Array<T>(length);
   // Most runs have no reviews: no lookup per prospect then.
   const reviewed = reviews.bySource.size > 0;
-  const columns: ColumnsOf<ProspectRow> = {
+  const titles = current.title.utf8Of(plan.prospectOrder, start, start + length);
+  const titleStrings = titles === undefined ? sized<string>() : undefined;
+  const columns: ProspectColumns = {
     campaign_id: new Array<string>(length).fill(input.campaign.id),
     run_id: new Array<string>(length).fill(input.runId),
     run_date: new Array<string>(length).fill(runDate),
     source: sized(),
     source_root_domain: sized(),
-    title: sized(),
+    title: titles ?? (titleStrings as string[]),
     domain_authority: sized(),
     page_authority: sized(),
     spam_score: sized(),
@@ -360,7 +412,7 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
     const review = reviewed ? viewOf(reviews.bySource.get(source)) : UNREVIEWED;
     columns.source[at] = source;
     columns.source_root_domain[at] = current.sourceRootDomain[index] as string;
-    columns.title[at] = current.title.at(index);
+    if (titleStrings !== undefined) titleStrings[at] = current.title.at(index);
     columns.domain_authority[at] = current.domainAuthority.at(index);
     columns.page_authority[at] = current.pageAuthority.nullableAt(index);
     columns.spam_score[at] = current.spamScore.nullableAt(index);
@@ -379,6 +431,7 @@ export function prospectColumns(plan: DiffPlan, start: number, end: number): Col
 /** The prospects table's rows from position `start` to `end` (exclusive) in table order. */
 function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[] {
   const c = prospectColumns(plan, start, end);
+  const { current } = plan.input;
   // Keys written out, not spread: `{ ...keys, <12 more> }` builds slow dictionary-mode objects in
   // V8 (bench/README.md, scale: ~28 µs per row at 100k prospects, mostly GC).
   return c.source.map((source, at) => ({
@@ -387,7 +440,7 @@ function prospectRows(plan: DiffPlan, start: number, end: number): ProspectRow[]
     run_date: c.run_date[at] as string,
     source,
     source_root_domain: c.source_root_domain[at] as string,
-    title: c.title[at] as string,
+    title: current.title.at(plan.prospectOrder[start + at] as number),
     domain_authority: c.domain_authority[at] as number,
     page_authority: c.page_authority[at] as number | null,
     spam_score: c.spam_score[at] as number | null,
@@ -409,6 +462,8 @@ export function changeColumns(plan: DiffPlan, start: number, end: number): Colum
   const previous = input.previous;
   const length = Math.max(0, end - start);
   const sized = <T>(): T[] => new Array<T>(length);
+  // As for prospects: no review lookup per change when the run read no reviews.
+  const reviewed = input.reviews.bySource.size > 0;
   const columns: ColumnsOf<ChangeRow> = {
     campaign_id: new Array<string>(length).fill(input.campaign.id),
     run_id: new Array<string>(length).fill(input.runId),
@@ -442,7 +497,7 @@ export function changeColumns(plan: DiffPlan, start: number, end: number): Colum
     columns.previous_matched_count[at] = known ? (previous.matchedCount[before] as number) : null;
     columns.current_matched_count[at] = ref >= 0 ? current.matchedCount.at(ref) : null;
     columns.days_in_gap[at] = change === 'closed' ? Math.max(0, daysBetween(firstSeen, runDate)) : null;
-    columns.review_state[at] = viewOf(input.reviews.bySource.get(source)).state;
+    columns.review_state[at] = reviewed ? viewOf(input.reviews.bySource.get(source)).state : UNREVIEWED.state;
   }
   return columns;
 }

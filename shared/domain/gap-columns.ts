@@ -97,6 +97,51 @@ export class Utf8Column {
     return fromUtf8.decode(this.bytes.subarray(start, this.ends[index] as number));
   }
 
+  /**
+   * The strings at order[start..end) as one UTF-8 buffer and each one's end offset (how the lake's
+   * encoder takes a string column): the bytes this column keeps, copied in that order, with no JS string
+   * per value. Each one is exactly what `at` decodes: a leading BOM is dropped as TextDecoder drops it.
+   * Undefined when the column keeps a string it could not encode (a lone surrogate).
+   */
+  utf8Of(
+    order: Uint32Array,
+    start: number,
+    end: number,
+  ): { bytes: Uint8Array; ends: Uint32Array } | undefined {
+    if (this.unencodable.size > 0) return undefined;
+    const source = this.bytes;
+    const count = Math.max(0, end - start);
+    const ends = new Uint32Array(count);
+    let total = 0;
+    for (let at = 0; at < count; at++) {
+      const index = order[start + at] as number;
+      const from = this.startOf(index);
+      total += (this.ends[index] as number) - from;
+    }
+    const bytes = new Uint8Array(total);
+    let written = 0;
+    for (let at = 0; at < count; at++) {
+      const index = order[start + at] as number;
+      const from = this.startOf(index);
+      const to = this.ends[index] as number;
+      for (let offset = from; offset < to; offset++) bytes[written++] = source[offset] as number;
+      ends[at] = written;
+    }
+    return { bytes, ends };
+  }
+
+  /** Where string `index` starts, past a leading BOM (EF BB BF), which decoding drops. */
+  private startOf(index: number): number {
+    const start = index === 0 ? 0 : (this.ends[index - 1] as number);
+    const bytes = this.bytes;
+    return (this.ends[index] as number) - start >= 3 &&
+      bytes[start] === 0xef &&
+      bytes[start + 1] === 0xbb &&
+      bytes[start + 2] === 0xbf
+      ? start + 3
+      : start;
+  }
+
   trim(): void {
     this.bytes = this.bytes.slice(0, this.used);
     this.ends = this.ends.slice(0, this.length);
@@ -208,10 +253,16 @@ export function gapColumnsOf(prospects: readonly CurrentProspect[]): GapColumns 
   return columns;
 }
 
-/** Current indexes sorted by source (planDiff's merge order; PlanInput.bySource takes it precomputed). */
+/**
+ * Current indexes sorted by source (planDiff's merge order; PlanInput.bySource takes it precomputed).
+ * Sorted as a plain array: its sort (TimSort) merges the runs already in order that a gap list often
+ * has, where a typed array's sort with a comparator is a plain merge sort (on shuffled sources the two
+ * cost the same).
+ */
 export function sortedBySource(current: GapColumns): Uint32Array {
   const sources = current.source;
-  return Uint32Array.from({ length: sources.length }, (_, index) => index).sort((a, b) =>
-    compareSources(sources[a] as string, sources[b] as string),
-  );
+  const order: number[] = [];
+  for (let index = 0; index < sources.length; index++) order.push(index);
+  order.sort((a, b) => compareSources(sources[a] as string, sources[b] as string));
+  return Uint32Array.from(order);
 }

@@ -6,19 +6,33 @@
  * the JS values and computes everything itself (test/unit/lake-parquet-writer.test.ts compares them).
  */
 import type { ChunkStatistics } from 'hyparquet-writer/src/types.js';
+import {
+  dictionarySampleRefuses,
+  isUtf8Strings,
+  stringAt,
+  stringsOf,
+  type Utf8Strings,
+  utf8StringStatistics,
+} from './parquet-plain-bytes.ts';
 import type { Column } from './schema.ts';
 
 export interface ColumnData {
   data: unknown[];
   /** The chunk's statistics as hyparquet-writer computes them; undefined: let it compute them. */
   statistics: ChunkStatistics | undefined;
+  /** A string column to write as PLAIN pages from these bytes (writePlainStringChunk), not through the writer. */
+  plain?: Utf8Strings;
 }
 
-/** `values` are a column's values in Parquet form (parquet.ts converts and checks them first). */
-export function columnDataOf(column: Column, values: unknown[]): ColumnData {
+/**
+ * `values` are a column's values in Parquet form (parquet.ts converts and checks them first); a string
+ * column may come as UTF-8 (Utf8Strings).
+ */
+export function columnDataOf(column: Column, given: unknown[] | Utf8Strings): ColumnData {
+  if (column.type === 'string') return isUtf8Strings(given) ? utf8ColumnData(given) : stringColumnData(given);
+  // parquet.ts accepts UTF-8 for string columns only.
+  const values = isUtf8Strings(given) ? stringsOf(given) : given;
   switch (column.type) {
-    case 'string':
-      return stringColumnData(values);
     case 'int':
     case 'bigint':
     case 'date':
@@ -26,6 +40,8 @@ export function columnDataOf(column: Column, values: unknown[]): ColumnData {
       return { data: values, statistics: statisticsOf(values, false) };
     case 'double':
       return { data: values, statistics: statisticsOf(values, true) };
+    case 'array<string>':
+      return { data: values, statistics: listStatisticsOf(values) };
     default:
       return { data: values, statistics: undefined };
   }
@@ -35,19 +51,50 @@ export function columnDataOf(column: Column, values: unknown[]): ColumnData {
  * An all-ASCII string column (UTF-8 length = string length, so the writer's page-size estimate and
  * dictionary choice see the same sizes from strings as from bytes, and UTF-16 order is byte order)
  * goes as the strings when values repeat (the writer dictionary-encodes them keyed by value and
- * encodes only the dictionary), or else as views of one Latin-1 buffer (the writer would call
- * TextEncoder.encode once per value). Any other column goes through utf8Column, statistics left to
- * the writer.
+ * encodes only the dictionary). A column of distinct values goes as its UTF-8 bytes in one buffer,
+ * written as PLAIN pages by writePlainStringChunk, whenever the writer's dictionary sampling would
+ * refuse it (it always does for distinct values); otherwise as views of one buffer (the writer would
+ * call TextEncoder.encode once per value). A repeating column with a non-ASCII value goes through
+ * utf8Column, statistics left to the writer.
  */
 function stringColumnData(values: unknown[]): ColumnData {
-  if (repeatsOften(values)) {
+  if (repeatsOften(values.length, (index) => values[index])) {
     if (!distinctAreAscii(values)) return { data: utf8Column(values), statistics: undefined };
     return { data: values, statistics: stringStatisticsOf(values) };
   }
   const joined = values.join('');
-  if (Buffer.byteLength(joined, 'utf8') !== joined.length)
-    return { data: utf8Column(values), statistics: undefined };
-  return asciiViews(values, joined);
+  const ascii = Buffer.byteLength(joined, 'utf8') === joined.length;
+  const strings = ascii ? asciiStrings(values, joined) : utf8Strings(values);
+  if (dictionarySampleRefuses(strings))
+    return { data: values, statistics: utf8StringStatistics(strings), plain: strings };
+  return ascii ? asciiViews(values, joined) : { data: utf8Column(values), statistics: undefined };
+}
+
+/** An ASCII column (`joined` is its values joined) as one Latin-1 buffer (one native call) and each value's end. */
+function asciiStrings(values: readonly unknown[], joined: string): Utf8Strings {
+  const ends = new Uint32Array(values.length);
+  let at = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value === 'string') at += value.length;
+    ends[index] = at;
+  }
+  return { bytes: Buffer.from(joined, 'latin1'), ends, values };
+}
+
+/** Any string column as UTF-8 (each value encoded on its own, as TextEncoder would) and each value's end. */
+function utf8Strings(values: readonly unknown[]): Utf8Strings {
+  let total = 0;
+  for (const value of values) if (typeof value === 'string') total += Buffer.byteLength(value);
+  const bytes = Buffer.allocUnsafe(total);
+  const ends = new Uint32Array(values.length);
+  let at = 0;
+  for (let index = 0; index < values.length; index++) {
+    const value = values[index];
+    if (typeof value === 'string') at += bytes.write(value, at, 'utf8');
+    ends[index] = at;
+  }
+  return { bytes, ends, values };
 }
 
 const NON_ASCII = /[\u0080-\uffff]/;
@@ -67,11 +114,25 @@ function distinctAreAscii(values: readonly unknown[]): boolean {
   return true;
 }
 
+/**
+ * A string column given as UTF-8 (the gap list's titles): the choices stringColumnData makes for the
+ * same values as strings, decoding only the sample that repeatsOften looks at; a column of distinct
+ * values the writer would write PLAIN goes from these bytes, any other is decoded and goes as strings.
+ */
+function utf8ColumnData(strings: Utf8Strings): ColumnData {
+  if (
+    !repeatsOften(strings.ends.length, (index) => stringAt(strings, index)) &&
+    dictionarySampleRefuses(strings)
+  )
+    return { data: [], statistics: utf8StringStatistics(strings), plain: strings };
+  return stringColumnData(stringsOf(strings));
+}
+
 /** At most half as many distinct values as values in a sample spread over the column (a speed choice only). */
-function repeatsOften(values: readonly unknown[]): boolean {
-  const sample = Math.min(values.length, 256);
+function repeatsOften(length: number, valueAt: (index: number) => unknown): boolean {
+  const sample = Math.min(length, 256);
   const distinct = new Set<unknown>();
-  for (let at = 0; at < sample; at++) distinct.add(values[Math.floor((at * values.length) / sample)]);
+  for (let at = 0; at < sample; at++) distinct.add(valueAt(Math.floor((at * length) / sample)));
   return distinct.size * 2 <= sample;
 }
 
@@ -158,6 +219,42 @@ export function statisticsOf(values: readonly unknown[], float: boolean): ChunkS
     null_count: BigInt(nulls),
     nan_count: float ? BigInt(nans) : undefined,
   };
+}
+
+/** A UTF-16 surrogate: where code-unit order (`<`) and UTF-8 byte order part. */
+const SURROGATE = /[\uD800-\uDFFF]/;
+
+/**
+ * A list column's leaf statistics as the writer computes them over its levelled values: an empty or null
+ * list is one null slot, as is a null element; min and max over the elements (each distinct list, kept
+ * as the same array, visited once). Undefined (left to the writer) if an element has a surrogate.
+ */
+function listStatisticsOf(values: readonly unknown[]): ChunkStatistics | undefined {
+  let min: string | undefined;
+  let max: string | undefined;
+  let nulls = 0;
+  const seen = new Map<unknown, number>();
+  for (let index = 0; index < values.length; index++) {
+    const list = values[index] as readonly (string | null)[] | null | undefined;
+    let listNulls = seen.get(list);
+    if (listNulls === undefined) {
+      listNulls = 0;
+      if (list === null || list === undefined || list.length === 0) listNulls = 1;
+      else
+        for (const element of list) {
+          if (element === null || element === undefined) listNulls++;
+          else if (SURROGATE.test(element)) return undefined;
+          else {
+            if (min === undefined || element < min) min = element;
+            if (max === undefined || element > max) max = element;
+          }
+        }
+      // Shared lists are few (a campaign's target combinations); rows' own copies are not kept.
+      if (seen.size < 64) seen.set(list, listNulls);
+    }
+    nulls += listNulls;
+  }
+  return { min_value: min, max_value: max, null_count: BigInt(nulls), nan_count: undefined };
 }
 
 /** The same for a column of ASCII strings (code unit order is byte order); a loop of its own keeps both monomorphic. */

@@ -9,13 +9,17 @@ import {
   dateToEpochDays,
   describeIssues,
   epochDaysToDate,
+  firstMisfit,
   fitsColumnType,
   rowSchemaOf,
   utcDate,
 } from './columns.ts';
 import { LakeDecodeError, LakeEncodeError } from './errors.ts';
 import { type ColumnData, columnDataOf } from './parquet-column-data.ts';
+import { isUtf8Strings, stringsOf, type Utf8Strings, utf8StringsFit } from './parquet-plain-bytes.ts';
+import { writeRowGroup } from './parquet-row-group.ts';
 import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from './schema.ts';
+import { snappyCompress } from './snappy.ts';
 
 export type ParquetTableName = 'prospects' | 'changes';
 export type ParquetRowOf<T extends ParquetTableName> = T extends 'prospects' ? ProspectRow : ChangeRow;
@@ -122,8 +126,19 @@ export function encodeParquetGroups(
   return writeGroups(columns, groups, label, (rows) => rows.length, checkedColumnValues);
 }
 
-/** One row group as one array per column, keyed by the contract's column names. */
-export type ColumnSlice = Readonly<Record<string, readonly unknown[]>>;
+/**
+ * One row group as one array per column, keyed by the contract's column names. A string column with no
+ * null may come as its UTF-8 bytes instead (Utf8Strings without `values`: no JS string per value).
+ */
+export type ColumnSlice = Readonly<Record<string, readonly unknown[] | Utf8Strings>>;
+
+/** The column's values or its UTF-8, as given; and the number of values either way. */
+type GivenColumn = unknown[] | Utf8Strings;
+const lengthOfColumn = (given: readonly unknown[] | Utf8Strings | undefined) =>
+  given === undefined ? undefined : isUtf8Strings(given) ? given.ends.length : given.length;
+/** A slice's column as an array of values (UTF-8 decoded). */
+export const columnValues = (given: readonly unknown[] | Utf8Strings | undefined): readonly unknown[] =>
+  given === undefined ? [] : isUtf8Strings(given) ? stringsOf(given) : given;
 
 /**
  * encodeParquetGroups for row groups given as columns (the snapshot writer's path: no object per row).
@@ -142,15 +157,22 @@ function* writeGroups<G>(
   groups: Iterable<G>,
   label: string,
   lengthOf: (group: G) => number,
-  valuesOf: (columns: readonly Column[], group: G, label: string, offset: number) => unknown[][],
+  valuesOf: (columns: readonly Column[], group: G, label: string, offset: number) => GivenColumn[],
 ): Generator<Uint8Array> {
   const writer = new ByteWriter();
   const parquet = new ParquetWriter({
     writer,
     schema: schemaOfColumns(columns),
     codec: 'SNAPPY',
+    // The writer's own algorithm and bytes, written faster (snappy.ts).
+    compressors: { SNAPPY: snappyCompress },
     createdBy: PARQUET_CREATED_BY,
   });
+  const root = schemaOfColumns(columns)[0] as SchemaElement;
+  const leaves = columns.map((column) => ({
+    name: column.name,
+    schemaPath: [root, ...parquetSchemaOf(column)],
+  }));
   const take = () => {
     const bytes = writer.getBytes().slice();
     writer.index = 0;
@@ -163,21 +185,42 @@ function* writeGroups<G>(
       throw new RangeError(`${label}: a row group holds at most ${ROW_GROUP_SIZE} rows`);
     if (length === 0) continue;
     const values = valuesOf(columns, group, label, offset);
-    const columnData = columns.map((column, index) => columnDataOf(column, values[index] ?? []));
-    parquet.write({
-      columnData: columns.map((column, index) => ({
-        name: column.name,
-        data: columnData[index]?.data ?? [],
-        statistics: columnData[index]?.statistics === undefined,
-      })),
-      rowGroupSize: ROW_GROUP_SIZE,
-    });
+    const columnData = columnDataOfGroup(columns, values);
+    writeRowGroup(parquet, writer, leaves, columnData, length);
     withOurStatistics(parquet, columnData);
     offset += length;
     yield take();
   }
   parquet.finish();
   yield withStructRowGroupList(take(), offset === 0);
+}
+
+/**
+ * Each column's data for the writer. A string column equal value for value to an earlier string column
+ * (a root-domain campaign's source_root_domain is its source) shares that column's data, so its bytes
+ * and statistics are made once.
+ */
+function columnDataOfGroup(columns: readonly Column[], values: readonly GivenColumn[]): ColumnData[] {
+  const data: ColumnData[] = [];
+  columns.forEach((column, index) => {
+    const own = values[index] ?? [];
+    const same =
+      column.type === 'string'
+        ? columns.findIndex(
+            (other, earlier) =>
+              earlier < index && other.type === 'string' && sameValues(values[earlier] ?? [], own),
+          )
+        : -1;
+    data.push(same >= 0 ? (data[same] as ColumnData) : columnDataOf(column, own));
+  });
+  return data;
+}
+
+function sameValues(a: GivenColumn, b: GivenColumn): boolean {
+  if (isUtf8Strings(a) || isUtf8Strings(b)) return a === b;
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
 }
 
 /**
@@ -231,9 +274,9 @@ function withStructRowGroupList(tail: Uint8Array, empty: boolean): Uint8Array {
 const EMPTY_STRUCT_LIST = 0x0c;
 
 function sliceLength(columns: readonly Column[], slice: ColumnSlice, label: string): number {
-  const length = slice[columns[0]?.name ?? '']?.length ?? 0;
+  const length = lengthOfColumn(slice[columns[0]?.name ?? '']) ?? 0;
   for (const column of columns) {
-    if (slice[column.name]?.length !== length)
+    if (lengthOfColumn(slice[column.name]) !== length)
       throw new LakeEncodeError(`${label}: column ${column.name} is missing or not ${length} values long`);
   }
   return length;
@@ -254,20 +297,24 @@ function checkedSlice(
   slice: ColumnSlice,
   label: string,
   offset: number,
-): unknown[][] {
+): GivenColumn[] {
   const length = sliceLength(columns, slice, label);
   let misfit = length;
-  const values = columns.map((column) => {
-    const source = slice[column.name] as unknown[];
+  const values = columns.map((column): GivenColumn => {
+    const given = slice[column.name] as GivenColumn;
+    if (isUtf8Strings(given)) {
+      if (column.type !== 'string' || given.values !== undefined || !utf8StringsFit(given))
+        throw new LakeEncodeError(
+          `${label}: column ${column.name} is given as UTF-8 but is not a string column of well-formed UTF-8 without nulls`,
+        );
+      return given;
+    }
+    const source = given;
     const nullable = column.nullable === true;
     if (KEPT_AS_THEY_ARE.has(column.type)) {
       // Checked in place and handed on as they are (nothing downstream writes to them): one array
       // less per column and group, which at 1M rows is GC time.
-      const fits = fitsColumnType[column.type];
-      for (let index = 0; index < Math.min(length, misfit); index++) {
-        const value = source[index];
-        if (!(value === null ? nullable : fits(value))) misfit = index;
-      }
+      misfit = firstMisfit(column.type, source, nullable, misfit);
       return source;
     }
     const toParquet = fittedValue(column);
@@ -284,14 +331,13 @@ function checkedSlice(
     return converted;
   });
   if (misfit === length) return values;
+  const arrays = columns.map((column) => columnValues(slice[column.name]));
   const rows = Array.from({ length: length - misfit }, (_, at) =>
-    Object.fromEntries(columns.map((column) => [column.name, slice[column.name]?.[misfit + at]])),
+    Object.fromEntries(columns.map((column, index) => [column.name, arrays[index]?.[misfit + at]])),
   );
   checkedColumnValues(columns, rows, label, offset + misfit);
   // The plain checks refused a value zod accepts (they may only be stricter): convert as zod sees it.
-  return columns.map((column) =>
-    (slice[column.name] as readonly unknown[]).map((value) => toParquetValue(column, value)),
-  );
+  return columns.map((column, index) => (arrays[index] ?? []).map((value) => toParquetValue(column, value)));
 }
 
 /** Each column's values in Parquet form; LakeEncodeError (zod's words) for the first row that does not fit. */
@@ -366,9 +412,17 @@ function fittedValue(column: Column): Convert {
     case 'timestamp': {
       // Snapshots repeat a handful of dates: check and convert each distinct string once.
       const converted = new Map<unknown, unknown>();
+      // And the same date as the value before (most of them) without a lookup.
+      let last: unknown;
+      let lastConverted: unknown;
       return (value) => {
+        if (value === last && last !== undefined) return lastConverted;
         const known = converted.get(value);
-        if (known !== undefined) return known;
+        if (known !== undefined) {
+          last = value;
+          lastConverted = known;
+          return known;
+        }
         if (!fits(value)) return MISFIT;
         const parquetValue = toParquetValue(column, value);
         converted.set(value, parquetValue);

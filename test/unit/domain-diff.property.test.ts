@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparableBaseline, departedSources } from '#domain/baseline.ts';
 import { addDays } from '#domain/dates.ts';
-import { type DiffResult, diffRun } from '#domain/diff.ts';
-import { type Ledger, type LedgerEntry, LedgerSchema } from '#domain/ledger.ts';
+import { byScoreThenSource, type DiffResult, diffRun } from '#domain/diff.ts';
+import { compareSources, type Ledger, type LedgerEntry, LedgerSchema } from '#domain/ledger.ts';
 import type { CurrentProspect } from '#domain/prospects.ts';
 import { aCampaign, aLedger, aLedgerEntry, aProspect } from '#test/support/builders.ts';
 
@@ -215,6 +215,51 @@ describe('diffRun properties', () => {
           ledger = result.ledger;
         });
       }),
+    );
+  });
+});
+
+describe('byScoreThenSource (the prospects table order)', () => {
+  const reference = (score: Float64Array, sources: readonly string[]) =>
+    Array.from(score.keys()).sort(
+      (a, b) =>
+        (score[b] as number) - (score[a] as number) ||
+        compareSources(sources[a] as string, sources[b] as string),
+    );
+  const bySourceOf = (sources: readonly string[]) =>
+    Uint32Array.from(sources.keys()).sort((a, b) =>
+      compareSources(sources[a] as string, sources[b] as string),
+    );
+  // Tenths (prospectScore's own values, many ties, -0) and, now and then, a score off that grid
+  // (never NaN: prospectScore cannot give it, and the comparison sort has no order for it).
+  const scoreValue = fc.oneof(
+    { weight: 8, arbitrary: fc.integer({ min: 0, max: 1000 }).map((tenths) => tenths / 10) },
+    { weight: 1, arbitrary: fc.constantFrom(-0, 0.25, -1, 1e9, 100.05) },
+  );
+
+  it('orders by score (high first), then source, then index, as the comparison sort does', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(scoreValue, fc.constantFrom('a', 'b', 'ab', 'B', 'é', 'z.example')), {
+          maxLength: 60,
+        }),
+        (rows) => {
+          const score = Float64Array.from(rows, ([value]) => value);
+          const sources = rows.map(([, source]) => source);
+          expect(Array.from(byScoreThenSource(score, bySourceOf(sources), sources))).toEqual(
+            reference(score, sources),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('buckets a large run of tenths without comparing sources', () => {
+    const sources = Array.from({ length: 5000 }, (_, index) => `site-${(index * 7919) % 5000}.example`);
+    const score = Float64Array.from(sources, (_, index) => ((index * 31) % 1001) / 10);
+    expect(Array.from(byScoreThenSource(score, bySourceOf(sources), sources))).toEqual(
+      reference(score, sources),
     );
   });
 });

@@ -31,6 +31,44 @@ describe('Utf8Column', () => {
   });
 });
 
+describe('Utf8Column.utf8Of', () => {
+  const texts = [
+    '',
+    'plain',
+    'Café – naïve 日本語',
+    '😀',
+    '\uFEFFwith a BOM',
+    '\uFEFF\uFEFFtwo',
+    'x'.repeat(5000),
+    '\uFEFF',
+  ];
+  const column = new Utf8Column();
+  for (const text of texts) column.push(text);
+  const order = Uint32Array.from([7, 2, 0, 5, 4, 1, 6, 3]);
+
+  it('gives, in the order asked, the UTF-8 of exactly what `at` gives (a leading BOM dropped as decoding drops it)', () => {
+    const utf8 = column.utf8Of(order, 1, 7);
+    expect(utf8).toBeDefined();
+    const { bytes, ends } = utf8 as { bytes: Uint8Array; ends: Uint32Array };
+    expect(ends.length).toBe(6);
+    Array.from(ends).forEach((end, at) => {
+      const index = order[1 + at] as number;
+      const start = at === 0 ? 0 : (ends[at - 1] as number);
+      expect(Buffer.from(bytes.subarray(start, end)).equals(Buffer.from(column.at(index), 'utf8'))).toBe(
+        true,
+      );
+    });
+    expect(column.utf8Of(order, 3, 3)?.ends.length).toBe(0);
+  });
+
+  it('gives nothing when the column keeps a string it could not encode (a lone surrogate)', () => {
+    const withLone = new Utf8Column();
+    withLone.push('fine');
+    withLone.push('lone \uD800');
+    expect(withLone.utf8Of(Uint32Array.from([0]), 0, 1)).toBeUndefined();
+  });
+});
+
 describe('NumberColumn', () => {
   it('keeps numbers (−0, fractions, large) and null through growth and trim', () => {
     const values = [0, -0, 1.5, 2 ** 40, null, -3];

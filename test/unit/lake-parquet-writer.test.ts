@@ -19,8 +19,9 @@ import {
   PARQUET_CREATED_BY,
   type ParquetRowOf,
   parquetSchema,
+  parquetSchemaOf,
 } from '#lake/parquet.ts';
-import { type ChangeRow, LAKE_TABLES, type ProspectRow } from '#lake/schema.ts';
+import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from '#lake/schema.ts';
 
 const CHANGE_COLUMNS = LAKE_TABLES.changes.columns;
 
@@ -176,6 +177,195 @@ describe('encodeParquet against hyparquet-writer left to itself', () => {
     expect(Buffer.from(ours).equals(Buffer.from(writtenByHyparquet('prospects', prospects, groupSize)))).toBe(
       true,
     );
+  });
+});
+
+describe('string columns of distinct values, written as PLAIN pages from their bytes', () => {
+  // Written by the encoder itself when hyparquet-writer's dictionary sampling would refuse the column;
+  // a column the sampling keeps goes through the writer. Either way the bytes are the writer's own.
+  const columns: Column[] = [
+    { name: 'id', type: 'int', comment: 'test' },
+    { name: 'distinct', type: 'string', comment: 'test' },
+    { name: 'maybe', type: 'string', nullable: true, comment: 'test' },
+    { name: 'half_repeated', type: 'string', comment: 'test' },
+    // Equal to `distinct` value for value (as a root-domain campaign's source_root_domain is its source).
+    { name: 'again', type: 'string', comment: 'test' },
+  ];
+  const written = (rows: readonly Record<string, unknown>[], groupSize: number) => {
+    const groups = [];
+    for (let start = 0; start < rows.length; start += groupSize)
+      groups.push(
+        Object.fromEntries(
+          columns.map((column) => [
+            column.name,
+            rows.slice(start, start + groupSize).map((row) => row[column.name]),
+          ]),
+        ),
+      );
+    return concat(encodeParquetColumnGroups(columns, groups));
+  };
+  const byTheWriter = (rows: readonly Record<string, unknown>[], groupSize: number) => {
+    const writer = new ByteWriter();
+    const parquet = new ParquetWriter({
+      writer,
+      schema: [{ name: 'schema', num_children: columns.length }, ...columns.flatMap(parquetSchemaOf)],
+      codec: 'SNAPPY',
+      createdBy: PARQUET_CREATED_BY,
+    });
+    parquet.write({
+      columnData: columns.map((column) => ({ name: column.name, data: rows.map((row) => row[column.name]) })),
+      rowGroupSize: groupSize,
+    });
+    parquet.finish();
+    return writer.getBytes();
+  };
+  const random = seeded(7);
+  const lone = ['\uD800', '\uDC00x', 'a\uDBFF'];
+  const rowsOf = (count: number, text: (index: number) => string) =>
+    Array.from({ length: count }, (_, index) => ({
+      id: index,
+      distinct: text(index),
+      // Nulls among distinct values: definition levels on every page, nulls in the statistics.
+      maybe: random() < 0.3 ? null : `${text(index)}#${index}`,
+      // 60 % distinct short values, 40 % one long value: not "repeating" for the encoder, yet the
+      // writer's sampling keeps it and its dictionary wins (the encoder must leave it to the writer).
+      half_repeated: index % 5 < 2 ? 'r'.repeat(200) : `v${index}`,
+      again: text(index),
+    }));
+
+  it.each([
+    [
+      'ASCII, pages over 1 MB, two row groups',
+      3000,
+      (index: number) => `s${index}-${'x'.repeat(index % 4 === 0 ? 3000 : 5)}`,
+      2000,
+    ],
+    [
+      'non-ASCII and lone surrogates (written as U+FFFD)',
+      2000,
+      (index: number) => (index % 5 === 0 ? `${lone[index % 3]}-${index}` : `é${index}`),
+      100_000,
+    ],
+    ['a single row', 1, (index: number) => `only-${index}`, 100_000],
+  ])('writes the bytes the writer writes from strings: %s', (_, count, text, groupSize) => {
+    const rows = rowsOf(count, text);
+    expect(Buffer.from(written(rows, groupSize)).equals(Buffer.from(byTheWriter(rows, groupSize)))).toBe(
+      true,
+    );
+  });
+
+  it('writes a nullable column equal to a required one with its own pages (definition levels)', () => {
+    const rows = rowsOf(3000, (index) => `d${index}-${'y'.repeat(index % 3 === 0 ? 900 : 2)}`).map((row) => ({
+      ...row,
+      maybe: row.distinct,
+    }));
+    expect(Buffer.from(written(rows, 1000)).equals(Buffer.from(byTheWriter(rows, 1000)))).toBe(true);
+  });
+
+  it('writes an all-null optional column of distinct-looking values as the writer does', () => {
+    const rows = rowsOf(500, (index) => `n${index}`).map((row) => ({ ...row, maybe: null }));
+    expect(Buffer.from(written(rows, 100_000)).equals(Buffer.from(byTheWriter(rows, 100_000)))).toBe(true);
+  });
+});
+
+describe("list columns, levelled by the encoder (not the writer's Dremel walk)", () => {
+  const lists = [['a'], [], ['b', 'c'], ['é', 'a', 'zz'], ['c', 'b'], ['x']];
+  it.each([
+    ['a nullable list (null and empty lists)', true],
+    ['a required list', false],
+  ])('writes the bytes the writer writes: %s', (_, nullable) => {
+    const columns: Column[] = [
+      { name: 'id', type: 'int', comment: 'test' },
+      { name: 'tags', type: 'array<string>', nullable, comment: 'test' },
+    ];
+    const random = seeded(11);
+    const tags = Array.from({ length: 5000 }, () => {
+      const pick = Math.floor(random() * (lists.length + 1));
+      return pick === lists.length ? (nullable ? null : []) : lists[pick];
+    });
+    const rows = tags.map((tag, id) => ({ id, tags: tag }));
+    const ours = concat(
+      encodeParquetColumnGroups(
+        columns,
+        [rows.slice(0, 3000), rows.slice(3000)].map((group) => ({
+          id: group.map((row) => row.id),
+          tags: group.map((row) => row.tags),
+        })),
+      ),
+    );
+    const writer = new ByteWriter();
+    const parquet = new ParquetWriter({
+      writer,
+      schema: [{ name: 'schema', num_children: columns.length }, ...columns.flatMap(parquetSchemaOf)],
+      codec: 'SNAPPY',
+      createdBy: PARQUET_CREATED_BY,
+    });
+    parquet.write({
+      columnData: [
+        { name: 'id', data: rows.map((row) => row.id) },
+        { name: 'tags', data: rows.map((row) => row.tags) },
+      ],
+      rowGroupSize: 3000,
+    });
+    parquet.finish();
+    expect(Buffer.from(ours).equals(Buffer.from(writer.getBytes()))).toBe(true);
+  });
+});
+
+describe("a string column given as UTF-8 (the gap list's titles)", () => {
+  const utf8Of = (texts: readonly string[]) => {
+    const encoded = texts.map((text) => Buffer.from(text, 'utf8'));
+    let end = 0;
+    return {
+      bytes: new Uint8Array(Buffer.concat(encoded)),
+      ends: Uint32Array.from(encoded, (bytes) => (end += bytes.length)),
+    };
+  };
+  const prospectsFile = (prospects: readonly ProspectRow[], titles: 'strings' | 'utf8') => {
+    const slice = columnsOfProspects(prospects);
+    const title = titles === 'utf8' ? utf8Of(prospects.map((row) => row.title)) : slice.title;
+    return concat(
+      encodeParquetColumnGroups(LAKE_TABLES.prospects.columns, [{ ...slice, title } as ColumnSlice]),
+    );
+  };
+
+  it.each([
+    ['distinct ASCII titles (PLAIN from the bytes)', asciiText],
+    [
+      'distinct titles, some non-ASCII or starting with a BOM',
+      (random: () => number, index: number) =>
+        index % 4 === 0 ? `\uFEFFé ${mixedText(random, index)}` : mixedText(random, index),
+    ],
+    [
+      'repeating titles (decoded, then dictionary-encoded by the writer)',
+      (_: () => number, index: number) => ['Home', 'À propos', ''][index % 3] as string,
+    ],
+  ])('writes the bytes of the same titles given as strings: %s', (_, text) => {
+    const prospects = someProspects(1200, 5, text);
+    expect(
+      Buffer.from(prospectsFile(prospects, 'utf8')).equals(Buffer.from(prospectsFile(prospects, 'strings'))),
+    ).toBe(true);
+  });
+
+  it('refuses UTF-8 that is malformed, splits a character, has nulls, or is given for another type', () => {
+    const prospects = someProspects(3, 6, asciiText);
+    const slice = columnsOfProspects(prospects);
+    const good = utf8Of(['ab', 'é', 'c']);
+    const encode = (changes: Record<string, unknown>) => () =>
+      concat(
+        encodeParquetColumnGroups(LAKE_TABLES.prospects.columns, [{ ...slice, ...changes } as ColumnSlice]),
+      );
+    expect(encode({ title: good })).not.toThrow();
+    for (const bad of [
+      { bytes: good.bytes, ends: Uint32Array.from([2, 3, 4]) }, // splits é
+      { bytes: good.bytes, ends: Uint32Array.from([2, 1, 5]) }, // an end before the one before it
+      { bytes: good.bytes, ends: Uint32Array.from([2, 4, 9]) }, // past the bytes
+      { bytes: Uint8Array.from([0x61, 0xff, 0x62]), ends: Uint32Array.from([1, 2, 3]) }, // not UTF-8
+      { ...good, values: ['ab', null, 'c'] },
+    ])
+      expect(encode({ title: bad })).toThrow(LakeEncodeError);
+    expect(encode({ status: utf8Of(['new', 'new', 'new']), title: slice.title })).not.toThrow();
+    expect(encode({ domain_authority: utf8Of(['1', '2', '3']) })).toThrow(/given as UTF-8/);
   });
 });
 
