@@ -5,6 +5,7 @@ import {
   MozAuthError,
   MozBadRequestError,
   type MozError,
+  MozInterruptedError,
   MozNetworkError,
   MozQuotaExhaustedError,
   MozRateLimitedError,
@@ -26,6 +27,13 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
  * this long, and fails cleanly with the server's error once its attempts are spent.
  */
 export const MAX_WAIT_MS = 60_000;
+/**
+ * How long a request in flight may still take after an interrupt before it is abandoned. A healthy
+ * Moz answers a page in a second or two, so every answer that is really coming arrives and its page
+ * is saved; past this the server is not answering, and waiting out the full timeout would only keep
+ * the person who pressed ctrl-C waiting.
+ */
+export const INTERRUPT_GRACE_MS = 5_000;
 
 /*
  * One HTTP attempt against a v2 endpoint, classified. No retries here: the client's loop decides.
@@ -63,6 +71,12 @@ export interface AttemptRequest {
    * false refuses the write, and the attempt ends as {@link NOT_SENT} with nothing sent.
    */
   onWrite?: () => boolean;
+  /**
+   * The caller's interrupt: once aborted, the request in flight has `interruptGraceMs` (default
+   * {@link INTERRUPT_GRACE_MS}) left to answer, then it is abandoned (a {@link MozInterruptedError}).
+   */
+  signal?: AbortSignal;
+  interruptGraceMs?: number;
 }
 
 /** The attempt's write was refused (its rate-gate slot had passed): no byte reached the server. */
@@ -142,10 +156,15 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | Not
   const onWrite = req.onWrite;
   let refused = false;
   let timedOut = false;
+  let abandoned = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
   }, req.timeoutMs);
+  const stopAbandoning = abandonAfterInterrupt(req, () => {
+    abandoned = true;
+    controller.abort();
+  });
   let status: number | undefined;
   try {
     const response = await request(req.url, {
@@ -176,10 +195,46 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | Not
     return classify(req, status, response.headers, body.text, secrets);
   } catch (error) {
     if (refused) return NOT_SENT;
+    if (abandoned && !timedOut) return abandonedAnswer(req, status);
     return transportFailure(req, error, timedOut, status);
   } finally {
     clearTimeout(timer);
+    stopAbandoning();
   }
+}
+
+/**
+ * Calls `abandon` once `req.signal` has been aborted for `req.interruptGraceMs`; returns the clean-up.
+ * The request in flight is not cut off at the interrupt itself: its answer, when it comes, is a page
+ * paid for that the run saves.
+ */
+function abandonAfterInterrupt(req: AttemptRequest, abandon: () => void): () => void {
+  const { signal } = req;
+  if (signal === undefined) return () => {};
+  let grace: NodeJS.Timeout | undefined;
+  const onInterrupt = () => {
+    grace = setTimeout(abandon, req.interruptGraceMs ?? INTERRUPT_GRACE_MS);
+  };
+  if (signal.aborted) onInterrupt();
+  else signal.addEventListener('abort', onInterrupt, { once: true });
+  return () => {
+    signal.removeEventListener('abort', onInterrupt);
+    clearTimeout(grace);
+  };
+}
+
+/** The request in flight was given up on after an interrupt; the server may have done the work. */
+function abandonedAnswer(req: AttemptRequest, status: number | undefined): AttemptOutcome {
+  const grace = req.interruptGraceMs ?? INTERRUPT_GRACE_MS;
+  const what = status === undefined ? 'had not answered' : `had not finished its HTTP ${status} answer`;
+  return failure(
+    new MozInterruptedError(
+      `Moz ${req.endpoint} ${what} ${Math.round(grace / 1000)} s after the interrupt; the request was abandoned`,
+      undefined,
+      status === undefined ? { endpoint: req.endpoint } : { endpoint: req.endpoint, status },
+    ),
+    { retry: false, possiblyMetered: status === undefined || (status >= 200 && status < 300) },
+  );
 }
 
 /** Thrown from `onRequestStart` to stop a request before undici writes it. */
@@ -227,12 +282,14 @@ function lacksIdleConnection(dispatcher: Dispatcher, origin: string): boolean {
  * `onRequestStart` (which undici calls once the connection is up) leaves the connection in the pool
  * for the next request. The rate-gated client calls it before booking a slot, so a new connection's
  * handshake is not paid inside the slot (it made the first write of every runner miss its slot).
- * Bounded by `timeoutMs`; a failure to connect is left for the real attempt to meet and report.
+ * Bounded by `timeoutMs` and `interrupt`; a failure to connect is left for the real attempt to meet
+ * and report.
  */
 export async function ensureConnection(
   dispatcher: Dispatcher,
   url: string,
   timeoutMs: number,
+  interrupt?: AbortSignal,
 ): Promise<void> {
   const { origin } = new URL(url);
   if (!lacksIdleConnection(dispatcher, origin)) return;
@@ -243,7 +300,10 @@ export async function ensureConnection(
     await request(url, {
       dispatcher: dispatcher.compose(checkingWrites(() => false)),
       method: 'GET',
-      signal: AbortSignal.timeout(timeoutMs),
+      // An interrupt ends the connecting at once: nothing was sent, so nothing is lost.
+      signal: interrupt
+        ? AbortSignal.any([AbortSignal.timeout(timeoutMs), interrupt])
+        : AbortSignal.timeout(timeoutMs),
     });
   } catch {
     // Refused as intended (the connection is up), or it could not connect: the attempt will see.

@@ -3,7 +3,7 @@ import { addCost, type CallCost, sumCosts } from '#domain/call-cost.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import { sourcesToCheck } from '#domain/evidence.ts';
 import { type RunRef, saveVerifyBatch, type VerifyCheckpoint } from './checkpoints.ts';
-import type { Paused, StopCheck } from './fetch-gap-list.ts';
+import { INTERRUPTED, type Paused, type StopCheck, stoppedByInterrupt } from './fetch-gap-list.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
@@ -17,7 +17,7 @@ export async function verifyDepartures(
   campaign: Campaign,
   departed: readonly string[],
   batches: VerifyCheckpoint[],
-  options: { spent: CallCost; deadline?: number; stop: StopCheck },
+  options: { spent: CallCost; deadline?: number; signal?: AbortSignal; stop: StopCheck },
 ): Promise<'done' | 'over-budget' | Paused> {
   // What earlier attempts' batches spent counts too, like the pages in `options.spent`.
   let spent = addCost(options.spent, sumCosts(batches.map((batch) => batch.cost)));
@@ -33,10 +33,13 @@ export async function verifyDepartures(
       const paused = options.stop();
       if (paused) return { paused, spent };
       const sources = pending.slice(next, next + affordable);
-      const result = await ports.moz.linkStatus(
-        { target: site.target, targetScope: site.scope, sourceScope: campaign.sourceScope, sources },
-        { deadline: options.deadline },
-      );
+      const result = await ports.moz
+        .linkStatus(
+          { target: site.target, targetScope: site.scope, sourceScope: campaign.sourceScope, sources },
+          { deadline: options.deadline, signal: options.signal },
+        )
+        .catch(stoppedByInterrupt);
+      if (result === INTERRUPTED) return { paused: 'interrupted', spent };
       const batch: VerifyCheckpoint = {
         batch: batches.length + 1,
         siteTarget: site.target,
