@@ -383,6 +383,7 @@ async function waitBeforeRetry(
     ...about,
     delayMs,
     retryAfterMs: failure.retryAfterMs,
+    retryAfterAskedMs: failure.retryAfterAskedMs,
   });
   await interruptibleSleep(settings, delayMs, limits.signal);
 }

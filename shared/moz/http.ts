@@ -53,7 +53,10 @@ export type AttemptOutcome =
       /** The server may have done (and metered) work whose answer we never got. */
       possiblyMetered: boolean;
       rateLimited: boolean;
+      /** The server's Retry-After, capped at {@link MAX_WAIT_MS}. */
       retryAfterMs?: number;
+      /** What the server asked for, when the cap cut it short (said to people, never waited). */
+      retryAfterAskedMs?: number;
     };
 
 export interface AttemptRequest {
@@ -380,8 +383,10 @@ function classify(
   // Redacted before it is cut to length, so a cut can never leave part of a secret behind.
   const serverMessage = redact(errorMessageOf(redact(text, secrets), headers), secrets);
   const quoted = serverMessage === '' ? '' : `: ${serverMessage}`;
-  const retryAfterMs = parseRetryAfter(headerValue(headers, 'retry-after'), req.now());
+  const askedMs = retryAfterAskedMs(headerValue(headers, 'retry-after'), req.now());
+  const retryAfterMs = askedMs === undefined ? undefined : Math.min(MAX_WAIT_MS, askedMs);
   const withRetryAfter = retryAfterMs === undefined ? {} : { retryAfterMs };
+  const withAsked = askedMs !== undefined && askedMs > MAX_WAIT_MS ? { retryAfterAskedMs: askedMs } : {};
 
   if ((status === 403 || status === 429) && isQuotaMessage(serverMessage)) {
     return failure(
@@ -406,13 +411,14 @@ function classify(
         ...opts,
         ...withRetryAfter,
       }),
-      { retry: true, rateLimited: true, ...withRetryAfter },
+      { retry: true, rateLimited: true, ...withRetryAfter, ...withAsked },
     );
   }
   if (status >= 500) {
     return failure(new MozServerError(`${where} failed with HTTP ${status}${quoted}`, opts), {
       retry: true,
       ...withRetryAfter,
+      ...withAsked,
     });
   }
   if (status === 408) {
@@ -489,6 +495,7 @@ function failure(
     possiblyMetered?: boolean;
     rateLimited?: boolean;
     retryAfterMs?: number;
+    retryAfterAskedMs?: number;
   },
 ): AttemptOutcome {
   return {
@@ -499,6 +506,7 @@ function failure(
     possiblyMetered: flags.possiblyMetered ?? false,
     rateLimited: flags.rateLimited ?? false,
     ...(flags.retryAfterMs === undefined ? {} : { retryAfterMs: flags.retryAfterMs }),
+    ...(flags.retryAfterAskedMs === undefined ? {} : { retryAfterAskedMs: flags.retryAfterAskedMs }),
   };
 }
 
@@ -584,10 +592,16 @@ export function isQuotaMessage(message: string): boolean {
  * absent or unreadable.
  */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  const asked = retryAfterAskedMs(value, nowMs);
+  return asked === undefined ? undefined : Math.min(MAX_WAIT_MS, asked);
+}
+
+/** Retry-After as the server meant it (not capped: only to say what it asked for); never negative. */
+export function retryAfterAskedMs(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   const ms = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - nowMs;
-  if (Number.isNaN(ms)) return undefined;
-  return Math.round(Math.min(MAX_WAIT_MS, Math.max(0, ms)));
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.round(Math.max(0, ms));
 }

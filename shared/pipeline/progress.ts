@@ -59,22 +59,45 @@ export function etaMs(
   return pagesLeft * spacingMs;
 }
 
+/** A long span in the largest unit that reads well: "1 day", "36 h", "90 min". */
+function span(ms: number): string {
+  const hours = ms / 3_600_000;
+  if (hours >= 48) return `${Math.round(hours / 24)} days`;
+  if (hours >= 24) return '1 day';
+  return hours >= 2 ? `${Math.round(hours)} h` : duration(ms);
+}
+
+/** "Retry-After 30 s", or what the server asked for and the cap the client waited instead. */
+function retryAfterText(retryAfterMs: number, askedMs: unknown): string {
+  if (typeof askedMs !== 'number' || askedMs <= retryAfterMs) return `Retry-After ${seconds(retryAfterMs)}`;
+  const asked = seconds(askedMs);
+  const readable = span(askedMs);
+  const said = readable === asked ? asked : `${asked} (${readable})`;
+  return `Retry-After ${said}; linkgap caps the wait at ${seconds(retryAfterMs)}`;
+}
+
 /** The wait a Moz client retry announces (its `log` event), as a progress event; undefined for short ones. */
 export function retryWait(event: {
   msg?: unknown;
   delayMs?: unknown;
   retryAfterMs?: unknown;
+  retryAfterAskedMs?: unknown;
   status?: unknown;
 }): ProgressEvent | undefined {
   if (event.msg !== 'moz request failed; retrying' || typeof event.delayMs !== 'number') return undefined;
   if (event.delayMs <= ANNOUNCED_WAIT_MS) return undefined;
-  if (typeof event.retryAfterMs === 'number')
+  if (typeof event.retryAfterMs === 'number') {
+    const answered =
+      event.status === 429 || event.status === undefined
+        ? '429 Too Many Requests'
+        : `HTTP ${String(event.status)}`;
     return {
       kind: 'wait',
       waitMs: event.delayMs,
       reason: 'retry-after',
-      detail: `Moz answered 429 Too Many Requests with Retry-After ${seconds(event.retryAfterMs)}`,
+      detail: `Moz answered ${answered} with ${retryAfterText(event.retryAfterMs, event.retryAfterAskedMs)}`,
     };
+  }
   const status = typeof event.status === 'number' ? ` (HTTP ${event.status})` : '';
   return {
     kind: 'wait',
