@@ -62,7 +62,11 @@ interface CallerSettings {
   gate: RateGate;
   log: (event: MozLogEvent) => void;
   dispatcher: Dispatcher;
+  slowAnswerNoticeMs: number;
 }
+
+/** The log event a request still waiting for its answer sends, every `slowAnswerNoticeMs`. */
+const SLOW_ANSWER_MSG = 'moz answer still awaited';
 
 /** The settings every call uses, and the client's running totals. */
 export interface Caller {
@@ -110,6 +114,7 @@ export function createCaller(config: MozClientConfig): Caller {
       gate: config.rateGate ?? unlimitedRateGate,
       log: config.log ?? (() => {}),
       dispatcher,
+      slowAnswerNoticeMs: config.slowAnswerNoticeMs ?? 10_000,
     },
     totals: { ...NO_COST, rateLimited: 0, droppedRows: 0 },
   };
@@ -342,6 +347,16 @@ async function sendOnce<T>(
     now: settings.now,
     onWrite: () => permit.write(),
     signal,
+    slowAnswerNoticeMs: settings.slowAnswerNoticeMs,
+    onSlowAnswer: ({ elapsedMs, status }) =>
+      settings.log({
+        level: 'info',
+        msg: SLOW_ANSWER_MSG,
+        endpoint: spec.endpoint,
+        elapsedMs: Math.round(elapsedMs),
+        status,
+        timeoutMs: settings.timeoutMs,
+      }),
   });
   if (outcome === NOT_SENT) return outcome;
   tally.requests += 1;

@@ -54,6 +54,11 @@ export interface MozClientConfig {
   maxDelayMs?: number;
   /** Per attempt, headers + body, default 30000. */
   timeoutMs?: number;
+  /**
+   * While an attempt waits for its answer, a `moz answer still awaited` info event is logged every
+   * this many ms (default 10000) with how long so far and the status once headers came.
+   */
+  slowAnswerNoticeMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;

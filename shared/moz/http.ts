@@ -80,6 +80,12 @@ export interface AttemptRequest {
    */
   signal?: AbortSignal;
   interruptGraceMs?: number;
+  /**
+   * Told every `slowAnswerNoticeMs` while the answer is awaited: how long so far, and its HTTP status
+   * once the headers came (the body has not finished). People are told a long wait, not left guessing.
+   */
+  onSlowAnswer?: (waiting: { elapsedMs: number; status: number | undefined }) => void;
+  slowAnswerNoticeMs?: number;
 }
 
 /** The attempt's write was refused (its rate-gate slot had passed): no byte reached the server. */
@@ -169,6 +175,7 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | Not
     controller.abort();
   });
   let status: number | undefined;
+  const stopNotices = noticeSlowAnswer(req, () => status);
   try {
     const response = await request(req.url, {
       dispatcher: onWrite
@@ -203,7 +210,21 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | Not
   } finally {
     clearTimeout(timer);
     stopAbandoning();
+    stopNotices();
   }
+}
+
+/** Calls `req.onSlowAnswer` every `req.slowAnswerNoticeMs` until the returned clean-up is called. */
+function noticeSlowAnswer(req: AttemptRequest, statusSoFar: () => number | undefined): () => void {
+  const { onSlowAnswer, slowAnswerNoticeMs } = req;
+  if (onSlowAnswer === undefined || slowAnswerNoticeMs === undefined || !(slowAnswerNoticeMs > 0)) {
+    return () => {};
+  }
+  const startedAt = performance.now();
+  const notice = setInterval(() => {
+    onSlowAnswer({ elapsedMs: performance.now() - startedAt, status: statusSoFar() });
+  }, slowAnswerNoticeMs);
+  return () => clearInterval(notice);
 }
 
 /**
@@ -452,10 +473,14 @@ function transportFailure(
     code === 'UND_ERR_BODY_TIMEOUT' ||
     code === 'ETIMEDOUT'
   ) {
-    return failure(
-      new MozTimeoutError(`${where} did not answer within ${req.timeoutMs} ms`, req.timeoutMs, opts),
-      { retry: true, possiblyMetered },
-    );
+    // Headers came and the body did not finish: a different problem from silence (a slow or stuck
+    // body, often a proxy), and worth saying as such.
+    const what =
+      status === undefined ? 'did not answer' : `answered HTTP ${status} but did not finish the body`;
+    return failure(new MozTimeoutError(`${where} ${what} within ${req.timeoutMs} ms`, req.timeoutMs, opts), {
+      retry: true,
+      possiblyMetered,
+    });
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return failure(new MozTimeoutError(`${where}: connecting timed out`, req.timeoutMs, opts), {

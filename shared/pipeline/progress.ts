@@ -23,11 +23,14 @@ export type ProgressEvent =
     })
   /** link_status: `batch` of about `batches` done (the estimate assumes the budget lasts). */
   | (ProgressScope & { kind: 'verify'; batch: number; batches: number; rowsSpent: number; budget: number })
-  /** A wait longer than {@link ANNOUNCED_WAIT_MS}, and why. */
+  /**
+   * A wait longer than {@link ANNOUNCED_WAIT_MS}, and why. For `answer` (a request in flight) its
+   * length is not known: `waitMs` is how long it has lasted so far.
+   */
   | { kind: 'wait'; waitMs: number; reason: WaitReason; detail: string }
   | (ProgressScope & { kind: 'done' });
 
-export type WaitReason = 'retry-after' | 'backoff' | 'plan-spacing';
+export type WaitReason = 'retry-after' | 'backoff' | 'plan-spacing' | 'answer';
 
 export type ProgressSink = (event: ProgressEvent) => void;
 
@@ -107,8 +110,30 @@ export function retryWait(event: {
   };
 }
 
+/**
+ * A request in flight that the Moz client says is still waiting for its answer (its `moz answer still
+ * awaited` log event), as a progress event: silence for the length of a timeout reads as a hang.
+ */
+export function answerWait(event: {
+  msg?: unknown;
+  elapsedMs?: unknown;
+  status?: unknown;
+  timeoutMs?: unknown;
+}): ProgressEvent | undefined {
+  if (event.msg !== 'moz answer still awaited' || typeof event.elapsedMs !== 'number') return undefined;
+  const givesUp =
+    typeof event.timeoutMs === 'number' ? `; linkgap gives up at ${seconds(event.timeoutMs)}` : '';
+  const state =
+    typeof event.status === 'number'
+      ? `HTTP ${event.status} came but the body has not finished`
+      : 'no answer yet';
+  return { kind: 'wait', waitMs: event.elapsedMs, reason: 'answer', detail: `${state}${givesUp}` };
+}
+
 export const waitLine = (event: Extract<ProgressEvent, { kind: 'wait' }>) =>
-  `waiting ${seconds(event.waitMs)}: ${event.detail}`;
+  event.reason === 'answer'
+    ? `waiting for Moz's answer: ${seconds(event.waitMs)} so far (${event.detail})`
+    : `waiting ${seconds(event.waitMs)}: ${event.detail}`;
 
 /**
  * Progress as lines, for a log or a terminal that is not a TTY: one line per campaign every
