@@ -47,6 +47,39 @@ export async function readUserFile(path: string): Promise<string> {
 }
 
 /**
+ * Reads a file the user named as bytes (its encoding is the caller's to decide), or a one-line
+ * UsageError. A file over `limit.maxBytes` is refused from its size, before it is read.
+ */
+export async function readUserBytes(
+  path: string,
+  limit: { maxBytes: number; what: string },
+): Promise<Uint8Array> {
+  const { open } = await import('node:fs/promises');
+  let file: Awaited<ReturnType<typeof open>>;
+  try {
+    file = await open(path, 'r');
+  } catch (error) {
+    throw new UsageError(`cannot read ${path}: ${problem(error, FILE_PROBLEMS)}`);
+  }
+  try {
+    const { size } = await file.stat();
+    if (size > limit.maxBytes)
+      throw new UsageError(
+        `${path} is ${size} bytes (${megabytes(size)}); ${limit.what} may be at most ${megabytes(limit.maxBytes)}`,
+      );
+    return await file.readFile();
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`cannot read ${path}: ${problem(error, FILE_PROBLEMS)}`);
+  } finally {
+    await file.close();
+  }
+}
+
+const megabytes = (bytes: number) =>
+  `${Number.isInteger(bytes / 2 ** 20) ? bytes / 2 ** 20 : (bytes / 2 ** 20).toFixed(1)} MB`;
+
+/**
  * Writes a file the user named (with `makeFolder`, its missing folders first), or a one-line
  * UsageError that says in words why it could not be written.
  */

@@ -20,9 +20,12 @@ export function addProspectFilterOptions(command: Command): Command {
   return command
     .option('--state <states>', 'review states, a comma list (to_review, approved, contacted, won)')
     .option('--status <statuses>', 'gap statuses, a comma list (new, persisting, reopened)')
-    .option('--min-da <n>', 'domain authority at least n')
-    .option('--max-spam <n>', 'spam score at most n (unscored sources pass)')
-    .option('--min-score <n>', 'prospect score at least n')
+    .option('--min-da <n>', 'domain authority at least n (0-100)')
+    .option(
+      '--max-spam <n>',
+      'spam score at most n (0-100); sources Moz has not scored (empty spam_score) are kept',
+    )
+    .option('--min-score <n>', 'prospect score at least n (0-100)')
     .option('--min-matches <n>', 'linking to at least n competitors');
 }
 
@@ -32,6 +35,31 @@ function numberOption(value: string | undefined, name: string): number | undefin
   if (value.trim() === '' || !Number.isFinite(parsed))
     throw new UsageError(`${name} must be a number, got ${JSON.stringify(value.slice(0, 40))}`);
   return parsed;
+}
+
+/** Domain Authority, Spam Score and the prospect score are all on Moz's 0-100 scale. */
+function percentOption(value: string | undefined, name: string): number | undefined {
+  const parsed = numberOption(value, name);
+  if (parsed !== undefined && (parsed < 0 || parsed > 100))
+    throw new UsageError(`${name} must be between 0 and 100, got ${value?.trim()}`);
+  return parsed;
+}
+
+/**
+ * The filters set, as a file-name part (`status-new-min-da-90`), or '' when none is: a filtered
+ * download is named after its filter so it never overwrites the whole file. Values are the checked
+ * ones (enumerated words and numbers), so the part is safe in a file name.
+ */
+export function prospectFilterLabel(options: ProspectFilterOptions): string {
+  const parsed = parseFilters(options);
+  const parts: string[] = [];
+  if (parsed.states) parts.push(`state-${parsed.states.join('+')}`);
+  if (parsed.statuses) parts.push(`status-${parsed.statuses.join('+')}`);
+  if (parsed.minDa !== undefined) parts.push(`min-da-${parsed.minDa}`);
+  if (parsed.maxSpam !== undefined) parts.push(`max-spam-${parsed.maxSpam}`);
+  if (parsed.minScore !== undefined) parts.push(`min-score-${parsed.minScore}`);
+  if (parsed.minMatches !== undefined) parts.push(`min-matches-${parsed.minMatches}`);
+  return parts.join('-');
 }
 
 function listOption<T extends string>(
@@ -51,12 +79,8 @@ function listOption<T extends string>(
 
 const STATUSES = ['new', 'persisting', 'reopened'] as const;
 
-/** The filter the options describe, as a row predicate; checks every value first. */
-export function prospectFilter(options: ProspectFilterOptions): (
-  row: Pick<ProspectRow, 'status' | 'domain_authority' | 'spam_score' | 'score' | 'matched_count'> & {
-    review_state?: string;
-  },
-) => boolean {
+/** Every filter value, checked: a one-line UsageError naming the option for a bad one. */
+function parseFilters(options: ProspectFilterOptions) {
   const states = listOption<ReviewState>(
     options.state,
     '--state',
@@ -69,10 +93,20 @@ export function prospectFilter(options: ProspectFilterOptions): (
     (text) => STATUSES.find((status) => status === text.trim().toLowerCase()),
     'new, persisting or reopened',
   );
-  const minDa = numberOption(options.minDa, '--min-da');
-  const maxSpam = numberOption(options.maxSpam, '--max-spam');
-  const minScore = numberOption(options.minScore, '--min-score');
+  const minDa = percentOption(options.minDa, '--min-da');
+  const maxSpam = percentOption(options.maxSpam, '--max-spam');
+  const minScore = percentOption(options.minScore, '--min-score');
   const minMatches = numberOption(options.minMatches, '--min-matches');
+  return { states, statuses, minDa, maxSpam, minScore, minMatches };
+}
+
+/** The filter the options describe, as a row predicate; checks every value first. */
+export function prospectFilter(options: ProspectFilterOptions): (
+  row: Pick<ProspectRow, 'status' | 'domain_authority' | 'spam_score' | 'score' | 'matched_count'> & {
+    review_state?: string;
+  },
+) => boolean {
+  const { states, statuses, minDa, maxSpam, minScore, minMatches } = parseFilters(options);
   return (row) =>
     (states === undefined || states.includes((row.review_state ?? 'to_review') as ReviewState)) &&
     (statuses === undefined || (statuses as string[]).includes(row.status)) &&

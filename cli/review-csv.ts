@@ -58,6 +58,16 @@ export function queueCsv(rows: readonly QueueRow[]): string {
   );
 }
 
+/**
+ * The largest queue file an import reads. An exported row is ~120 bytes (a 2000-character note makes
+ * it ~2 KB), so 20 MB holds ~150,000 plain rows or ~10,000 fully annotated ones, far above a real
+ * review queue; the cap keeps a wrong or hostile file from taking the import's memory (a 50 MB file
+ * took ~1 GB: csv-parse keeps each record with its raw text).
+ */
+export const MAX_QUEUE_FILE_BYTES = 20 * 2 ** 20;
+/** The most characters csv-parse holds for one row: a note is at most 2000, a title a few hundred. */
+const MAX_ROW_CHARACTERS = 100_000;
+
 /** A file that cannot be imported: every problem, the first one in the message. */
 export class QueueImportError extends Error {
   override name = 'QueueImportError';
@@ -72,7 +82,7 @@ export class QueueImportError extends Error {
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the same dangerous starts csv.ts guards.
 const GUARDED = /^'[=+\-@\t\r\u0000]/;
-/** The export guards formula-like text with an apostrophe; a spreadsheet may keep it. Undo that. */
+/** The export guards formula-like cells with an apostrophe; a spreadsheet may keep it. Undo that. */
 const unguard = (text: string) => (GUARDED.test(text) ? text.slice(1) : text);
 
 interface ParsedRecord {
@@ -83,35 +93,23 @@ interface ParsedRecord {
 
 /**
  * The change requests of a queue file, or QueueImportError naming the line, column and reason of every
- * bad row. `isProspect` says whether a source belongs to the campaign.
+ * bad row. `prospectSource` gives the campaign's source as listed for a typed one (see ReviewQueue).
  */
 export function parseQueueCsv(
   file: string,
   text: string,
-  isProspect: (source: string) => boolean,
+  prospectSource: (typed: string) => string | undefined,
 ): ReviewChangeRequest[] {
-  let records: ParsedRecord[];
-  try {
-    // Line ends become \n first: csv-parse miscounts lines on CRLF inside quoted cells, and a note
-    // is the same note whichever line ends the spreadsheet wrote.
-    records = parse(text.replace(/\r\n?/g, '\n'), {
-      bom: true,
-      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
-      skip_empty_lines: true,
-      info: true,
-      raw: true,
-    }) as ParsedRecord[];
-  } catch (error) {
-    throw new QueueImportError(file, [`not a readable CSV: ${(error as Error).message}`]);
-  }
-  const problems: string[] = [];
+  const { header, records } = readRecords(file, text);
+  if (header === undefined)
+    throw new QueueImportError(file, ['is empty: expected a header line with at least "source" and "state"']);
+  const problems: string[] = headerProblems(header);
+  if (problems.length > 0) throw new QueueImportError(file, problems);
   const requests: ReviewChangeRequest[] = [];
   const seen = new Map<string, number>();
-  const first = records[0]?.record ?? {};
-  for (const column of ['source', 'state'])
-    if (records.length > 0 && !(column in first)) problems.push(`has no "${column}" column`);
-  if (problems.length > 0) throw new QueueImportError(file, problems);
-  for (const { record, info, raw } of records) {
+  for (const { record: asRead, info, raw } of records) {
+    // Every cell the export guarded (a source or title starting with '=' too, not only the note).
+    const record = Object.fromEntries(Object.entries(asRead).map(([name, cell]) => [name, unguard(cell)]));
     // info.lines is the line the record ends on; quoted new lines make it span lines, and raw also
     // holds the empty lines skipped before it.
     const inner = raw.replace(/^\n+/, '').replace(/\n$/, '');
@@ -123,9 +121,11 @@ export function parseQueueCsv(
       problem('source', 'is empty');
       continue;
     }
-    if (seen.has(source)) problem('source', `${source} is also on line ${seen.get(source)}`);
-    seen.set(source, line);
-    if (!isProspect(source)) problem('source', `${source} is not a prospect of this campaign`);
+    const listed = prospectSource(source);
+    const key = listed ?? source;
+    if (seen.has(key)) problem('source', `${source} is also on line ${seen.get(key)}`);
+    seen.set(key, line);
+    if (listed === undefined) problem('source', `${source} is not a prospect of this campaign`);
     const edit: ReviewEdit = {};
     const state = parseReviewState(record.state ?? '');
     if ((record.state ?? '').trim() === '') edit.state = 'to_review';
@@ -145,7 +145,7 @@ export function parseQueueCsv(
       else edit.category = category;
     }
     if ('note' in record) {
-      const note = unguard(record.note ?? '');
+      const note = record.note ?? '';
       if (note.length > MAX_NOTE_LENGTH) problem('note', `is longer than ${MAX_NOTE_LENGTH} characters`);
       else edit.note = note;
     }
@@ -156,8 +156,80 @@ export function parseQueueCsv(
       if (!Number.isInteger(seenVersion) || seenVersion < 0)
         problem('version', `${JSON.stringify(versionText)} is not a version (leave it as exported)`);
     }
-    requests.push({ source, edit, ...(seenVersion === undefined ? {} : { seenVersion }) });
+    requests.push({ source: key, edit, ...(seenVersion === undefined ? {} : { seenVersion }) });
   }
   if (problems.length > 0) throw new QueueImportError(file, problems);
   return requests;
+}
+
+/** The columns an import reads; any other column is the spreadsheet's or the CRM's own business. */
+const READ_COLUMNS = ['source', 'state', 'category', 'note', 'version'];
+
+/** The records of a queue file, and its header as written (trimmed; undefined: the file has none). */
+function readRecords(file: string, text: string): { header: string[] | undefined; records: ParsedRecord[] } {
+  let header: string[] | undefined;
+  try {
+    // Line ends become \n first: csv-parse miscounts lines on CRLF inside quoted cells, and a note
+    // is the same note whichever line ends the spreadsheet wrote.
+    const records = parse(text.replace(/\r\n?/g, '\n'), {
+      bom: true,
+      delimiter: separatorOf(text),
+      max_record_size: MAX_ROW_CHARACTERS,
+      columns: (names: string[]) => {
+        header = names.map((name) => name.trim());
+        return header.map((name) => name.toLowerCase());
+      },
+      skip_empty_lines: true,
+      info: true,
+      raw: true,
+    }) as ParsedRecord[];
+    return { header, records };
+  } catch (error) {
+    throw new QueueImportError(file, [`not a readable CSV: ${(error as Error).message}`]);
+  }
+}
+
+/**
+ * The separator the spreadsheet wrote, from the header line: `,` (the export's), `;` (Excel where the
+ * decimal mark is a comma writes its "CSV" so), or a tab (Excel's "Unicode text"). Read from the header
+ * alone, not guessed from the data as csv-parse's delimiter_auto does (it also weighs '.', '/' and ':',
+ * which every source holds).
+ */
+function separatorOf(text: string): string {
+  const headerLine = /^\uFEFF?[\r\n]*([^\r\n]*)/.exec(text)?.[1] ?? '';
+  if (headerLine.includes(',')) return ',';
+  if (headerLine.includes(';')) return ';';
+  return headerLine.includes('\t') ? '\t' : ',';
+}
+
+/**
+ * The text of a queue file's bytes: UTF-16 (little or big endian) by its byte order mark, as Excel's
+ * "Unicode text" saves, else UTF-8 (with or without a BOM). The BOM is not part of the text.
+ */
+export function decodeQueueFile(bytes: Uint8Array): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    // Node's TextDecoder reads UTF-16BE only with full ICU: swap each pair to little endian instead.
+    const swapped = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));
+    return new TextDecoder('utf-16le').decode(swapped.swap16());
+  }
+  return new TextDecoder('utf-8').decode(bytes);
+}
+
+/**
+ * A header is ambiguous when a column the import reads appears twice in any case (a CRM export adds
+ * `State` after `state`): csv-parse would silently keep the last, turning an approval into a rejection.
+ */
+function headerProblems(header: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const column of READ_COLUMNS) {
+    const named = header.filter((name) => name.toLowerCase() === column);
+    if (named.length > 1)
+      problems.push(
+        `has ${named.length === 2 ? 'two' : named.length} columns named "${column}" (${named.map((name) => JSON.stringify(name)).join(' and ')}): delete or rename one`,
+      );
+  }
+  for (const column of ['source', 'state'])
+    if (!header.some((name) => name.toLowerCase() === column)) problems.push(`has no "${column}" column`);
+  return problems;
 }

@@ -3,7 +3,7 @@
  * Shared by `review export|import|set` and `prospect`.
  */
 import { userInfo } from 'node:os';
-import type { Review } from '#domain/review.ts';
+import { type Review, sourceMatchKey } from '#domain/review.ts';
 import { prospectsKey } from '#lake/keys.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import type { ProspectRow } from '#lake/schema.ts';
@@ -16,8 +16,11 @@ export interface ReviewQueue {
   runDate: string | undefined;
   prospects: ProspectRow[];
   reviews: Map<string, Review>;
-  /** A source people may review: in the newest gap list, or reviewed before (a rejected one is not listed). */
-  isProspect(source: string): boolean;
+  /**
+   * The source as listed for what a person typed (its host in any case), or undefined when it is not
+   * one people may review: in the newest gap list, or reviewed before (a rejected one is not listed).
+   */
+  prospectSource(typed: string): string | undefined;
 }
 
 export async function loadReviewQueue(backend: Backend, campaignId: string): Promise<ReviewQueue> {
@@ -36,12 +39,17 @@ export async function loadReviewQueue(backend: Backend, campaignId: string): Pro
   const reviews = new Map(
     (await backend.reviews().list(campaignId)).map((review) => [review.source, review]),
   );
-  const listed = new Set(prospects.map((row) => row.source));
+  const byKey = new Map(
+    [...reviews.keys(), ...prospects.map((row) => row.source)].map((source) => [
+      sourceMatchKey(source),
+      source,
+    ]),
+  );
   return {
     runDate: newest?.runDate,
     prospects,
     reviews,
-    isProspect: (source) => listed.has(source) || reviews.has(source),
+    prospectSource: (typed) => byKey.get(sourceMatchKey(typed)),
   };
 }
 

@@ -119,6 +119,8 @@ export interface RunSummary {
   closedCount: number;
   lostCount: number;
   rowsConsumed: number;
+  /** Rows Moz returned outside the lake contract, dropped at the boundary (absent in older records). */
+  droppedRows?: number;
 }
 
 /** Where the campaign's newest committed run lives; moved conditionally at commit. */

@@ -22,7 +22,9 @@ export async function readCampaignInput(path: string): Promise<{ campaign: Campa
     // Windows editors save UTF-8 with a byte order mark; it is not part of the JSON.
     input = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
+    // JSON.parse quotes the text it stopped at with its new lines; an error is one line, so escape them.
+    const reason = (error as Error).message.replace(/[\r\n]/g, (end) => (end === '\n' ? '\\n' : '\\r'));
+    throw new UsageError(`${path} is not valid JSON: ${reason}`);
   }
   try {
     return { campaign: parseCampaign(input), input };

@@ -15,7 +15,12 @@ import type { CommandContext } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { parseDateOption, stackOption } from '../options.ts';
 import { humanOutput, processOutput } from '../output.ts';
-import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
+import {
+  addProspectFilterOptions,
+  type ProspectFilterOptions,
+  prospectFilter,
+  prospectFilterLabel,
+} from '../prospect-filters.ts';
 
 export type DownloadFormat = 'parquet' | 'csv' | 'jsonl';
 const FORMATS: readonly DownloadFormat[] = ['parquet', 'csv', 'jsonl'];
@@ -291,6 +296,9 @@ async function exportRows(
   const written: string[] = [];
   const extension = format === 'csv' ? 'csv' : 'jsonl';
   const keep = prospectFilter(options);
+  // A filtered prospects file says its filter in its name, so it never replaces the whole one.
+  const label = prospectFilterLabel(options);
+  const filterPart = (table: RunTableName) => (table === 'prospects' && label !== '' ? `-${label}` : '');
   const encode = (table: RunTableName, rows: Record<string, unknown>[]) =>
     format === 'csv' ? toCsv(LAKE_TABLES[table].columns, rows) : toJsonLines(rows);
   const sameDate = (run: CommittedRun) => runs.filter((other) => other.runDate === run.runDate).length > 1;
@@ -302,13 +310,16 @@ async function exportRows(
       );
       combined.push(...rows);
       const suffix = sameDate(run) ? `-${run.runId}` : '';
-      const path = join(folder, `${run.campaignId}-${table}-${run.runDate}${suffix}.${extension}`);
+      const path = join(
+        folder,
+        `${run.campaignId}-${table}-${run.runDate}${suffix}${filterPart(table)}.${extension}`,
+      );
       await writeFile(path, encode(table, rows));
       written.push(path);
       tick();
     }
     if (options.all && runs.length > 1) {
-      const path = join(folder, `${options.campaign}-${table}-all.${extension}`);
+      const path = join(folder, `${options.campaign}-${table}-all${filterPart(table)}.${extension}`);
       await writeFile(path, encode(table, combined));
       written.push(path);
     }

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Review } from '#domain/review.ts';
 import { changesKey, prospectsKey, reviewEventsPrefix } from '#lake/keys.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import { decodeReviewEvents } from '#lake/review-events.ts';
@@ -85,11 +86,7 @@ export function registerProspectCommand(program: Command, context: CommandContex
           );
         const out = humanOutput(context.output).out;
         out(`${source} in ${options.campaign}`);
-        out(
-          review
-            ? `review: ${review.state}${review.category ? `, ${review.category}` : ''}, by ${review.owner || '-'} at ${review.updatedAt}${review.note ? `: ${review.note}` : ''}`
-            : 'review: to_review (nobody reviewed it yet)',
-        );
+        out(review ? reviewLine(review) : 'review: to_review (nobody reviewed it yet)');
         out(`\nruns that listed it (${listed.length}):\n${formatTable(listed)}`);
         out(`\nchanges (${changes.length}):\n${formatTable(changes)}`);
         out(`\nreview events (${events.length}):\n${formatTable(events)}`);
@@ -97,4 +94,16 @@ export function registerProspectCommand(program: Command, context: CommandContex
         backend.close();
       }
     });
+}
+
+/**
+ * Who made the last change (a person, or `linkgap-run` when a run promoted it to won) and, when that
+ * is not them, the owner: the last person to change it, whom to ask about the prospect.
+ */
+function reviewLine(review: Review): string {
+  const changedBy = review.lastEvent.changed_by;
+  const owner = review.owner !== '' && review.owner !== changedBy ? ` (owner: ${review.owner})` : '';
+  const category = review.category ? `, ${review.category}` : '';
+  const note = review.note ? `: ${review.note}` : '';
+  return `review: ${review.state}${category}, last changed by ${changedBy || '-'} at ${review.updatedAt}${owner}${note}`;
 }

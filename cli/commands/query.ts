@@ -116,9 +116,10 @@ async function queryLocal(
     );
   }
   const { openLake, toPlain } = await import('#lake/duckdb.ts');
-  const lake = await openLake(lakeRoot);
+  const lake = await openLake(lakeRoot, { confineToLake: true });
   try {
     await refuseSeveralStatements(lake, sql);
+    await refuseWrites(lake, sql);
     const missing = missingTables(lake, sql);
     if (options.cookbook !== undefined && options.campaign !== undefined) {
       await refuseUnanswerableCookbook(lake, missing, options.campaign, lakeRoot);
@@ -149,6 +150,27 @@ async function refuseSeveralStatements(lake: Lake, sql: string): Promise<void> {
   if (statements !== undefined && statements.count > 1) {
     throw new UsageError(
       `query runs one SQL statement at a time; this has ${statements.count} (run each with its own linkgap query)`,
+    );
+  }
+}
+
+/**
+ * Only SELECT statements run (SHOW, DESCRIBE, SUMMARIZE and PRAGMA queries are SELECTs to DuckDB):
+ * the lake is confined to its folder, and this keeps a COPY, ATTACH or CREATE from writing into it.
+ */
+async function refuseWrites(lake: Lake, sql: string): Promise<void> {
+  const statements = await lake.connection.extractStatements(sql).catch(() => undefined);
+  if (statements === undefined || statements.count !== 1) return; // reported by the query itself
+  const { StatementType } = await import('@duckdb/node-api');
+  const prepared = await statements.prepare(0).catch((error: unknown) => {
+    throw new UsageError(
+      `query failed: ${duckdbErrorLine(error instanceof Error ? error.message : String(error))}`,
+    );
+  });
+  if (prepared.statementType !== StatementType.SELECT) {
+    const kind = StatementType[prepared.statementType] ?? 'non-SELECT';
+    throw new UsageError(
+      `query runs only SELECT statements (read-only over the lake); this is a ${kind} statement`,
     );
   }
 }

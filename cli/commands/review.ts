@@ -1,15 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { parseReviewCategory, parseReviewState, REVIEW_STATES, type ReviewEdit } from '#domain/review.ts';
+import {
+  InvalidReviewError,
+  MAX_NOTE_LENGTH,
+  parseReviewCategory,
+  parseReviewState,
+  REVIEW_STATES,
+  type ReviewEdit,
+} from '#domain/review.ts';
 import { applyReviewChanges, type ReviewChangeResult, ReviewConflictError } from '#pipeline/review-edits.ts';
 import { exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, openBackend } from '../backend.ts';
 import type { CommandContext } from '../context.ts';
-import { readUserFile, UsageError, writeUserFile } from '../errors.ts';
+import { readUserBytes, UsageError, writeUserFile } from '../errors.ts';
 import { stackOption } from '../options.ts';
 import { humanOutput } from '../output.ts';
 import { addProspectFilterOptions, type ProspectFilterOptions, prospectFilter } from '../prospect-filters.ts';
-import { parseQueueCsv, QueueImportError, queueCsv } from '../review-csv.ts';
+import {
+  decodeQueueFile,
+  MAX_QUEUE_FILE_BYTES,
+  parseQueueCsv,
+  QueueImportError,
+  queueCsv,
+} from '../review-csv.ts';
 import { loadReviewQueue, reviewer } from '../review-queue.ts';
 
 interface ReviewOptions extends AwsOptions {
@@ -68,13 +81,15 @@ export function registerReviewCommands(program: Command, context: CommandContext
       .argument('<file>', 'the CSV, as a spreadsheet saved it'),
   ).action(async (file: string, options: ReviewOptions) => {
     const by = reviewer(options.by, context.env);
-    const text = await readUserFile(file);
+    const text = decodeQueueFile(
+      await readUserBytes(file, { maxBytes: MAX_QUEUE_FILE_BYTES, what: 'a review queue file' }),
+    );
     const backend = await openBackend(options, context.env);
     try {
       const queue = await loadReviewQueue(backend, options.campaign);
       let requests: ReturnType<typeof parseQueueCsv>;
       try {
-        requests = parseQueueCsv(file, text, queue.isProspect);
+        requests = parseQueueCsv(file, text, queue.prospectSource);
       } catch (error) {
         if (error instanceof QueueImportError) throw new UsageError(error.message);
         throw error;
@@ -106,11 +121,12 @@ export function registerReviewCommands(program: Command, context: CommandContext
       const backend = await openBackend(options, context.env);
       try {
         const queue = await loadReviewQueue(backend, options.campaign);
-        if (!queue.isProspect(source))
+        const listed = queue.prospectSource(source);
+        if (listed === undefined)
           throw new UsageError(
             `${source} is not a prospect of campaign "${options.campaign}" (linkgap review export lists them)`,
           );
-        const result = await apply(backend, options.campaign, [{ source, edit }], by, 'cli');
+        const result = await apply(backend, options.campaign, [{ source: listed, edit }], by, 'cli');
         printChanges(context, options.campaign, result);
       } finally {
         backend.close();
@@ -137,7 +153,13 @@ function editOf(options: { state?: string; category?: string; note?: string }): 
       );
     edit.category = category;
   }
-  if (options.note !== undefined) edit.note = options.note;
+  if (options.note !== undefined) {
+    if (options.note.length > MAX_NOTE_LENGTH)
+      throw new UsageError(
+        `--note is ${options.note.length} characters; a note holds at most ${MAX_NOTE_LENGTH}`,
+      );
+    edit.note = options.note;
+  }
   if (Object.keys(edit).length === 0)
     throw new UsageError('say what to change: --state, --category or --note');
   return edit;
@@ -163,7 +185,8 @@ async function apply(
       },
     );
   } catch (error) {
-    if (error instanceof ReviewConflictError) throw new UsageError(error.message);
+    if (error instanceof ReviewConflictError || error instanceof InvalidReviewError)
+      throw new UsageError(error.message);
     throw error;
   }
 }

@@ -31,6 +31,7 @@ export function outcomeRow(result: LocalRunResult): Record<string, unknown> {
       unverified: m.unverified_count,
       reopened: m.reopened_count,
       rows: m.rows_consumed,
+      dropped: outcome.droppedRows,
       truncated: m.truncated ? 'yes' : 'no',
     };
   }
@@ -43,9 +44,26 @@ export function outcomeRow(result: LocalRunResult): Record<string, unknown> {
   return base;
 }
 
-/** --force says what it is about to replace before it spends anything. */
+/** A line for each committed run that dropped rows: the count is in the table, this says what it means. */
+export function droppedRowsLines(results: readonly LocalRunResult[]): string[] {
+  return results.flatMap(({ message, outcome }) =>
+    outcome.outcome === 'committed' && outcome.droppedRows > 0
+      ? [
+          `${message.campaignId} ${outcome.runDate}: ${outcome.droppedRows} rows Moz returned were outside the ` +
+            'lake contract and dropped (still metered); run --verbose logs why each one was',
+        ]
+      : [],
+  );
+}
+
+/**
+ * --force says what it is about to replace before it spends anything. A date older than the latest
+ * committed run is not announced: the run refuses it and its row says why.
+ */
 async function announceForce(runs: RunStore, messages: readonly RunMessage[], human: Output): Promise<void> {
   for (const { campaignId, runDate } of messages) {
+    const latest = await runs.latest(campaignId);
+    if (latest !== undefined && latest.runDate > runDate) continue;
     const record = await runs.get(campaignId, runDate);
     const summary = record?.status === 'SUCCEEDED' ? record.summary : undefined;
     human.err(
@@ -132,6 +150,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
             progress?.stop();
           });
           human.out(formatTable(results.map(outcomeRow)));
+          for (const line of droppedRowsLines(results)) human.err(line);
           // The digest each committed run publishes (SNS / webhook in AWS), as the team would read it.
           for (const digest of digests) human.out(`\n${digest.text}`);
           const unfinished = unfinishedLine(results, interrupts.signal.aborted);

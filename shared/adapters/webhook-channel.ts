@@ -15,8 +15,19 @@ export interface WebhookChannelOptions {
   timeoutMs?: number;
 }
 
-/** The body a Slack-compatible incoming webhook accepts (Slack, Mattermost, Rocket.Chat, Teams workflows). */
-export const webhookBody = (digest: Digest) => JSON.stringify({ text: digest.text });
+/**
+ * The body a Slack-compatible incoming webhook accepts (Slack, Mattermost, Rocket.Chat, Teams workflows).
+ * The text is Slack mrkdwn, where `<...>` is a control sequence (`<!channel>` pings everyone,
+ * `<https://a|b>` shows a link under any label): sources, titles and campaign names come from the API or
+ * a user, so the digest's plain text goes out with `& < >` escaped as Slack requires. The digest writes
+ * no control sequence of its own; its report URL stays a bare link, which Slack links after decoding.
+ */
+export const webhookBody = (digest: Digest) => JSON.stringify({ text: asMrkdwnText(digest.text) });
+
+/** Plain text as Slack mrkdwn showing exactly that text: the three characters Slack reserves, escaped. */
+export function asMrkdwnText(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
 
 /**
  * POSTs the digest to a Slack-compatible incoming webhook. Every failure becomes a WebhookError with

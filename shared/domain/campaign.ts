@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { BIDI_CONTROL, CONTROL_CHARACTER } from './printable.ts';
 import { normalizeTarget, rootDomainOf, SourceScope, TargetError, TargetScope } from './targets.ts';
 
 /** Moz allows at most 6 targets in positive_targets and negative_targets combined. */
@@ -45,12 +46,20 @@ const NormalizedTarget = TargetInput.transform((value, ctx) => {
   }
 });
 
+/**
+ * An ignore entry keeps its host (lower case, punycode, no scheme, path or port) and a leading `www.`
+ * is dropped, as a browser-copied `https://www.spam.example/` means that site. It is never widened to
+ * the registrable domain: `sub.foo.example` must not ignore `other.foo.example` (ignoreMatcher covers
+ * the host and its subdomains). Entries stored as root domains parse to themselves.
+ */
 const IgnoreEntry = z
   .string()
   .max(253, 'must be at most 253 characters')
   .transform((value, ctx) => {
     try {
-      return normalizeTarget(value, 'root_domain');
+      const host = normalizeTarget(value, 'subdomain');
+      const withoutWww = host.replace(/^www\./, '');
+      return withoutWww.includes('.') ? withoutWww : host;
     } catch (error) {
       if (!(error instanceof TargetError)) throw error;
       ctx.addIssue({ code: 'custom', message: error.message });
@@ -66,7 +75,18 @@ export const CampaignSchema = z
         /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
         'must be 1-64 lower-case letters, digits or dashes (it is used in S3 keys and Athena partitions)',
       ),
-    name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional(),
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(200, 'must be at most 200 characters')
+      // The name is shown in terminals, the report and the digest: an ESC or BEL could drive a
+      // terminal, a bidi override (U+202E) reverses what the reader sees.
+      .refine(
+        (name) => !CONTROL_CHARACTER.test(name) && !BIDI_CONTROL.test(name),
+        'must not contain control characters (ESC, BEL, line breaks) or bidi controls (U+202A-U+202E, U+2066-U+2069)',
+      )
+      .optional(),
     site: z.array(NormalizedTarget).min(1, 'needs at least one target (your own site)'),
     competitors: z.array(NormalizedTarget).min(1, 'needs at least one competitor target'),
     minMatchingTargets: z.number().int().min(1).default(1),

@@ -3,6 +3,7 @@
  * plain-text summary, and message attributes subscribers can filter on. Pure: numbers in, text out.
  */
 import type { ProspectRow, RunManifest } from './lake-contract.ts';
+import { withoutControlCharacters } from './printable.ts';
 
 /** How many new prospects the digest lists. */
 export const DIGEST_TOP = 10;
@@ -45,7 +46,9 @@ export function topNewProspects(prospects: readonly ProspectRow[], top = DIGEST_
 
 export function buildDigest(input: DigestInput): Digest {
   const m = input.manifest;
-  const who = input.campaignName ? `${input.campaignName} (${m.campaign_id})` : m.campaign_id;
+  // Names stored before control characters were refused at validation still reach here.
+  const name = withoutControlCharacters(input.campaignName ?? '').trim();
+  const who = name ? `${name} (${m.campaign_id})` : m.campaign_id;
   const lines = [`linkgap: ${who}, run of ${m.run_date}`, '', gapLine(m), countsLine(m), budgetLine(m)];
   if (m.truncated)
     lines.push(
@@ -63,7 +66,7 @@ export function buildDigest(input: DigestInput): Digest {
     campaignId: m.campaign_id,
     runDate: m.run_date,
     runId: m.run_id,
-    subject: subjectOf(input.campaignName ?? m.campaign_id, m),
+    subject: subjectOf(name || m.campaign_id, m),
     text: `${lines.join('\n')}\n`,
     attributes: {
       campaign_id: m.campaign_id,

@@ -120,6 +120,17 @@ export const viewOf = (review: Review | undefined): ReviewView =>
     ? { state: review.state, category: review.category, note: review.note, version: review.version }
     : UNREVIEWED;
 
+/**
+ * How a source a person typed is matched to a listed one: host names are case-insensitive (DNS), a
+ * path is not, so the host part is lower-cased and the rest kept (`BlueMarket.NET/Links` →
+ * `bluemarket.net/Links`). Only for matching: a review keeps the source as the gap list spells it.
+ */
+export function sourceMatchKey(source: string): string {
+  const text = source.trim();
+  const hostEnd = text.search(/[/?#]/);
+  return hostEnd === -1 ? text.toLowerCase() : text.slice(0, hostEnd).toLowerCase() + text.slice(hostEnd);
+}
+
 /** Spreadsheet text → a token: any case, spaces and hyphens as underscores ("Do not contact"). */
 const token = (text: string) =>
   text
@@ -163,7 +174,7 @@ export function applyReviewEdit(
     throw new ReviewRuleError(`a run may only promote approved or contacted to won, not ${before.state}`);
   }
   const version = before.version + 1;
-  return {
+  return storableReview({
     campaignId,
     source,
     ...after,
@@ -171,7 +182,24 @@ export function applyReviewEdit(
     updatedAt: context.at,
     version,
     lastEvent: eventOf(campaignId, source, before, after, context, version, 'applied'),
-  };
+  });
+}
+
+/**
+ * A review the stores would refuse to read back (a note over MAX_NOTE_LENGTH): refused before any
+ * write, since a stored one makes every later read of the campaign's reviews fail.
+ */
+export class InvalidReviewError extends Error {
+  override name = 'InvalidReviewError';
+}
+
+/** The review, checked against the schema every store reads with; InvalidReviewError names the field. */
+export function storableReview(review: Review): Review {
+  const checked = ReviewSchema.safeParse(review);
+  if (checked.success) return review;
+  const issue = checked.error.issues[0];
+  const field = issue?.path.join('.') || 'review';
+  throw new InvalidReviewError(`${review.source.slice(0, 200)}: ${field}: ${issue?.message ?? 'invalid'}`);
 }
 
 /**

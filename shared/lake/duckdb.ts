@@ -76,14 +76,18 @@ const escapeGlob = (path: string) => path.replace(/[*?[]/g, (character) => `[${c
  * escaped; a backslash cannot be escaped in a DuckDB glob (outside Windows, where it is the
  * separator), so such a folder is reached through a symbolic link with a plain name instead.
  */
-async function globbableRoot(lakeRoot: string): Promise<{ root: string; dispose(): void }> {
+async function globbableRoot(lakeRoot: string): Promise<{ root: string; folder: string; dispose(): void }> {
   const root = lakeRoot.replace(/[\\/]+$/, '');
-  if (sep === '\\' || !root.includes('\\')) return { root: escapeGlob(root), dispose() {} };
+  if (sep === '\\' || !root.includes('\\')) return { root: escapeGlob(root), folder: root, dispose() {} };
   const folder = await mkdtemp(join(tmpdir(), 'linkgap-lake-'));
   const link = join(folder, 'lake');
   await symlink(root, link, 'junction');
   // rm removes the link itself, never what it points to.
-  return { root: escapeGlob(link), dispose: () => rmSync(folder, { recursive: true, force: true }) };
+  return {
+    root: escapeGlob(link),
+    folder: link,
+    dispose: () => rmSync(folder, { recursive: true, force: true }),
+  };
 }
 
 function fileGlob(root: string, table: LakeTableName): string {
@@ -128,9 +132,12 @@ async function columnsInFiles(connection: DuckDBConnection, table: LakeTableName
 /**
  * Open an in-memory DuckDB with views over `<lakeRoot>/{prospects,changes,runs}/`. A table with no
  * files yet gets an empty view of the right shape; call `refresh()` once files exist.
+ * `confineToLake`: DuckDB may then touch no file outside the lake folder (no reading /etc/passwd,
+ * no COPY to /tmp, no extensions), and the setting is locked so SQL cannot lift it. Inside the
+ * folder DuckDB could still write: callers running people's SQL also allow only SELECT statements.
  */
-export async function openLake(lakeRoot: string): Promise<Lake> {
-  const { root, dispose } = await globbableRoot(lakeRoot);
+export async function openLake(lakeRoot: string, options: { confineToLake?: boolean } = {}): Promise<Lake> {
+  const { root, folder, dispose } = await globbableRoot(lakeRoot);
   let instance: DuckDBInstance;
   let connection: DuckDBConnection;
   try {
@@ -162,6 +169,13 @@ export async function openLake(lakeRoot: string): Promise<Lake> {
 
   try {
     await refresh();
+    if (options.confineToLake) {
+      // DuckDB checks a glob by its text, so the escaped root (`brackets [[]1]`) is allowed too.
+      const allowed = [...new Set([`${folder}/`, `${root}/`])].map(sqlString).join(', ');
+      await connection.run(`SET allowed_directories = [${allowed}]`);
+      await connection.run('SET enable_external_access = false');
+      await connection.run('SET lock_configuration = true');
+    }
   } catch (error) {
     close();
     throw error;

@@ -99,9 +99,9 @@ export function authHeader(credentials: MozCredentials): Record<string, string> 
 }
 
 /**
- * Every string that must never appear in a message derived from this credential: each secret verbatim
- * and in the encodings a server might echo it in (base64 and base64url, also as part of a longer
- * encoded value, percent-encoding, JSON and HTML escaping).
+ * Every string that must never appear in a message derived from this credential: each secret and its
+ * base64 and base64url forms (also as part of a longer encoded value). {@link redact} matches each of
+ * them with every character in any of its escaped spellings (percent, JSON, HTML character references).
  */
 export function secretsOf(credentials: MozCredentials): string[] {
   const raw =
@@ -119,18 +119,7 @@ export function secretsOf(credentials: MozCredentials): string[] {
 
 function encodingsOf(secret: string): string[] {
   const bytes = Buffer.from(secret, 'utf8');
-  const json = JSON.stringify(secret).slice(1, -1);
-  const percent = encodeURIComponent(secret);
-  const forms = [
-    secret,
-    json,
-    json.replaceAll('/', '\\/'),
-    percent,
-    percent.replace(/%[0-9A-F]{2}/g, (code) => code.toLowerCase()),
-    secret.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;'),
-    bytes.toString('base64'),
-    bytes.toString('base64url'),
-  ];
+  const forms = [secret, bytes.toString('base64'), bytes.toString('base64url')];
   // Inside a longer base64 value (e.g. an echoed "x-moz-token: ..." header line) the secret starts at
   // any byte offset mod 3; each offset has its own run of characters that depends on the secret alone.
   for (let skip = 0; skip < 3; skip += 1) {
@@ -147,7 +136,7 @@ export function redact(text: string, secrets: readonly string[]): string {
   // Longest first, so a secret that contains another is removed whole. Very short values are
   // skipped: replacing them would mangle ordinary words and they are not real secrets anyway.
   for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
-    if (secret.length >= 6) out = out.split(secret).join('[redacted]');
+    if (secret.length >= 6) out = out.replace(spelledAnyWay(secret), '[redacted]');
   }
   // Credentials we were not told about (e.g. an echoed header): a Basic value that decodes to
   // "id:secret", a long Bearer value, an x-moz-token header or field.
@@ -157,6 +146,78 @@ export function redact(text: string, secrets: readonly string[]): string {
     )
     .replace(/\bBearer\s+[A-Za-z0-9+/=._-]{16,}/g, 'Bearer [redacted]')
     .replace(/(x-moz-token\\?["']?\s*[:=]\s*\\?["']?)[^\s"'\\,;<>&]{6,}/gi, '$1[redacted]');
+}
+
+/**
+ * A pattern matching `secret` with each character written as itself or in any escaped spelling a server
+ * may echo it in, mixed freely: percent-encoded (either case), a JSON escape (`\u002d`, `\/`), an HTML
+ * numeric character reference (decimal or hex, leading zeros, with or without `;`) or a named one
+ * (`&amp;`, `&sol;`, ...). A list of whole-secret encodings missed mixes like `sekret&#45;XYZ`.
+ */
+function spelledAnyWay(secret: string): RegExp {
+  return new RegExp([...secret].map((char) => `(?:${spellingsOf(char).join('|')})`).join(''), 'g');
+}
+
+function spellingsOf(char: string): string[] {
+  const code = char.codePointAt(0) ?? 0;
+  const percent = [...Buffer.from(char, 'utf8')].map(
+    (byte) => `%${anyCaseHex(byte.toString(16).padStart(2, '0'))}`,
+  );
+  const json = code <= 0xffff ? [`\\\\u${anyCaseHex(code.toString(16).padStart(4, '0'))}`] : [];
+  const jsonShort = char === '/' || char === '"' || char === '\\' ? [`\\\\${escapeRegExp(char)}`] : [];
+  return [
+    escapeRegExp(char),
+    percent.join(''),
+    ...json,
+    ...jsonShort,
+    `&#0*${code};?`,
+    `&#[xX]0*${anyCaseHex(code.toString(16))};?`,
+    ...(NAMED_REFERENCES[char] ?? []).map((name) => `&${name};?`),
+  ];
+}
+
+/** HTML's named character references for the ASCII punctuation a secret may contain. */
+const NAMED_REFERENCES: Readonly<Record<string, readonly string[]>> = {
+  '&': ['amp', 'AMP'],
+  '<': ['lt', 'LT'],
+  '>': ['gt', 'GT'],
+  '"': ['quot', 'QUOT'],
+  "'": ['apos'],
+  '!': ['excl'],
+  '#': ['num'],
+  $: ['dollar'],
+  '%': ['percnt'],
+  '(': ['lpar'],
+  ')': ['rpar'],
+  '*': ['ast', 'midast'],
+  '+': ['plus'],
+  ',': ['comma'],
+  '.': ['period'],
+  '/': ['sol'],
+  ':': ['colon'],
+  ';': ['semi'],
+  '=': ['equals'],
+  '?': ['quest'],
+  '@': ['commat'],
+  '[': ['lsqb', 'lbrack'],
+  '\\': ['bsol'],
+  ']': ['rsqb', 'rbrack'],
+  '^': ['Hat'],
+  _: ['lowbar', 'UnderBar'],
+  '`': ['grave', 'DiacriticalGrave'],
+  '{': ['lcub', 'lbrace'],
+  '|': ['verbar', 'vert', 'VerticalLine'],
+  '}': ['rcub', 'rbrace'],
+};
+
+function anyCaseHex(hex: string): string {
+  return [...hex]
+    .map((digit) => (/[a-f]/i.test(digit) ? `[${digit.toLowerCase()}${digit.toUpperCase()}]` : digit))
+    .join('');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
 export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | NotSent> {

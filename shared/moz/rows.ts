@@ -1,3 +1,4 @@
+import { normalizeTarget } from '#domain/targets.ts';
 import { clip, hasControlOrSpace, withoutControlCharacters } from './text.ts';
 import type { IntersectRow, RawIntersectRow, SourcePage } from './types.ts';
 
@@ -5,7 +6,8 @@ import type { IntersectRow, RawIntersectRow, SourcePage } from './types.ts';
  * Row admission at the client boundary: what the lake contract (shared/lake/schema.ts) accepts.
  *
  * A row the Moz schema allows but the contract does not (a DA of 150 or 37.5, a PA of -3, an index
- * outside positive_targets, a source with control characters) is DROPPED and counted, never retried:
+ * outside positive_targets, a source with control characters or that is not a URL) is DROPPED and counted,
+ * never retried:
  * Moz answers the same page the same way every time, so refusing the page would fail the run date on
  * every rerun. A body that breaks the schema itself (a DA of "high", no `results`) is still a retried
  * MozResponseFormatError: that is a different API, not one bad row, and must fail loudly.
@@ -54,7 +56,31 @@ export function admitRow(raw: RawIntersectRow, positiveTargets: number): RowAdmi
 function sourceProblem(source: string): string | undefined {
   if (source.length > MAX_SOURCE_LENGTH) return `source is longer than ${MAX_SOURCE_LENGTH} characters`;
   if (hasControlOrSpace(source)) return 'source holds white space or control characters';
+  if (!isSchemelessUrl(source)) return 'source is not a URL (a host name and a path)';
   return undefined;
+}
+
+/**
+ * Characters a URL path and query may hold as they are (RFC 3986 unreserved, sub-delims, `: @ / ?`, a
+ * %XX escape) plus non-ASCII letters (an IRI). Not `" < > \ ^ \` { | }`, which a URL escapes: a source
+ * holding them is markup or a formula, not a page.
+ */
+const URL_PATH = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@/?]|%[0-9A-Fa-f]{2}|\P{ASCII})*$/u;
+
+/**
+ * A Moz source is a URL without its scheme: a host name the campaign's own targets would accept (a
+ * domain with a dot and a top-level domain, no IP address, port or credentials) and a path. Anything
+ * else (`=HYPERLINK(...)`, `javascript:...`) would reach the lake's `url` column as `https://` + it.
+ */
+function isSchemelessUrl(source: string): boolean {
+  const pathStart = source.search(/[/?]/);
+  if (pathStart !== -1 && !URL_PATH.test(source.slice(pathStart))) return false;
+  try {
+    normalizeTarget(source, 'page');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function rangeProblem(field: string, value: number, range: { min: number; max: number }): string | undefined {

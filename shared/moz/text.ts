@@ -4,24 +4,11 @@
  * they are removed before the text goes anywhere.
  */
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
-const OSC_SEQUENCE = /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\|$)/g;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
-const CSI_SEQUENCE = /\u001b\[[0-?]*[ -/]*[@-~]?/g;
-// C0 and C1 controls, DEL, and the bidirectional overrides that reorder what a reader sees.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const HAS_CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f\u00a0\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
-/** The text with escape sequences and control characters removed (line breaks and tabs become spaces). */
-export function withoutControlCharacters(text: string): string {
-  return text
-    .replace(OSC_SEQUENCE, '')
-    .replace(CSI_SEQUENCE, '')
-    .replace(/[\t\n\r]/g, ' ')
-    .replace(CONTROL, '');
-}
+/** The text with escape sequences and control characters removed (shared with the domain's displays). */
+export { withoutControlCharacters } from '#domain/printable.ts';
 
 /** True when a value that should be one token (a URL, a host) holds white space or control characters. */
 export function hasControlOrSpace(text: string): boolean {

@@ -37,6 +37,8 @@ export const PageCheckpoint = lazySchema(() =>
     rows: z.array(builtSchema(CheckpointRow)),
     nextToken: z.string().nullable(),
     cost: builtSchema(CallCost),
+    /** Rows of this page dropped at the boundary (absent in checkpoints written before it was counted). */
+    droppedRows: z.number().int().nonnegative().optional(),
   }),
 );
 export type PageCheckpoint = z.infer<typeof PageCheckpoint>;
@@ -49,6 +51,11 @@ export const VerifyCheckpoint = lazySchema(() =>
     sources: z.array(z.string()),
     exists: z.array(z.boolean()),
     cost: builtSchema(CallCost),
+    /**
+     * Set when the batch failed after the client's retries (the error's name): its sources stay
+     * unverified, `exists` is empty, and a resumed run stops verifying here instead of paying again.
+     */
+    failed: z.string().optional(),
   }),
 );
 export type VerifyCheckpoint = z.infer<typeof VerifyCheckpoint>;

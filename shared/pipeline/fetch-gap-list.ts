@@ -40,6 +40,8 @@ export interface GapList {
   /** The budget ran out while Moz still had rows. */
   truncated: boolean;
   cost: CallCost;
+  /** Rows Moz returned outside the lake contract, dropped at the boundary (every page so far). */
+  droppedRows: number;
 }
 
 /** A cursor that would page forever; the pages already paid for are kept. */
@@ -83,13 +85,21 @@ export async function fetchGapList(
   for (const page of pages) refuseLoop(guard.accept(pageSeen(page)), ports.log);
   const query = intersectQueryOf(campaign);
   let cost = sumCosts(pages.map((page) => page.cost));
+  let droppedRows = pages.reduce((sum, page) => sum + (page.droppedRows ?? 0), 0);
   let count = pages.length;
   let nextToken = pages.at(-1)?.nextToken ?? null;
   let finished = count > 0 && nextToken === null;
+  const done = (truncated: boolean): GapList => ({
+    current: trimGapColumns(fold.columns),
+    pages: count,
+    truncated,
+    cost,
+    droppedRows,
+  });
   report(count, cost, !finished);
   while (!finished) {
     const limit = intersectPageLimit(campaign.maxRowsPerRun - cost.rowsConsumed, options.pageSize);
-    if (limit === 0) return { current: trimGapColumns(fold.columns), pages: count, truncated: true, cost };
+    if (limit === 0) return done(true);
     const paused = options.stop();
     if (paused) return { paused, spent: cost, pages: count };
     const result = await ports.moz
@@ -103,11 +113,13 @@ export async function fetchGapList(
       rows: result.rows,
       nextToken: result.nextToken,
       cost: result.cost,
+      droppedRows: result.droppedRows,
     };
     await savePage(ports.lake, run, page);
     fold.add(page.rows);
     count = page.page;
     cost = addCost(cost, page.cost);
+    droppedRows += result.droppedRows;
     ports.log.debug('page fetched', { page: page.page, rows: page.rows.length });
     await ports.afterStep?.('page', String(page.page));
     refuseLoop(guard.accept(pageSeen({ ...page, rowCount: page.rows.length })), ports.log);
@@ -115,7 +127,7 @@ export async function fetchGapList(
     finished = nextToken === null;
     report(page.page, cost, !finished);
   }
-  return { current: trimGapColumns(fold.columns), pages: count, truncated: false, cost };
+  return done(false);
 }
 
 const pageSeen = (page: Omit<PageSeen, 'page' | 'limit' | 'cost'>) => ({

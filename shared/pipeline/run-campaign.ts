@@ -39,7 +39,14 @@ export interface RunRequest {
 }
 
 export type RunOutcome =
-  | { outcome: 'committed'; runDate: string; manifest: RunManifest; manifestKey: string }
+  | {
+      outcome: 'committed';
+      runDate: string;
+      manifest: RunManifest;
+      manifestKey: string;
+      /** Rows Moz returned outside the lake contract, dropped at the boundary (not in the manifest). */
+      droppedRows: number;
+    }
   | { outcome: 'already-done'; runDate: string; runId: string }
   /** Another worker holds the claim of `runDate` (this date, or an earlier one that must finish first). */
   | { outcome: 'busy'; runDate: string; runId: string; holder: RunRecord }
@@ -232,7 +239,7 @@ async function execute(
     closedLedger(diff, record.configHash),
   );
   if (won.promoted.length + won.skipped.length > 0) log.info('reviews promoted to won', { ...won });
-  return commit(record, written, link, deps, log);
+  return commit(record, { manifest: written, droppedRows: gapList.droppedRows }, link, deps, log);
 }
 
 /**
@@ -270,7 +277,13 @@ async function diffAgainstChain(stage: {
     // Only campaigns that verify departures, and only runs where sources departed, load this.
     const { verifyDepartures } = await import('./verify.ts');
     const verified = await verifyDepartures(moz, run, campaign, departed, batches, options);
-    if (typeof verified === 'object') return verified;
+    if (typeof verified === 'object' && 'paused' in verified) return verified;
+    if (typeof verified === 'object') {
+      log.warn('verification failed after the client retries: departures not checked stay unverified', {
+        failed: verified.failed,
+        error: verified.error,
+      });
+    }
     // The budget ran out before every departure was checked: the run is not complete.
     if (verified === 'over-budget') budgetStopped = true;
   }
@@ -303,17 +316,18 @@ function closedLedger(plan: DiffPlan, configHash: string): Ledger {
 /** The commit: the run record says SUCCEEDED and the latest pointer moves, atomically, in date order. */
 async function commit(
   record: RunRecord,
-  manifest: RunManifest,
+  written: { manifest: RunManifest; droppedRows: number },
   chain: { expectedLatestRunId: string | null; predecessorRunId: string | null },
   deps: RunDeps,
   log: Log,
 ): Promise<RunOutcome> {
+  const { manifest, droppedRows } = written;
   const run = refOf(record);
   const keys = runFileKeys(run);
   await deps.afterStep?.('before-commit');
   await deps.runs.commit({
     record,
-    summary: summaryOf(manifest, keys.manifest),
+    summary: { ...summaryOf(manifest, keys.manifest), droppedRows },
     pointer: {
       ...run,
       configHash: record.configHash,
@@ -343,9 +357,15 @@ async function commit(
     unverified: manifest.unverified_count,
     rowsConsumed: manifest.rows_consumed,
     truncated: manifest.truncated,
+    droppedRows,
   });
+  if (droppedRows > 0) {
+    log.warn('rows dropped: Moz returned rows outside the lake contract (each page logged why)', {
+      droppedRows,
+    });
+  }
   await publish(run, deps);
-  return { outcome: 'committed', runDate: run.runDate, manifest, manifestKey: keys.manifest };
+  return { outcome: 'committed', runDate: run.runDate, manifest, manifestKey: keys.manifest, droppedRows };
 }
 
 /** Delivery after the commit: never fails or repeats the run (publish.ts). */

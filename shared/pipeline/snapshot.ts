@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto';
 import { changeColumns, type DiffPlan, nextLedgerEntries, prospectColumns } from '#domain/diff.ts';
-import { changesKey, ledgerKey, manifestKey, parseLakeKey, prospectsKey, tablePrefix } from '#lake/keys.ts';
+import {
+  changesKey,
+  ledgerKey,
+  manifestKey,
+  parseLakeKey,
+  prospectsKey,
+  reportsPrefix,
+  tablePrefix,
+} from '#lake/keys.ts';
 import { encodeLedgerStream } from '#lake/ledger-file.ts';
 import { decodeManifest, encodeManifest } from '#lake/manifest.ts';
 import type { ColumnSlice } from '#lake/parquet.ts';
@@ -162,7 +170,12 @@ export async function removeSupersededRuns(lake: ObjectStore, run: RunRef): Prom
   const ledgers = [...new Set([...manifests, ...data].map((key) => parseLakeKey(key)?.runId))]
     .filter((runId): runId is string => runId !== undefined)
     .map((runId) => ledgerKey(run.campaignId, runId));
+  // The superseded runs' HTML reports go too (README: the old run's files are removed).
+  const reports = (await lake.list(`${reportsPrefix(run.campaignId)}run_date=${run.runDate}/`)).filter(
+    (key) => key.endsWith('.html') && !key.endsWith(`/${run.runId}.html`),
+  );
   if (manifests.length > 0) await lake.delete(manifests);
   if (data.length > 0) await lake.delete([...data, ...ledgers]);
-  return [...manifests, ...data];
+  if (reports.length > 0) await lake.delete(reports);
+  return [...manifests, ...data, ...reports];
 }

@@ -2,6 +2,7 @@
  * The campaign report: one self-contained HTML page (inline CSS and SVG, no script, no network) that
  * a stakeholder can open from a mail attachment. Pure: the model in, the page out.
  */
+import { withoutControlCharacters } from '#domain/printable.ts';
 import { definitionList, integer, percent, prospectTable, section, tiles } from './parts.ts';
 import { type ReportReviews, reviewSections } from './review-sections.ts';
 import { barChart, escapeHtml, lineChart } from './svg.ts';
@@ -137,7 +138,9 @@ function configSummary(model: ReportModel): string {
   ]);
 }
 
-const reportTitle = (model: ReportModel) => `Link gap report: ${model.campaign?.name ?? model.campaignId}`;
+/** A stored name from before control characters were refused at validation is shown without them. */
+const reportTitle = (model: ReportModel) =>
+  `Link gap report: ${withoutControlCharacters(model.campaign?.name ?? '').trim() || model.campaignId}`;
 
 /** The whole page: header, the trend over the runs, the prospects, the outreach sections. */
 export function renderReport(model: ReportModel): string {
@@ -323,6 +326,8 @@ svg .line { fill: none; stroke-width: 2.5; stroke-linejoin: round; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 caption { text-align: left; color: var(--muted); font-size: 13px; padding-bottom: 4px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+td, h1, dd { overflow-wrap: anywhere; }
+td.num { overflow-wrap: normal; white-space: nowrap; }
 th { font-weight: 600; background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .source { font-weight: 600; word-break: break-all; }

@@ -186,6 +186,12 @@ describe('linkgap campaign (local)', () => {
     const notJson = await linkgap(['campaign', 'add', broken], env);
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toMatch(/broken\.json is not valid JSON/);
+    // JSON.parse quotes the text it could not read, new lines and all: the error stays one line.
+    writeFileSync(broken, 'not json\n');
+    const quoted = await linkgap(['campaign', 'add', broken], env);
+    expect(quoted.code).toBe(2);
+    expect(quoted.stderr).toMatch(/broken\.json is not valid JSON: .*"not json\\n" is not valid JSON$/);
+    expect(quoted.stderr.split('\n')).toHaveLength(1);
   });
 
   it('tells a hand-broken stored campaign apart, and prints a stack only with --debug', async () => {

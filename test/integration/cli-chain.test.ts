@@ -1,7 +1,9 @@
 // `linkgap run` and the chain, as a user meets it: a back-dated date and an unforceable --force are
 // refused in one line with a non-zero exit before any Moz call; --force says what it replaces; a run
 // really held by another live process says who holds it and until when, and exits non-zero.
+import { readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
 import { parseCampaign } from '#domain/campaign.ts';
@@ -43,13 +45,20 @@ describe('linkgap run and the chain of committed runs', () => {
     expect(older.stdout).toContain(
       `cannot force ${ID} 2026-11-16: only the latest run date (2026-11-23) can be replaced`,
     );
+    // No announcement of a replacement that will not happen.
+    expect(older.stderr).not.toContain('--force: replacing');
     const before = await createFileRunStore(dir.path).get(ID, '2026-11-23');
+    const reports = join(dir.path, 'lake', `reports/campaign_id=${ID}/run_date=2026-11-23`);
+    expect(readdirSync(reports)).toEqual([`${before?.runId}.html`]);
     const latest = await run('--as-of', '2026-11-23', '--force');
     expect(latest.code, latest.stderr).toBe(0);
     expect(latest.stderr).toContain(
       `--force: replacing the committed run ${before?.runId} of ${ID} 2026-11-23`,
     );
-    expect((await createFileRunStore(dir.path).latest(ID))?.runId).not.toBe(before?.runId);
+    const after = await createFileRunStore(dir.path).latest(ID);
+    expect(after?.runId).not.toBe(before?.runId);
+    // The replaced run's files are removed, its HTML report too.
+    expect(readdirSync(reports)).toEqual([`${after?.runId}.html`]);
   });
 
   it('a run held by another live process exits 1 naming the holder and the lease end', async () => {

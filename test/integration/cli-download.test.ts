@@ -146,6 +146,44 @@ describe('linkgap download (local lake)', () => {
     expect(combined.split('\r\n').filter(Boolean).length - 1).toBe(perRun);
   });
 
+  it('a filtered CSV download is named after its filter and never overwrites the unfiltered file', async () => {
+    const dir = join(out.path, 'filtered');
+    const args = ['download', '--campaign', DEMO_CAMPAIGN, '--format', 'csv', '--out', dir];
+    expect((await linkgap(args, demo.env)).code).toBe(0);
+    const whole = readFileSync(join(dir, 'acme-trail-shoes-prospects-2026-07-01.csv'), 'utf8');
+    const result = await linkgap([...args, '--min-da', '90', '--status', 'new'], demo.env);
+    expect(result.code, result.stderr).toBe(0);
+    expect(filesUnder(dir)).toEqual([
+      'acme-trail-shoes-prospects-2026-07-01-status-new-min-da-90.csv',
+      'acme-trail-shoes-prospects-2026-07-01.csv',
+    ]);
+    expect(readFileSync(join(dir, 'acme-trail-shoes-prospects-2026-07-01.csv'), 'utf8')).toBe(whole);
+  });
+
+  it.each([
+    ['--max-spam', '-5'],
+    ['--max-spam', '101'],
+    ['--min-da', '120'],
+    ['--min-score', '-1'],
+  ])('refuses %s %s in one line: Moz scores run from 0 to 100', async (option, value) => {
+    const result = await linkgap(
+      [
+        'download',
+        '--campaign',
+        DEMO_CAMPAIGN,
+        '--format',
+        'csv',
+        '--out',
+        join(out.path, 'x'),
+        option,
+        value,
+      ],
+      demo.env,
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(`linkgap: ${option} must be between 0 and 100, got ${value}`);
+  });
+
   it('writes JSON Lines, one object per row, and the runs table as manifests', async () => {
     const dir = join(out.path, 'jsonl');
     const result = await linkgap(

@@ -1,3 +1,4 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AthenaClient, GetQueryResultsCommandOutput } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +121,40 @@ describe('linkgap query (DuckDB)', () => {
     expect(download.stderr).toMatch(
       /^linkgap: no review events of acme-trail-shoes in .* yet \(linkgap review import or review set writes them\)$/,
     );
+  });
+
+  it('is read-only: reads the lake, refuses to write files or read files outside it', async () => {
+    const outside = tempDir('query-outside');
+    try {
+      const target = join(outside.path, 'x.csv');
+      const copy = await linkgap(['query', `COPY (SELECT 1) TO '${target}'`], demo.env);
+      expect(copy.code).toBe(2);
+      expect(copy.stderr.trim()).toMatch(
+        /^linkgap: query failed: Permission Error: .*disabled by configuration$/,
+      );
+      expect(existsSync(target)).toBe(false);
+      // Inside the lake folder DuckDB could write: the statement is refused first.
+      const inLake = join(demo.home, 'lake', 'x.csv');
+      const copyIn = await linkgap(['query', `COPY (SELECT 1) TO '${inLake}'`], demo.env);
+      expect(copyIn.code).toBe(2);
+      expect(copyIn.stderr.trim()).toBe(
+        'linkgap: query runs only SELECT statements (read-only over the lake); this is a COPY statement',
+      );
+      expect(existsSync(inLake)).toBe(false);
+
+      const secret = join(outside.path, 'secret.txt');
+      writeFileSync(secret, 'not for the query');
+      const read = await linkgap(['query', `SELECT content FROM read_text('${secret}')`], demo.env);
+      expect(read.code).toBe(2);
+      expect(read.stderr).toMatch(/^linkgap: query failed: .*file system operations are disabled/);
+      expect(read.stdout).not.toContain('not for the query');
+      const unlock = await linkgap(['query', 'SET enable_external_access = true'], demo.env);
+      expect(unlock.code).toBe(2);
+      // The lake itself still reads.
+      expect((await linkgap(['query', sql], demo.env)).code).toBe(0);
+    } finally {
+      outside.remove();
+    }
   });
 
   it('says where the lake is missing', async () => {

@@ -10,6 +10,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ReportModel, type ReportRun, renderReport } from '#shared/report/render.ts';
 
+/** Controls (line feeds aside) and bidi controls: what a shown campaign name must not hold. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the test
+const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) {
@@ -169,6 +173,59 @@ describe.skipIf(!haveChromium)('the report fits every campaign (Chromium)', () =
     );
     // The dots sit in the upper part of the plot (y grows downwards; the plot spans about 16-236).
     for (const y of dots) expect(y).toBeLessThan(120);
+  });
+
+  it('a stored campaign name with ESC, BEL and a bidi override: the title and heading show it without them', async () => {
+    const name = 'Acme\u001b[31m \u0007Shoes\u202eevil';
+    const model = aModel([firstRun('2026-05-04')]);
+    const html = renderReport({
+      ...model,
+      campaign: { ...(model.campaign as NonNullable<ReportModel['campaign']>), name },
+    });
+    expect(html).not.toMatch(UNPRINTABLE);
+    const { page } = await open('control-name', {
+      ...model,
+      campaign: { ...(model.campaign as NonNullable<ReportModel['campaign']>), name },
+    });
+    expect(await page.title()).toBe('Link gap report: Acme Shoesevil');
+    expect(await page.textContent('h1')).toBe('Link gap report: Acme Shoesevil');
+  });
+
+  it('a 1000-character title without spaces wraps in its cell: the score and DA columns stay on screen', async () => {
+    const prospect = {
+      source: `long-${'s'.repeat(300)}.example/page`,
+      title: 'T'.repeat(1000),
+      domainAuthority: 77,
+      matchedCount: 1,
+      score: 42.5,
+      firstSeenDate: '2026-05-04',
+      runsSeen: 1,
+      daysOpen: 0,
+    };
+    const { page, problems } = await open(
+      'long-title',
+      aModel([firstRun('2026-05-04')], { topByScore: [prospect], longestOpen: [prospect] }),
+    );
+    expect(problems).toEqual([]);
+    await page.setViewportSize({ width: 1000, height: 800 });
+    const box = async (selector: string) =>
+      (await page.locator(selector).boundingBox()) ?? { x: Number.POSITIVE_INFINITY, width: 0 };
+    const right = async (selector: string) => {
+      const { x, width } = await box(selector);
+      return x + width;
+    };
+    const layout = {
+      viewport: 1000,
+      pageWidth: Number(await page.evaluate('document.documentElement.scrollWidth')),
+      tableRight: await right('#top-by-score'),
+      scoreRight: await right('#top-by-score tbody tr:first-child td:nth-child(3)'),
+      daRight: await right('#top-by-score tbody tr:first-child td:nth-child(4)'),
+    };
+    expect(layout.pageWidth).toBeLessThanOrEqual(layout.viewport);
+    expect(layout.tableRight).toBeLessThanOrEqual(layout.viewport);
+    expect(layout.scoreRight).toBeLessThanOrEqual(layout.viewport);
+    expect(layout.daRight).toBeLessThanOrEqual(layout.viewport);
+    expect(await page.textContent('#top-by-score tbody tr:first-child td:nth-child(4)')).toBe('77');
   });
 
   it('a single run: what it found and cost, and what the next run adds; no empty charts', async () => {

@@ -173,7 +173,10 @@ function workflow(makeWorld: () => Promise<World>) {
 
     const story = await cli(['prospect', '--campaign', CAMPAIGN, contacted]);
     expect(story.stderr).toBe('');
-    expect(story.stdout).toContain('review: won, editorial, by dana');
+    // The run promoted it: the last change is the run's, and dana stays the person to ask.
+    expect(story.stdout).toMatch(
+      /review: won, editorial, last changed by linkgap-run at \S+ \(owner: dana\)/,
+    );
     expect(story.stdout).toMatch(/linkgap-run\s+run\s+contacted\s+won/);
     const won = (await reviewEvents(world.lake)).filter((event) => event.to_state === 'won');
     expect(won.map((event) => event.source).sort()).toEqual([approved, contacted].sort());

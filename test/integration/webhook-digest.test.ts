@@ -11,6 +11,7 @@ import { awsPublishPorts } from '#adapters/aws/digest-publish.ts';
 import { createWebhookChannel, WebhookError } from '#adapters/webhook-channel.ts';
 import { parseCampaign } from '#domain/campaign.ts';
 import { buildDigest, type Digest } from '#domain/digest.ts';
+import type { ProspectRow } from '#domain/lake-contract.ts';
 import { aCampaign } from '#test/support/builders.ts';
 import { describeAws, stubAwsEnv, useMoto } from '#test/support/moto.ts';
 
@@ -20,40 +21,57 @@ let base: string;
 let answer = 200;
 const received: { path: string; contentType: string; body: unknown }[] = [];
 
-const digest: Digest = buildDigest({
-  manifest: {
-    run_id: 'run-1',
-    campaign_id: 'hooked',
-    run_date: '2026-05-01',
-    config_hash: 'h',
-    previous_run_id: 'run-0',
-    baseline: false,
-    status: 'SUCCEEDED',
-    truncated: false,
-    pages: 2,
-    requests: 2,
-    retries: 0,
-    rows_consumed: 500,
-    rows_consumed_intersect: 500,
-    rows_consumed_link_status: 0,
-    rows_possibly_metered_on_failures: 0,
-    max_rows_per_run: 5000,
-    gap_size: 90,
-    new_count: 5,
-    persisting_count: 85,
-    reopened_count: 0,
-    closed_count: 3,
-    lost_count: 2,
-    unverified_count: 0,
-    previous_gap_size: 90,
-    closure_rate: 3 / 90,
-    started_at: '2026-05-01T06:00:00.000Z',
-    finished_at: '2026-05-01T06:10:00.000Z',
-    moz_base_url: 'https://lsapi.seomoz.com',
-    software_version: 'test',
-  },
-  prospects: [],
-  firstRun: false,
+const MANIFEST = {
+  run_id: 'run-1',
+  campaign_id: 'hooked',
+  run_date: '2026-05-01',
+  config_hash: 'h',
+  previous_run_id: 'run-0',
+  baseline: false,
+  status: 'SUCCEEDED',
+  truncated: false,
+  pages: 2,
+  requests: 2,
+  retries: 0,
+  rows_consumed: 500,
+  rows_consumed_intersect: 500,
+  rows_consumed_link_status: 0,
+  rows_possibly_metered_on_failures: 0,
+  max_rows_per_run: 5000,
+  gap_size: 90,
+  new_count: 5,
+  persisting_count: 85,
+  reopened_count: 0,
+  closed_count: 3,
+  lost_count: 2,
+  unverified_count: 0,
+  previous_gap_size: 90,
+  closure_rate: 3 / 90,
+  started_at: '2026-05-01T06:00:00.000Z',
+  finished_at: '2026-05-01T06:10:00.000Z',
+  moz_base_url: 'https://lsapi.seomoz.com',
+  software_version: 'test',
+} as const;
+const digest: Digest = buildDigest({ manifest: MANIFEST, prospects: [], firstRun: false });
+
+const hostileProspect = (source: string, score: number): ProspectRow => ({
+  campaign_id: 'hooked',
+  run_id: 'run-1',
+  run_date: '2026-05-01',
+  source,
+  source_root_domain: source.split('/')[0] ?? source,
+  title: '<!here> title',
+  domain_authority: 50,
+  page_authority: null,
+  spam_score: null,
+  matched_targets: ['rival-a.example'],
+  matched_count: 1,
+  score,
+  status: 'new',
+  first_seen_date: '2026-05-01',
+  runs_seen: 1,
+  review_state: 'to_review',
+  category: null,
 });
 
 beforeAll(async () => {
@@ -88,6 +106,33 @@ describe('webhook digest', () => {
       contentType: 'application/json',
       body: { text: digest.text },
     });
+  });
+
+  it('escapes & < > from sources and the campaign name, so nothing pings the channel or disguises a link', async () => {
+    answer = 200;
+    const reportUrl = 'https://lake.example/report.html?X-Amz-Credential=a&X-Amz-Signature=b';
+    const hostile = buildDigest({
+      manifest: MANIFEST,
+      campaignName: 'Hostile </script><b>x</b> & co',
+      prospects: [
+        hostileProspect('x.example/<!channel>', 9),
+        hostileProspect('y.example/<https://phish.example|Claim-your-backlink>', 8),
+      ],
+      reportLink: { href: reportUrl },
+      firstRun: false,
+    });
+    const channel = createWebhookChannel({ url: async () => `${base}${TOKEN_PATH}`, source: 'test secret' });
+    await channel.send(hostile);
+    const { text } = (received.at(-1)?.body ?? {}) as { text: string };
+    expect(text).toContain('x.example/&lt;!channel&gt;');
+    expect(text).toContain('y.example/&lt;https://phish.example|Claim-your-backlink&gt;');
+    expect(text).toContain('Hostile &lt;/script&gt;&lt;b&gt;x&lt;/b&gt; &amp; co');
+    // No control sequence at all: every < in the text is escaped.
+    expect(text).not.toMatch(/[<>]/);
+    // Slack decodes the three entities back to the plain digest, so the report URL is still a link.
+    const decoded = text.replaceAll('&lt;', '<').replaceAll('&gt;', '>').replaceAll('&amp;', '&');
+    expect(decoded).toBe(hostile.text);
+    expect(text).toContain('https://lake.example/report.html?X-Amz-Credential=a&amp;X-Amz-Signature=b');
   });
 
   it.each([

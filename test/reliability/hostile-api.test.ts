@@ -261,7 +261,13 @@ describe('rows the Moz schema allows but the lake contract does not', () => {
     });
     expect(moz.requests.length - before).toBe(1);
     const warning = JSON.stringify(logs.filter((event) => event.level === 'warn'));
-    for (const reason of ['domain_authority 150', 'domain_authority 37.5', 'page_authority -3', 'holds 9']) {
+    for (const reason of [
+      'domain_authority 150',
+      'domain_authority 37.5',
+      'page_authority -3',
+      'holds 9',
+      'source is not a URL',
+    ]) {
       expect(warning).toContain(reason);
     }
     expect(client.stats().droppedRows).toBe(OUT_OF_RANGE_ROWS.length);
@@ -377,7 +383,7 @@ function leakedSecret(text: string, secrets: readonly string[]): string | undefi
   const decoded = [...text.matchAll(/[A-Za-z0-9+/_-]{8,}/g)].flatMap(([run]) =>
     [0, 1, 2, 3].map((skip) => Buffer.from(run.slice(skip), 'base64').toString('latin1')),
   );
-  const haystacks = [text, decodeURIComponentSafe(text), ...decoded];
+  const haystacks = [text, decodeURIComponentSafe(text), decodeCharacterReferences(text), ...decoded];
   for (const secret of secrets) {
     for (let start = 0; start + 8 <= secret.length; start += 1) {
       const piece = secret.slice(start, start + 8);
@@ -385,6 +391,15 @@ function leakedSecret(text: string, secrets: readonly string[]): string | undefi
     }
   }
   return undefined;
+}
+
+/** Numeric (decimal, hex, with or without `;`) and the few named HTML references a test server uses. */
+function decodeCharacterReferences(text: string): string {
+  const named: Record<string, string> = { colon: ':', sol: '/', equals: '=', plus: '+', amp: '&' };
+  return text
+    .replace(/&#x([0-9a-f]+);?/gi, (_, hex: string) => String.fromCodePoint(Number.parseInt(hex, 16)))
+    .replace(/&#([0-9]+);?/g, (_, decimal: string) => String.fromCodePoint(Number(decimal)))
+    .replace(/&([a-z]+);/gi, (match, name: string) => named[name] ?? match);
 }
 
 function decodeURIComponentSafe(text: string): string {

@@ -7,7 +7,12 @@ import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { parseCampaign } from '#domain/campaign.ts';
 import { aCampaignInput } from '#test/support/builders.ts';
 import { linkgap, tempDir } from '#test/support/cli.ts';
-import { type HostileMode, type HostileMoz, startHostileMoz } from '#test/support/hostile-moz.ts';
+import {
+  type HostileMode,
+  type HostileMoz,
+  OUT_OF_RANGE_ROWS,
+  startHostileMoz,
+} from '#test/support/hostile-moz.ts';
 import { readLake } from '#test/support/reliability-harness.ts';
 
 const ID = 'hostile';
@@ -70,12 +75,23 @@ describe('linkgap run against a hostile Moz', () => {
     expect(manifest).toMatchObject({ truncated: true, rows_consumed: 250, gap_size: 50 });
   });
 
-  it('rows outside the lake contract are dropped: the run commits the good rows only', async () => {
+  it('rows outside the lake contract are dropped: the run commits the good rows only, and says how many', async () => {
     const { first } = await runAgainst({ kind: 'out-of-range-rows' });
     expect(first.code, first.stderr).toBe(0);
+    // Counted where a user looks: the run's summary (table and a line on stderr) and its run record.
+    const [header, , row] = first.stdout.split('\n');
+    const dropped = header?.split(/\s+/).indexOf('dropped') ?? -1;
+    expect(dropped, first.stdout).toBeGreaterThan(0);
+    expect(row?.trim().split(/\s+/)[dropped]).toBe(String(OUT_OF_RANGE_ROWS.length));
+    expect(first.stderr).toContain(
+      `${ID} 2026-11-01: ${OUT_OF_RANGE_ROWS.length} rows Moz returned were outside the lake contract and dropped`,
+    );
+    const record = await createFileRunStore(dir.path).get(ID, '2026-11-01');
+    expect(record?.summary?.droppedRows).toBe(OUT_OF_RANGE_ROWS.length);
     const lake = await readLake(createFsObjectStore(`${dir.path}/lake`));
     const rows = Object.values(lake.prospects).flat();
     expect(rows.map((row) => row.source).sort()).toEqual(['good-one.example', 'good-two.example']);
+    expect(JSON.stringify(lake.prospects)).not.toMatch(/HYPERLINK|javascript:|<script>/);
     for (const row of rows) {
       expect(
         Number.isInteger(row.domain_authority) && row.domain_authority >= 1 && row.domain_authority <= 100,

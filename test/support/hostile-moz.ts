@@ -31,7 +31,15 @@ export type HostileMode =
   /** Every endpoint answers `status` (default 400) echoing the x-moz-token / Authorization header back. */
   | { kind: 'echo-credentials'; encoding: EchoEncoding; status?: number };
 
-export type EchoEncoding = 'verbatim' | 'base64' | 'base64url' | 'percent' | 'json' | 'text' | 'html';
+export type EchoEncoding =
+  | 'verbatim'
+  | 'base64'
+  | 'base64url'
+  | 'percent'
+  | 'json'
+  | 'text'
+  | 'html'
+  | 'html-character-references';
 export const ECHO_ENCODINGS: readonly EchoEncoding[] = [
   'verbatim',
   'base64',
@@ -40,6 +48,7 @@ export const ECHO_ENCODINGS: readonly EchoEncoding[] = [
   'json',
   'text',
   'html',
+  'html-character-references',
 ];
 
 export interface HostileRequest {
@@ -73,6 +82,9 @@ export const OUT_OF_RANGE_ROWS = [
     }),
   },
   { why: 'index 9 with 2 competitors', row: aRow('index-9.example', { matching_target_indexes: [0, 9] }) },
+  { why: 'a formula, not a URL', row: aRow('=HYPERLINK("http://evil.example","click")') },
+  { why: 'a javascript: URL', row: aRow('javascript:alert(1)//x.example') },
+  { why: 'markup in the path', row: aRow('evil.example/"><script>alert(1)</script>') },
 ] as const;
 /** Good rows served around the bad ones. */
 export const GOOD_ROWS = [aRow('good-one.example'), aRow('good-two.example')] as const;
@@ -290,7 +302,36 @@ function echoCredentials(context: Context, encoding: EchoEncoding, status: numbe
         `<html><head><title>Refused ${value}</title></head><body>${header}</body></html>`,
         'text/html',
       );
+    case 'html-character-references':
+      return text(
+        `<html><head><title>Refused ${characterReferences(value)}</title></head></html>`,
+        'text/html',
+      );
   }
+}
+
+/**
+ * Every character as an HTML character reference, in turn decimal, hex with leading zeros, decimal
+ * without the `;`, and named where HTML has a name: the spellings a browser decodes the same.
+ */
+function characterReferences(value: string): string {
+  const named: Record<string, string> = {
+    '-': '&#45;',
+    ':': '&colon;',
+    '/': '&sol;',
+    '=': '&equals;',
+    '+': '&plus;',
+  };
+  return [...value]
+    .map((char, index) => {
+      const code = char.codePointAt(0) ?? 0;
+      const name = named[char];
+      if (name !== undefined && index % 2 === 0) return name;
+      if (index % 3 === 0) return `&#${code};`;
+      if (index % 3 === 1) return `&#x00${code.toString(16).toUpperCase()};`;
+      return `&#00${code}`;
+    })
+    .join('');
 }
 
 function aRow(page: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {

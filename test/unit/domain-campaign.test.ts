@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type CampaignInput, CampaignValidationError, configHash, parseCampaign } from '#domain/campaign.ts';
+import { isIgnored } from '#domain/prospects.ts';
 import { aCampaign, aCampaignInput } from '#test/support/builders.ts';
 
 function validationError(input: unknown): CampaignValidationError {
@@ -57,10 +58,27 @@ describe('parseCampaign: normalization', () => {
     expect(campaign.competitors[0]?.target).toBe(expected);
   });
 
-  it('normalizes ignore entries to root domains', () => {
+  it('normalizes ignore entries to their host (lower case, punycode, no scheme or path, no www.), never wider', () => {
     expect(
-      aCampaign({ ignore: ['https://WWW.Spam-Directory.example/', 'blog.junk.example'] }).ignore,
-    ).toEqual(['spam-directory.example', 'junk.example']);
+      aCampaign({
+        ignore: [
+          'https://WWW.Spam-Directory.example/',
+          'blog.junk.example',
+          'Sub.Foo.example',
+          'bücher.example',
+        ],
+      }).ignore,
+    ).toEqual(['spam-directory.example', 'blog.junk.example', 'sub.foo.example', 'xn--bcher-kva.example']);
+  });
+
+  it('an ignore entry covers its host and its subdomains, not its parent domain or siblings', () => {
+    const ignore = aCampaign({ ignore: ['Sub.Foo.example'] }).ignore;
+    expect(isIgnored('sub.foo.example', ignore)).toBe(true);
+    expect(isIgnored('a.sub.foo.example/page', ignore)).toBe(true);
+    expect(isIgnored('foo.example', ignore)).toBe(false);
+    expect(isIgnored('other.foo.example', ignore)).toBe(false);
+    // A stored campaign whose entry is a root domain ignores every subdomain, as before.
+    expect(isIgnored('other.foo.example', ['foo.example'])).toBe(true);
   });
 });
 
@@ -70,6 +88,11 @@ describe('parseCampaign: every rejection names its field', () => {
     ['an id too long', aCampaignInput({ id: 'a'.repeat(65) }), 'id', 'lower-case'],
     ['a missing id', { ...aCampaignInput(), id: undefined }, 'id', ''],
     ['a blank name', aCampaignInput({ name: '   ' }), 'name', 'must not be empty'],
+    ['a name with ESC', aCampaignInput({ name: 'Acme \u001b[2J' }), 'name', 'control'],
+    ['a name with BEL', aCampaignInput({ name: 'Acme \u0007' }), 'name', 'control'],
+    ['a name with a bidi override', aCampaignInput({ name: 'Acme \u202eevil' }), 'name', 'bidi'],
+    ['a name with a bidi isolate', aCampaignInput({ name: 'Acme \u2066evil' }), 'name', 'bidi'],
+    ['a name with a line break', aCampaignInput({ name: 'Acme\nline two' }), 'name', 'control'],
     ['no site', aCampaignInput({ site: [] }), 'site', 'at least one target'],
     ['no competitors', aCampaignInput({ competitors: [] }), 'competitors', 'at least one competitor'],
     ['more than 6 targets', aCampaignInput({ competitors: sixCompetitors }), 'competitors', 'at most 6'],

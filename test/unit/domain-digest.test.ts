@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { buildDigest, topNewProspects } from '#domain/digest.ts';
 import type { ProspectRow, RunManifest } from '#domain/lake-contract.ts';
 
+/** Controls (line feeds aside) and bidi controls: what a shown campaign name must not hold. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the point of the test
+const UNPRINTABLE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 const manifest = (overrides: Partial<RunManifest> = {}): RunManifest => ({
   run_id: 'r2',
   campaign_id: 'acme',
@@ -105,6 +109,17 @@ describe('the digest', () => {
     ],
   ])('a clear line for %j (first run: %s)', (overrides, firstRun, line) => {
     expect(buildDigest({ manifest: manifest(overrides), prospects: [], firstRun }).text).toMatch(line);
+  });
+
+  it('shows a stored campaign name without control or bidi characters (names from before they were refused)', () => {
+    const digest = buildDigest({
+      manifest: manifest(),
+      campaignName: 'Acme\u001b[2J \u0007Shoes\u202e\u2066 &co',
+      prospects: [],
+      firstRun: false,
+    });
+    expect(digest.text).toContain('linkgap: Acme Shoes &co (');
+    expect(`${digest.text}${digest.subject}`).not.toMatch(UNPRINTABLE);
   });
 
   it('keeps the SNS subject ASCII, one line, under 100 characters', () => {

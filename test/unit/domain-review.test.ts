@@ -4,6 +4,8 @@ import { diffRun } from '#domain/diff.ts';
 import {
   applyReviewEdit,
   type ChangeContext,
+  InvalidReviewError,
+  MAX_NOTE_LENGTH,
   parseReviewCategory,
   parseReviewState,
   ReviewRuleError,
@@ -65,6 +67,15 @@ describe('applyReviewEdit', () => {
       applyReviewEdit('c', 'a.example', review, { state: 'approved', note: 'x' }, person),
     ).toBeUndefined();
     expect(applyReviewEdit('c', 'b.example', undefined, { state: 'to_review' }, person)).toBeUndefined();
+  });
+
+  it('refuses a change the stores would refuse to read back, naming the field (nothing to write)', () => {
+    expect(() =>
+      applyReviewEdit('c', 'a.example', undefined, { note: 'n'.repeat(MAX_NOTE_LENGTH + 1) }, person),
+    ).toThrow(new InvalidReviewError('a.example: note: Too big: expected string to have <=2000 characters'));
+    expect(
+      applyReviewEdit('c', 'a.example', undefined, { note: 'n'.repeat(MAX_NOTE_LENGTH) }, person),
+    ).toMatchObject({ version: 1 });
   });
 
   it('a run may only promote approved or contacted to won, and keeps the owner', () => {

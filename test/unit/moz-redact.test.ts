@@ -72,3 +72,27 @@ function fragmentsOf(secret: string): Record<string, string> {
     middle: secret.slice(3, -3),
   };
 }
+
+describe('redact: a secret spelled with HTML character references', () => {
+  const token = 'sekret-XYZ-123';
+  const secrets = secretsOf({ kind: 'token', token });
+  it.each([
+    ['decimal', 'sekret&#45;XYZ&#45;123'],
+    ['hex, leading zeros', 'sekret&#x002D;XYZ&#X2d;123'],
+    ['decimal, leading zeros, no semicolon', 'sekret&#00045XYZ&#045123'],
+    ['every character', [...token].map((c) => `&#${c.charCodeAt(0)};`).join('')],
+    ['JSON \\u escapes', 'sekret\\u002dXYZ\\u002D123'],
+  ])('%s', (_form, echoed) => {
+    const out = redact(`invalid token ${echoed} (html)`, secrets);
+    expect(out).toBe('invalid token [redacted] (html)');
+  });
+
+  it('named references for the punctuation of a longer token', () => {
+    const tok = 'ab:cd/ef=gh+ij&kl';
+    const out = redact(
+      't=ab&colon;cd&sol;ef&equals;gh&plus;ij&amp;kl.',
+      secretsOf({ kind: 'token', token: tok }),
+    );
+    expect(out).toBe('t=[redacted].');
+  });
+});

@@ -45,6 +45,13 @@ describe('admitRow: values the Moz schema allows but the lake contract does not 
     ['a source with ESC', { page: 'evil.example/\u001b[2J' }, /control characters/],
     ['a source with a space', { page: 'evil.example/a b' }, /white space/],
     ['a 3000-character source', { page: `long.example/${'a'.repeat(3000)}` }, /longer than 2048/],
+    ['a spreadsheet formula', { page: '=HYPERLINK("http://evil.example","click")' }, /not a URL/],
+    ['a javascript: URL', { page: 'javascript:alert(1)//x.example' }, /not a URL/],
+    ['markup in the path', { page: 'evil.example/"><script>alert(1)</script>' }, /not a URL/],
+    ['a host without a dot', { page: 'localhost/admin' }, /not a URL/],
+    ['an IP address', { page: '10.0.0.1/admin' }, /not a URL/],
+    ['an underscore host', { page: 'evil_host.example/x' }, /not a URL/],
+    ['a stray percent', { page: 'blog.example/100%' }, /not a URL/],
   ])('%s', (_name, overrides, reason) => {
     const admission = admitRow(aRawRow(overrides), 2);
     expect(admission.ok).toBe(false);
@@ -53,6 +60,16 @@ describe('admitRow: values the Moz schema allows but the lake contract does not 
       // Reasons are our words: never the raw row's control characters.
       expect(admission.reason).toBe(withoutControlCharacters(admission.reason));
     }
+  });
+
+  it.each([
+    'blog.example',
+    'blog.example/',
+    'www.blog.example/a/b-c_d.html?x=1&y=%2F;z=(1)~!$*+,@:',
+    'xn--bcher-kva.example/b%C3%BCcher',
+    'bücher.example/bücher',
+  ])('admits the source %s: a host name the campaign targets accept, and a URL path', (source) => {
+    expect(admitRow(aRawRow({ page: source }), 2).ok).toBe(true);
   });
 
   it('keeps a valid row, with Moz -1 spam as null and no page authority without pages', () => {

@@ -38,6 +38,7 @@ const RunSummaryItem = z.object({
   closedCount: z.number(),
   lostCount: z.number(),
   rowsConsumed: z.number(),
+  droppedRows: z.number().optional(),
 });
 
 const RunRecordItem = z.object({

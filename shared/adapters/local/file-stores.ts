@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -80,14 +81,32 @@ export function createFileCampaignStore(home: string): EditableCampaignStore {
   };
 }
 
-/** The owner is a process on this machine that no longer exists (ctrl-C, kill -9, a closed terminal). */
+/**
+ * The owner is a process on this machine that no longer runs (ctrl-C, kill -9, a closed terminal).
+ * A killed process whose parent has not reaped it yet is a zombie: `kill(pid, 0)` still succeeds on
+ * it, yet it runs no code, so it counts as gone too.
+ */
 export function localOwnerGone(owner: RunOwner): boolean {
   if (owner.host !== hostname()) return false;
   try {
     process.kill(owner.pid, 0);
-    return false;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  return isZombie(owner.pid);
+}
+
+/** Linux: the state field of /proc/<pid>/stat is `Z`. Elsewhere (no /proc) nothing is called a zombie. */
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ...": comm may hold spaces and parentheses, so read after the last ")".
+    return stat
+      .slice(stat.lastIndexOf(')') + 1)
+      .trimStart()
+      .startsWith('Z');
+  } catch {
+    return false;
   }
 }
 

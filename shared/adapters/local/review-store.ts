@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as z from 'zod';
 import { builtSchema, lazySchema } from '#domain/lazy-schema.ts';
 import { compareSources } from '#domain/ledger.ts';
-import { type Review, ReviewSchema } from '#domain/review.ts';
+import { type Review, ReviewSchema, storableReview } from '#domain/review.ts';
 import type { ReviewStore, ReviewWrite } from '#shared/ports.ts';
 import { unlessMissing, writeFileAtomically } from './atomic-file.ts';
 import { withFileLock } from './file-lock.ts';
@@ -53,7 +53,8 @@ export function createFileReviewStore(home: string): ReviewStore {
         .filter((write) => (stored.get(write.review.source)?.version ?? 0) !== write.expectedVersion)
         .map((write) => write.review.source);
       if (changed.length > 0) return { outcome: 'changed' as const, sources: changed };
-      for (const { review } of writes) stored.set(review.source, review);
+      // Never write what read() would refuse: one bad review would lock the campaign's queue.
+      for (const { review } of writes) stored.set(review.source, storableReview(review));
       const reviews = [...stored.values()].sort((a, b) => compareSources(a.source, b.source));
       await writeFileAtomically(pathOf(campaignId), `${JSON.stringify({ reviews }, null, 2)}\n`);
       return { outcome: 'written' as const };
