@@ -381,17 +381,24 @@ export async function ensureConnection(
   // A connection whose response was just read is handed back to the pool a turn later.
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (!lacksIdleConnection(dispatcher, origin)) return;
+  // An interrupt ends the connecting at once: nothing was sent, so nothing is lost. (AbortSignal.any
+  // would say this in one line, but it is missing from the earliest Node 20 releases.)
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  const onInterrupt = () => stop.abort();
+  if (interrupt?.aborted) stop.abort();
+  interrupt?.addEventListener('abort', onInterrupt, { once: true });
   try {
     await request(url, {
       dispatcher: dispatcher.compose(checkingWrites(() => false)),
       method: 'GET',
-      // An interrupt ends the connecting at once: nothing was sent, so nothing is lost.
-      signal: interrupt
-        ? AbortSignal.any([AbortSignal.timeout(timeoutMs), interrupt])
-        : AbortSignal.timeout(timeoutMs),
+      signal: stop.signal,
     });
   } catch {
     // Refused as intended (the connection is up), or it could not connect: the attempt will see.
+  } finally {
+    clearTimeout(timer);
+    interrupt?.removeEventListener('abort', onInterrupt);
   }
 }
 
