@@ -8,7 +8,7 @@ import { announcingRateGate } from '#moz/announced-waits.ts';
 import { createMozClient, type MozClient } from '#moz/client.ts';
 import { mozConfigFromEnv, publicBaseUrl } from '#moz/config.ts';
 import { createIntervalRateGate, type RateGate } from '#moz/rate-gate.ts';
-import { ANNOUNCED_WAIT_MS, type ProgressSink, retryWait } from '#pipeline/progress.ts';
+import { ANNOUNCED_WAIT_MS, answerWait, type ProgressSink, retryWait } from '#pipeline/progress.ts';
 import { silentLog } from '#shared/observability.ts';
 import type { CampaignStore, Log, ObjectStore, ReviewStore, RunStore, SecretSource } from '#shared/ports.ts';
 import { VERSION } from '#shared/version.ts';
@@ -90,9 +90,11 @@ export async function createLocalContext(options: LocalContextOptions): Promise<
     rateGate,
     timeoutMs: mozConfig.timeoutMs,
     maxAttempts: mozConfig.maxAttempts,
+    // A request in flight past the announce threshold says so, like the rate and retry waits.
+    slowAnswerNoticeMs: ANNOUNCED_WAIT_MS,
     log: (event) => {
       log[event.level](event.msg, event);
-      const wait = retryWait(event);
+      const wait = retryWait(event) ?? answerWait(event);
       if (wait) options.progress?.(wait);
     },
   });

@@ -3,7 +3,7 @@ import type * as z from 'zod';
 import { addCost, type CallCost, NO_COST } from '#domain/call-cost.ts';
 import type { MozClientConfig, MozClientStats, MozLogEvent } from './client.ts';
 import { clientBaseUrl } from './config.ts';
-import { MozDeadlineError, MozError, MozResponseFormatError } from './errors.ts';
+import { MozDeadlineError, MozError, MozInterruptedError, MozResponseFormatError } from './errors.ts';
 import {
   type AttemptOutcome,
   ensureConnection,
@@ -56,12 +56,17 @@ interface CallerSettings {
   timeoutMs: number;
   userAgent: string;
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  /** An injected sleep may ignore `signal`: the caller races it against the interrupt anyway. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   random: () => number;
   gate: RateGate;
   log: (event: MozLogEvent) => void;
   dispatcher: Dispatcher;
+  slowAnswerNoticeMs: number;
 }
+
+/** The log event a request still waiting for its answer sends, every `slowAnswerNoticeMs`. */
+const SLOW_ANSWER_MSG = 'moz answer still awaited';
 
 /** The settings every call uses, and the client's running totals. */
 export interface Caller {
@@ -69,7 +74,17 @@ export interface Caller {
   totals: MozClientStats;
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Ends early when `signal` aborts, clearing its timer (a pending one would keep the process alive). */
+const realSleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 export function createCaller(config: MozClientConfig): Caller {
   // Node timers overflow (and fire at once, with a warning) past 2^31 - 1 ms.
@@ -99,6 +114,7 @@ export function createCaller(config: MozClientConfig): Caller {
       gate: config.rateGate ?? unlimitedRateGate,
       log: config.log ?? (() => {}),
       dispatcher,
+      slowAnswerNoticeMs: config.slowAnswerNoticeMs ?? 10_000,
     },
     totals: { ...NO_COST, rateLimited: 0, droppedRows: 0 },
   };
@@ -115,6 +131,18 @@ export function backoffDelay(
   return Math.floor(random() * ceiling);
 }
 
+/** What bounds one call: the caller's deadline, and its interrupt (ctrl-C, SIGTERM). */
+export interface CallLimits {
+  /** Epoch ms; no new attempt or backoff may start after it. */
+  deadline?: number | undefined;
+  /**
+   * Once aborted, no attempt, retry wait or rate-limit wait starts, and one in progress ends at once
+   * (MozInterruptedError). The request in flight may still answer, within INTERRUPT_GRACE_MS: that
+   * answer is returned (its page was paid for), a failure is not retried.
+   */
+  signal?: AbortSignal | undefined;
+}
+
 /**
  * Sends one logical request with retries; returns the parsed answer and what the call cost. A failure
  * is thrown as the MozError it is, with `cost` set: a failed call still sent requests.
@@ -122,8 +150,9 @@ export function backoffDelay(
 export async function call<T>(
   caller: Caller,
   spec: CallSpec<T>,
-  deadline?: number,
+  limits: CallLimits = {},
 ): Promise<{ value: T; cost: CallCost }> {
+  const { deadline, signal } = limits;
   const { settings } = caller;
   const tally: Tally = { requests: 0, retries: 0, rowsPossiblyMeteredOnFailures: 0 };
   const record = (rowsConsumed: number): CallCost => {
@@ -137,8 +166,9 @@ export async function call<T>(
   try {
     // Bounded: every pass sends one attempt, and waitBeforeRetry throws once maxAttempts are spent.
     while (true) {
+      ensureNotInterrupted(spec.endpoint, signal, lastError);
       ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
-      const outcome = await sendInSlot(caller, spec, credentials, tally, deadline, lastError);
+      const outcome = await sendInSlot(caller, spec, credentials, tally, limits, lastError);
       if (outcome.ok) {
         settings.log({
           level: 'debug',
@@ -148,7 +178,9 @@ export async function call<T>(
         });
         return { value: outcome.value, cost: record(spec.meter(outcome.value)) };
       }
+      if (outcome.error instanceof MozInterruptedError) throw outcome.error;
       lastError = outcome.error;
+      ensureNotInterrupted(spec.endpoint, signal, lastError);
       if (outcome.credentialsRejected && settings.refreshCredentials !== undefined && !refreshed) {
         refreshed = true;
         settings.log({
@@ -159,7 +191,7 @@ export async function call<T>(
         credentials = await settings.refreshCredentials();
         continue;
       }
-      await waitBeforeRetry(settings, spec.endpoint, outcome, deadline);
+      await waitBeforeRetry(settings, spec.endpoint, outcome, limits);
     }
   } catch (error) {
     const cost = record(0);
@@ -187,6 +219,48 @@ function ensureTimeLeft(
   );
 }
 
+function ensureNotInterrupted(
+  endpoint: string,
+  signal: AbortSignal | undefined,
+  lastError: MozError | undefined,
+): void {
+  if (signal?.aborted) throw interruptedError(endpoint, signal, lastError);
+}
+
+function interruptedError(
+  endpoint: string,
+  signal: AbortSignal,
+  lastError: MozError | undefined,
+): MozInterruptedError {
+  const by = typeof signal.reason === 'string' ? ` by ${signal.reason}` : '';
+  const after = lastError ? ` after ${lastError.name} (${lastError.message})` : '';
+  return new MozInterruptedError(
+    `Moz ${endpoint}: interrupted${by}${after}; no further attempt was made`,
+    lastError,
+    { endpoint, attempts: lastError?.attempts ?? 0 },
+  );
+}
+
+/** Sleeps `ms`, or less: an interrupt ends the wait at once, whether or not the sleep heeds it. */
+async function interruptibleSleep(
+  settings: CallerSettings,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  if (signal === undefined) return settings.sleep(ms);
+  if (signal.aborted) return;
+  let onAbort = () => {};
+  const interrupted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([settings.sleep(ms, signal), interrupted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /**
  * Slots one attempt may miss in a row (its write refused by the gate, nothing sent) before the call
  * fails: each miss means the process was not running at its slot, so a long run of them means the
@@ -212,23 +286,30 @@ async function sendInSlot<T>(
   spec: CallSpec<T>,
   credentials: MozCredentials,
   tally: Tally,
-  deadline: number | undefined,
+  limits: CallLimits,
   lastError: MozError | undefined,
 ): Promise<Outcome<T>> {
   const { settings } = caller;
+  const { deadline, signal } = limits;
   const url = `${settings.baseUrl}${spec.endpoint}`;
   // A handshake inside the slot would make the write miss it: connect before booking, and again
   // shortly before the slot if the wait for it outlived the connection.
   const connect: SlotPreparation = {
     aheadMs: RECONNECT_AHEAD_MS,
-    run: () => ensureConnection(settings.dispatcher, url, settings.timeoutMs),
+    run: () => ensureConnection(settings.dispatcher, url, settings.timeoutMs, signal),
   };
   for (let missed = 0; missed < MAX_MISSED_SLOTS; missed++) {
     await connect.run();
-    const permit = await reserveSlot(settings.gate, undefined, connect);
+    ensureNotInterrupted(spec.endpoint, signal, lastError);
+    const permit = await reserveSlot(settings.gate, signal, connect).catch((error: unknown) => {
+      // The gate ends a wait for a slot with the signal's reason: said as the interrupt it is.
+      if (signal?.aborted) throw interruptedError(spec.endpoint, signal, lastError);
+      throw error;
+    });
     try {
+      ensureNotInterrupted(spec.endpoint, signal, lastError);
       ensureTimeLeft(settings, spec.endpoint, deadline, lastError);
-      const outcome = await sendOnce(caller, spec, credentials, tally, permit);
+      const outcome = await sendOnce(caller, spec, credentials, tally, permit, signal);
       if (outcome !== NOT_SENT) return outcome;
       settings.log({
         level: 'debug',
@@ -251,6 +332,7 @@ async function sendOnce<T>(
   credentials: MozCredentials,
   tally: Tally,
   permit: RatePermit,
+  signal: AbortSignal | undefined,
 ): Promise<Outcome<T> | NotSent> {
   const { settings } = caller;
   const outcome = await redactedAttempt({
@@ -264,6 +346,17 @@ async function sendOnce<T>(
     userAgent: settings.userAgent,
     now: settings.now,
     onWrite: () => permit.write(),
+    signal,
+    slowAnswerNoticeMs: settings.slowAnswerNoticeMs,
+    onSlowAnswer: ({ elapsedMs, status }) =>
+      settings.log({
+        level: 'info',
+        msg: SLOW_ANSWER_MSG,
+        endpoint: spec.endpoint,
+        elapsedMs: Math.round(elapsedMs),
+        status,
+        timeoutMs: settings.timeoutMs,
+      }),
   });
   if (outcome === NOT_SENT) return outcome;
   tally.requests += 1;
@@ -282,7 +375,7 @@ async function waitBeforeRetry(
   settings: CallerSettings,
   endpoint: string,
   failure: Failure,
-  deadline: number | undefined,
+  limits: CallLimits,
 ): Promise<void> {
   const { error } = failure;
   const attempts = error.attempts ?? 1;
@@ -298,15 +391,16 @@ async function waitBeforeRetry(
   } else if (failure.rateLimited) {
     settings.gate.pause(delayMs);
   }
-  ensureTimeLeft(settings, endpoint, deadline, error, delayMs);
+  ensureTimeLeft(settings, endpoint, limits.deadline, error, delayMs);
   settings.log({
     level: 'warn',
     msg: 'moz request failed; retrying',
     ...about,
     delayMs,
     retryAfterMs: failure.retryAfterMs,
+    retryAfterAskedMs: failure.retryAfterAskedMs,
   });
-  await settings.sleep(delayMs);
+  await interruptibleSleep(settings, delayMs, limits.signal);
 }
 
 export function parseWith<S extends z.ZodType>(schema: S, json: unknown): Parsed<z.infer<S>> {

@@ -54,6 +54,11 @@ export interface MozClientConfig {
   maxDelayMs?: number;
   /** Per attempt, headers + body, default 30000. */
   timeoutMs?: number;
+  /**
+   * While an attempt waits for its answer, a `moz answer still awaited` info event is logged every
+   * this many ms (default 10000) with how long so far and the status once headers came.
+   */
+  slowAnswerNoticeMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
@@ -66,7 +71,12 @@ export interface MozClientConfig {
 
 export interface CallOptions {
   /** Epoch ms; no new attempt or backoff may start after it (MozDeadlineError instead). */
-  deadline?: number;
+  deadline?: number | undefined;
+  /**
+   * The caller's interrupt (ctrl-C, SIGTERM): once aborted, nothing new is sent and no wait goes on
+   * (MozInterruptedError); the request in flight may still answer for a few seconds (call.ts).
+   */
+  signal?: AbortSignal | undefined;
 }
 
 export interface IntersectPage {
@@ -153,7 +163,7 @@ async function intersectPage(
       weightedLimit: limit * INTERSECT_ROW_WEIGHT,
       meter: (response) => rowsOf(response).length * INTERSECT_ROW_WEIGHT,
     },
-    opts.deadline,
+    { deadline: opts.deadline, signal: opts.signal },
   );
   const { rows, dropped } = admitRows(rowsOf(value), query.positiveTargets.length);
   if (dropped.length > 0) {
@@ -203,7 +213,7 @@ async function linkStatus(
       weightedLimit: count * LINK_STATUS_ROW_WEIGHT,
       meter: (response) => response.exists.length * LINK_STATUS_ROW_WEIGHT,
     },
-    opts.deadline,
+    { deadline: opts.deadline, signal: opts.signal },
   );
   return { exists: [...value.exists], cost };
 }

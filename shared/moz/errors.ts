@@ -18,7 +18,8 @@ export type MozErrorCode =
   | 'network'
   | 'timeout'
   | 'response_format'
-  | 'deadline';
+  | 'deadline'
+  | 'interrupted';
 
 export interface MozErrorOptions {
   status?: number;
@@ -155,6 +156,21 @@ export class MozDeadlineError extends MozError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), lastCause: this.lastCause?.toJSON() };
+  }
+}
+
+/**
+ * The caller's signal (ctrl-C, SIGTERM) stopped the call: no attempt and no wait started after it, and a
+ * request in flight that did not answer within INTERRUPT_GRACE_MS (http.ts) of it was abandoned. The run
+ * pauses as at any safe point; `retryable`: the same call succeeds when the run is resumed.
+ */
+export class MozInterruptedError extends MozError {
+  override name = 'MozInterruptedError';
+  /** The failure the call was about to retry after, when there was one. */
+  readonly lastCause?: MozError;
+  constructor(message: string, lastCause: MozError | undefined, options: MozErrorOptions = {}) {
+    super('interrupted', true, message, { ...options, cause: lastCause });
+    if (lastCause !== undefined) this.lastCause = lastCause;
   }
 }
 

@@ -5,6 +5,7 @@ import {
   MozAuthError,
   MozBadRequestError,
   type MozError,
+  MozInterruptedError,
   MozNetworkError,
   MozQuotaExhaustedError,
   MozRateLimitedError,
@@ -26,6 +27,13 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
  * this long, and fails cleanly with the server's error once its attempts are spent.
  */
 export const MAX_WAIT_MS = 60_000;
+/**
+ * How long a request in flight may still take after an interrupt before it is abandoned. A healthy
+ * Moz answers a page in a second or two, so every answer that is really coming arrives and its page
+ * is saved; past this the server is not answering, and waiting out the full timeout would only keep
+ * the person who pressed ctrl-C waiting.
+ */
+export const INTERRUPT_GRACE_MS = 5_000;
 
 /*
  * One HTTP attempt against a v2 endpoint, classified. No retries here: the client's loop decides.
@@ -45,7 +53,10 @@ export type AttemptOutcome =
       /** The server may have done (and metered) work whose answer we never got. */
       possiblyMetered: boolean;
       rateLimited: boolean;
+      /** The server's Retry-After, capped at {@link MAX_WAIT_MS}. */
       retryAfterMs?: number;
+      /** What the server asked for, when the cap cut it short (said to people, never waited). */
+      retryAfterAskedMs?: number;
     };
 
 export interface AttemptRequest {
@@ -63,6 +74,18 @@ export interface AttemptRequest {
    * false refuses the write, and the attempt ends as {@link NOT_SENT} with nothing sent.
    */
   onWrite?: () => boolean;
+  /**
+   * The caller's interrupt: once aborted, the request in flight has `interruptGraceMs` (default
+   * {@link INTERRUPT_GRACE_MS}) left to answer, then it is abandoned (a {@link MozInterruptedError}).
+   */
+  signal?: AbortSignal;
+  interruptGraceMs?: number;
+  /**
+   * Told every `slowAnswerNoticeMs` while the answer is awaited: how long so far, and its HTTP status
+   * once the headers came (the body has not finished). People are told a long wait, not left guessing.
+   */
+  onSlowAnswer?: (waiting: { elapsedMs: number; status: number | undefined }) => void;
+  slowAnswerNoticeMs?: number;
 }
 
 /** The attempt's write was refused (its rate-gate slot had passed): no byte reached the server. */
@@ -203,11 +226,17 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | Not
   const onWrite = req.onWrite;
   let refused = false;
   let timedOut = false;
+  let abandoned = false;
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
   }, req.timeoutMs);
+  const stopAbandoning = abandonAfterInterrupt(req, () => {
+    abandoned = true;
+    controller.abort();
+  });
   let status: number | undefined;
+  const stopNotices = noticeSlowAnswer(req, () => status);
   try {
     const response = await request(req.url, {
       dispatcher: onWrite
@@ -237,10 +266,60 @@ export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | Not
     return classify(req, status, response.headers, body.text, secrets);
   } catch (error) {
     if (refused) return NOT_SENT;
+    if (abandoned && !timedOut) return abandonedAnswer(req, status);
     return transportFailure(req, error, timedOut, status);
   } finally {
     clearTimeout(timer);
+    stopAbandoning();
+    stopNotices();
   }
+}
+
+/** Calls `req.onSlowAnswer` every `req.slowAnswerNoticeMs` until the returned clean-up is called. */
+function noticeSlowAnswer(req: AttemptRequest, statusSoFar: () => number | undefined): () => void {
+  const { onSlowAnswer, slowAnswerNoticeMs } = req;
+  if (onSlowAnswer === undefined || slowAnswerNoticeMs === undefined || !(slowAnswerNoticeMs > 0)) {
+    return () => {};
+  }
+  const startedAt = performance.now();
+  const notice = setInterval(() => {
+    onSlowAnswer({ elapsedMs: performance.now() - startedAt, status: statusSoFar() });
+  }, slowAnswerNoticeMs);
+  return () => clearInterval(notice);
+}
+
+/**
+ * Calls `abandon` once `req.signal` has been aborted for `req.interruptGraceMs`; returns the clean-up.
+ * The request in flight is not cut off at the interrupt itself: its answer, when it comes, is a page
+ * paid for that the run saves.
+ */
+function abandonAfterInterrupt(req: AttemptRequest, abandon: () => void): () => void {
+  const { signal } = req;
+  if (signal === undefined) return () => {};
+  let grace: NodeJS.Timeout | undefined;
+  const onInterrupt = () => {
+    grace = setTimeout(abandon, req.interruptGraceMs ?? INTERRUPT_GRACE_MS);
+  };
+  if (signal.aborted) onInterrupt();
+  else signal.addEventListener('abort', onInterrupt, { once: true });
+  return () => {
+    signal.removeEventListener('abort', onInterrupt);
+    clearTimeout(grace);
+  };
+}
+
+/** The request in flight was given up on after an interrupt; the server may have done the work. */
+function abandonedAnswer(req: AttemptRequest, status: number | undefined): AttemptOutcome {
+  const grace = req.interruptGraceMs ?? INTERRUPT_GRACE_MS;
+  const what = status === undefined ? 'had not answered' : `had not finished its HTTP ${status} answer`;
+  return failure(
+    new MozInterruptedError(
+      `Moz ${req.endpoint} ${what} ${Math.round(grace / 1000)} s after the interrupt; the request was abandoned`,
+      undefined,
+      status === undefined ? { endpoint: req.endpoint } : { endpoint: req.endpoint, status },
+    ),
+    { retry: false, possiblyMetered: status === undefined || (status >= 200 && status < 300) },
+  );
 }
 
 /** Thrown from `onRequestStart` to stop a request before undici writes it. */
@@ -288,26 +367,38 @@ function lacksIdleConnection(dispatcher: Dispatcher, origin: string): boolean {
  * `onRequestStart` (which undici calls once the connection is up) leaves the connection in the pool
  * for the next request. The rate-gated client calls it before booking a slot, so a new connection's
  * handshake is not paid inside the slot (it made the first write of every runner miss its slot).
- * Bounded by `timeoutMs`; a failure to connect is left for the real attempt to meet and report.
+ * Bounded by `timeoutMs` and `interrupt`; a failure to connect is left for the real attempt to meet
+ * and report.
  */
 export async function ensureConnection(
   dispatcher: Dispatcher,
   url: string,
   timeoutMs: number,
+  interrupt?: AbortSignal,
 ): Promise<void> {
   const { origin } = new URL(url);
   if (!lacksIdleConnection(dispatcher, origin)) return;
   // A connection whose response was just read is handed back to the pool a turn later.
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (!lacksIdleConnection(dispatcher, origin)) return;
+  // An interrupt ends the connecting at once: nothing was sent, so nothing is lost. (AbortSignal.any
+  // would say this in one line, but it is missing from the earliest Node 20 releases.)
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), timeoutMs);
+  const onInterrupt = () => stop.abort();
+  if (interrupt?.aborted) stop.abort();
+  interrupt?.addEventListener('abort', onInterrupt, { once: true });
   try {
     await request(url, {
       dispatcher: dispatcher.compose(checkingWrites(() => false)),
       method: 'GET',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: stop.signal,
     });
   } catch {
     // Refused as intended (the connection is up), or it could not connect: the attempt will see.
+  } finally {
+    clearTimeout(timer);
+    interrupt?.removeEventListener('abort', onInterrupt);
   }
 }
 
@@ -381,8 +472,10 @@ function classify(
   // Redacted before it is cut to length, so a cut can never leave part of a secret behind.
   const serverMessage = redact(errorMessageOf(redact(text, secrets), headers), secrets);
   const quoted = serverMessage === '' ? '' : `: ${serverMessage}`;
-  const retryAfterMs = parseRetryAfter(headerValue(headers, 'retry-after'), req.now());
+  const askedMs = retryAfterAskedMs(headerValue(headers, 'retry-after'), req.now());
+  const retryAfterMs = askedMs === undefined ? undefined : Math.min(MAX_WAIT_MS, askedMs);
   const withRetryAfter = retryAfterMs === undefined ? {} : { retryAfterMs };
+  const withAsked = askedMs !== undefined && askedMs > MAX_WAIT_MS ? { retryAfterAskedMs: askedMs } : {};
 
   if ((status === 403 || status === 429) && isQuotaMessage(serverMessage)) {
     return failure(
@@ -407,13 +500,14 @@ function classify(
         ...opts,
         ...withRetryAfter,
       }),
-      { retry: true, rateLimited: true, ...withRetryAfter },
+      { retry: true, rateLimited: true, ...withRetryAfter, ...withAsked },
     );
   }
   if (status >= 500) {
     return failure(new MozServerError(`${where} failed with HTTP ${status}${quoted}`, opts), {
       retry: true,
       ...withRetryAfter,
+      ...withAsked,
     });
   }
   if (status === 408) {
@@ -447,10 +541,14 @@ function transportFailure(
     code === 'UND_ERR_BODY_TIMEOUT' ||
     code === 'ETIMEDOUT'
   ) {
-    return failure(
-      new MozTimeoutError(`${where} did not answer within ${req.timeoutMs} ms`, req.timeoutMs, opts),
-      { retry: true, possiblyMetered },
-    );
+    // Headers came and the body did not finish: a different problem from silence (a slow or stuck
+    // body, often a proxy), and worth saying as such.
+    const what =
+      status === undefined ? 'did not answer' : `answered HTTP ${status} but did not finish the body`;
+    return failure(new MozTimeoutError(`${where} ${what} within ${req.timeoutMs} ms`, req.timeoutMs, opts), {
+      retry: true,
+      possiblyMetered,
+    });
   }
   if (code === 'UND_ERR_CONNECT_TIMEOUT') {
     return failure(new MozTimeoutError(`${where}: connecting timed out`, req.timeoutMs, opts), {
@@ -490,6 +588,7 @@ function failure(
     possiblyMetered?: boolean;
     rateLimited?: boolean;
     retryAfterMs?: number;
+    retryAfterAskedMs?: number;
   },
 ): AttemptOutcome {
   return {
@@ -500,6 +599,7 @@ function failure(
     possiblyMetered: flags.possiblyMetered ?? false,
     rateLimited: flags.rateLimited ?? false,
     ...(flags.retryAfterMs === undefined ? {} : { retryAfterMs: flags.retryAfterMs }),
+    ...(flags.retryAfterAskedMs === undefined ? {} : { retryAfterAskedMs: flags.retryAfterAskedMs }),
   };
 }
 
@@ -585,10 +685,16 @@ export function isQuotaMessage(message: string): boolean {
  * absent or unreadable.
  */
 export function parseRetryAfter(value: string | undefined, nowMs: number): number | undefined {
+  const asked = retryAfterAskedMs(value, nowMs);
+  return asked === undefined ? undefined : Math.min(MAX_WAIT_MS, asked);
+}
+
+/** Retry-After as the server meant it (not capped: only to say what it asked for); never negative. */
+export function retryAfterAskedMs(value: string | undefined, nowMs: number): number | undefined {
   if (value === undefined) return undefined;
   const trimmed = value.trim();
   if (trimmed === '') return undefined;
   const ms = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - nowMs;
-  if (Number.isNaN(ms)) return undefined;
-  return Math.round(Math.min(MAX_WAIT_MS, Math.max(0, ms)));
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.round(Math.max(0, ms));
 }

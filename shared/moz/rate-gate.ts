@@ -187,13 +187,26 @@ export function gateClock(options: {
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
   releaseLeadMs?: number;
-}): { now: () => number; sleep: (ms: number) => Promise<void>; leadMs: number } {
+}): { now: () => number; sleep: (ms: number, wake?: AbortSignal) => Promise<void>; leadMs: number } {
   const realClock = options.now === undefined && options.sleep === undefined;
   return {
     now: options.now ?? (() => performance.timeOrigin + performance.now()),
-    sleep: options.sleep ?? ((ms) => new Promise<void>((resolve) => setTimeout(resolve, ms))),
+    sleep: options.sleep ?? realSleep,
     leadMs: options.releaseLeadMs ?? (realClock ? RELEASE_LEAD_MS : 0),
   };
+}
+
+/** Ends early when `wake` aborts, clearing its timer: a pending timer keeps the process alive. */
+function realSleep(ms: number, wake?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      wake?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    wake?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**
@@ -219,6 +232,7 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
   };
   const earliestStart = () => Math.max(state.lastStart + spacingMs, state.pausedUntil);
   let pumping = false;
+  let wakePump = () => {};
 
   async function pump(): Promise<void> {
     pumping = true;
@@ -236,7 +250,10 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
         const releaseAt = earliestStart() - (waiter.reports ? leadMs : 0);
         if (t < releaseAt) {
           // Re-evaluated after waking: a pause() or a new first waiter may have arrived meanwhile.
-          await sleep(releaseAt - t);
+          // An interrupted (aborted) waiter wakes it early, so a gate nobody waits for sleeps no more.
+          const wake = new AbortController();
+          wakePump = () => wake.abort();
+          await sleep(releaseAt - t, wake.signal);
           continue;
         }
         queue.shift();
@@ -261,6 +278,7 @@ export function createIntervalRateGate(options: IntervalRateGateOptions): RateGa
         waiter.onAbort = () => {
           const index = queue.indexOf(waiter);
           if (index !== -1) queue.splice(index, 1);
+          if (index === 0) wakePump();
           reject(signal.reason);
         };
         signal.addEventListener('abort', waiter.onAbort, { once: true });

@@ -3,6 +3,7 @@ import { addCost, type CallCost, sumCosts } from '#domain/call-cost.ts';
 import type { Campaign } from '#domain/campaign.ts';
 import { type GapColumns, GapFold, trimGapColumns } from '#domain/gap-columns.ts';
 import { paginationGuard } from '#domain/pagination.ts';
+import { MozInterruptedError } from '#moz/errors.ts';
 import type { Log } from '#shared/ports.ts';
 import { forEachPage, type PageCheckpoint, type PageSeen, type RunRef, savePage } from './checkpoints.ts';
 import { intersectQueryOf } from './intersect-query.ts';
@@ -17,6 +18,19 @@ export interface Paused {
 }
 /** Asked at every safe point (between Moz calls): undefined means carry on. */
 export type StopCheck = () => PauseReason | undefined;
+
+/** What a Moz call stopped by the interrupt resolves to (see {@link stoppedByInterrupt}). */
+export const INTERRUPTED: unique symbol = Symbol('interrupted');
+
+/**
+ * A Moz call the run's interrupt stopped (its retry wait ended, or its unanswered request abandoned)
+ * is a safe point like the one before it: nothing of it was saved, so the run pauses and a rerun
+ * makes that call again. Any other failure is rethrown.
+ */
+export function stoppedByInterrupt(error: unknown): typeof INTERRUPTED {
+  if (error instanceof MozInterruptedError) return INTERRUPTED;
+  throw error;
+}
 
 export interface GapList {
   /** The gap list so far, folded page by page (toCurrentProspects' rules). */
@@ -45,7 +59,14 @@ export async function fetchGapList(
   ports: Pick<RunDeps, 'lake' | 'moz' | 'log' | 'afterStep' | 'progress'>,
   run: RunRef,
   campaign: Campaign,
-  options: { pageSize: number; deadline?: number; stop: StopCheck; excluded: ReadonlySet<string> },
+  options: {
+    pageSize: number;
+    deadline?: number;
+    /** The interrupt: handed to each Moz call, so a retry or a wait inside it stops too. */
+    signal?: AbortSignal;
+    stop: StopCheck;
+    excluded: ReadonlySet<string>;
+  },
 ): Promise<GapList | (Paused & { pages: number })> {
   const report = (page: number, spent: CallCost, more: boolean) =>
     ports.progress?.({
@@ -81,7 +102,10 @@ export async function fetchGapList(
     if (limit === 0) return done(true);
     const paused = options.stop();
     if (paused) return { paused, spent: cost, pages: count };
-    const result = await ports.moz.intersectPage(query, { limit, nextToken, deadline: options.deadline });
+    const result = await ports.moz
+      .intersectPage(query, { limit, nextToken, deadline: options.deadline, signal: options.signal })
+      .catch(stoppedByInterrupt);
+    if (result === INTERRUPTED) return { paused: 'interrupted', spent: cost, pages: count };
     const page: PageCheckpoint = {
       page: count + 1,
       requestToken: nextToken,

@@ -23,11 +23,14 @@ export type ProgressEvent =
     })
   /** link_status: `batch` of about `batches` done (the estimate assumes the budget lasts). */
   | (ProgressScope & { kind: 'verify'; batch: number; batches: number; rowsSpent: number; budget: number })
-  /** A wait longer than {@link ANNOUNCED_WAIT_MS}, and why. */
+  /**
+   * A wait longer than {@link ANNOUNCED_WAIT_MS}, and why. For `answer` (a request in flight) its
+   * length is not known: `waitMs` is how long it has lasted so far.
+   */
   | { kind: 'wait'; waitMs: number; reason: WaitReason; detail: string }
   | (ProgressScope & { kind: 'done' });
 
-export type WaitReason = 'retry-after' | 'backoff' | 'plan-spacing';
+export type WaitReason = 'retry-after' | 'backoff' | 'plan-spacing' | 'answer';
 
 export type ProgressSink = (event: ProgressEvent) => void;
 
@@ -59,22 +62,45 @@ export function etaMs(
   return pagesLeft * spacingMs;
 }
 
+/** A long span in the largest unit that reads well: "1 day", "36 h", "90 min". */
+function span(ms: number): string {
+  const hours = ms / 3_600_000;
+  if (hours >= 48) return `${Math.round(hours / 24)} days`;
+  if (hours >= 24) return '1 day';
+  return hours >= 2 ? `${Math.round(hours)} h` : duration(ms);
+}
+
+/** "Retry-After 30 s", or what the server asked for and the cap the client waited instead. */
+function retryAfterText(retryAfterMs: number, askedMs: unknown): string {
+  if (typeof askedMs !== 'number' || askedMs <= retryAfterMs) return `Retry-After ${seconds(retryAfterMs)}`;
+  const asked = seconds(askedMs);
+  const readable = span(askedMs);
+  const said = readable === asked ? asked : `${asked} (${readable})`;
+  return `Retry-After ${said}; linkgap caps the wait at ${seconds(retryAfterMs)}`;
+}
+
 /** The wait a Moz client retry announces (its `log` event), as a progress event; undefined for short ones. */
 export function retryWait(event: {
   msg?: unknown;
   delayMs?: unknown;
   retryAfterMs?: unknown;
+  retryAfterAskedMs?: unknown;
   status?: unknown;
 }): ProgressEvent | undefined {
   if (event.msg !== 'moz request failed; retrying' || typeof event.delayMs !== 'number') return undefined;
   if (event.delayMs <= ANNOUNCED_WAIT_MS) return undefined;
-  if (typeof event.retryAfterMs === 'number')
+  if (typeof event.retryAfterMs === 'number') {
+    const answered =
+      event.status === 429 || event.status === undefined
+        ? '429 Too Many Requests'
+        : `HTTP ${String(event.status)}`;
     return {
       kind: 'wait',
       waitMs: event.delayMs,
       reason: 'retry-after',
-      detail: `Moz answered 429 Too Many Requests with Retry-After ${seconds(event.retryAfterMs)}`,
+      detail: `Moz answered ${answered} with ${retryAfterText(event.retryAfterMs, event.retryAfterAskedMs)}`,
     };
+  }
   const status = typeof event.status === 'number' ? ` (HTTP ${event.status})` : '';
   return {
     kind: 'wait',
@@ -84,8 +110,30 @@ export function retryWait(event: {
   };
 }
 
+/**
+ * A request in flight that the Moz client says is still waiting for its answer (its `moz answer still
+ * awaited` log event), as a progress event: silence for the length of a timeout reads as a hang.
+ */
+export function answerWait(event: {
+  msg?: unknown;
+  elapsedMs?: unknown;
+  status?: unknown;
+  timeoutMs?: unknown;
+}): ProgressEvent | undefined {
+  if (event.msg !== 'moz answer still awaited' || typeof event.elapsedMs !== 'number') return undefined;
+  const givesUp =
+    typeof event.timeoutMs === 'number' ? `; linkgap gives up at ${seconds(event.timeoutMs)}` : '';
+  const state =
+    typeof event.status === 'number'
+      ? `HTTP ${event.status} came but the body has not finished`
+      : 'no answer yet';
+  return { kind: 'wait', waitMs: event.elapsedMs, reason: 'answer', detail: `${state}${givesUp}` };
+}
+
 export const waitLine = (event: Extract<ProgressEvent, { kind: 'wait' }>) =>
-  `waiting ${seconds(event.waitMs)}: ${event.detail}`;
+  event.reason === 'answer'
+    ? `waiting for Moz's answer: ${seconds(event.waitMs)} so far (${event.detail})`
+    : `waiting ${seconds(event.waitMs)}: ${event.detail}`;
 
 /**
  * Progress as lines, for a log or a terminal that is not a TTY: one line per campaign every

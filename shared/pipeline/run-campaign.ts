@@ -205,6 +205,7 @@ async function execute(
   const fetchOptions = {
     pageSize: deps.settings.pageSize,
     deadline: request.deadline,
+    signal: request.signal,
     stop,
     excluded: reviews.excluded,
   };
@@ -271,7 +272,7 @@ async function diffAgainstChain(stage: {
   const departed = campaign.verifyDepartures ? departedOpenSources(previous, current, bySource) : [];
   let budgetStopped = gapList.truncated;
   if (departed.length > 0) {
-    const options = { spent: gapList.cost, deadline: request.deadline, stop };
+    const options = { spent: gapList.cost, deadline: request.deadline, signal: request.signal, stop };
     const moz = { lake: deps.lake, moz: deps.moz, log, afterStep: deps.afterStep, progress: deps.progress };
     // Only campaigns that verify departures, and only runs where sources departed, load this.
     const { verifyDepartures } = await import('./verify.ts');

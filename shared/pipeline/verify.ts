@@ -4,7 +4,7 @@ import type { Campaign } from '#domain/campaign.ts';
 import { sourcesToCheck } from '#domain/evidence.ts';
 import { isMozError, type MozError, type MozErrorCode } from '#moz/errors.ts';
 import { type RunRef, saveVerifyBatch, type VerifyCheckpoint } from './checkpoints.ts';
-import type { Paused, StopCheck } from './fetch-gap-list.ts';
+import { INTERRUPTED, type Paused, type StopCheck, stoppedByInterrupt } from './fetch-gap-list.ts';
 import type { RunDeps } from './run-deps.ts';
 
 /**
@@ -40,7 +40,7 @@ export async function verifyDepartures(
   campaign: Campaign,
   departed: readonly string[],
   batches: VerifyCheckpoint[],
-  options: { spent: CallCost; deadline?: number; stop: StopCheck },
+  options: { spent: CallCost; deadline?: number; signal?: AbortSignal; stop: StopCheck },
 ): Promise<'done' | 'over-budget' | VerificationFailed | Paused> {
   // An earlier attempt's batch failed for good: its sources were paid for once and stay unverified.
   const failedBefore = batches.find((batch) => batch.failed !== undefined)?.failed;
@@ -62,7 +62,9 @@ export async function verifyDepartures(
       const batch = await checkBatch(ports, campaign, site, sources, {
         batch: batches.length + 1,
         deadline: options.deadline,
-      });
+        signal: options.signal,
+      }).catch(stoppedByInterrupt);
+      if (batch === INTERRUPTED) return { paused: 'interrupted', spent };
       await saveVerifyBatch(ports.lake, run, batch.checkpoint);
       if (batch.error) {
         batches.push(batch.checkpoint);
@@ -90,20 +92,21 @@ export async function verifyDepartures(
 
 /**
  * One Link Status call as a checkpoint. A failure of VERIFICATION_GIVES_UP_ON becomes a failed
- * checkpoint (no answers, what the failed call cost); any other error is thrown.
+ * checkpoint (no answers, what the failed call cost); any other error is thrown (an interrupt too:
+ * the run pauses before this batch, which a rerun asks for again).
  */
 async function checkBatch(
   ports: Pick<RunDeps, 'moz'>,
   campaign: Campaign,
   site: Campaign['site'][number],
   sources: string[],
-  options: { batch: number; deadline?: number },
+  options: { batch: number; deadline?: number; signal?: AbortSignal },
 ): Promise<{ checkpoint: VerifyCheckpoint; error?: MozError }> {
   const checkpoint = { batch: options.batch, siteTarget: site.target, sources };
   try {
     const result = await ports.moz.linkStatus(
       { target: site.target, targetScope: site.scope, sourceScope: campaign.sourceScope, sources },
-      { deadline: options.deadline },
+      { deadline: options.deadline, signal: options.signal },
     );
     return { checkpoint: { ...checkpoint, exists: result.exists, cost: result.cost } };
   } catch (error) {

@@ -17,6 +17,7 @@ import {
 } from '#moz/errors.ts';
 import { createIntervalRateGate } from '#moz/rate-gate.ts';
 import type { IntersectQuery, LinkStatusRequest, MozCredentials } from '#moz/types.ts';
+import { retryWait } from '#pipeline/progress.ts';
 import {
   ECHO_ENCODINGS,
   GOOD_ROWS,
@@ -126,6 +127,36 @@ describe('an absurd Retry-After', () => {
       expect(Math.max(...gateSleeps)).toBeLessThanOrEqual(60_000);
       expect(Date.now() - started).toBeLessThan(5_000);
       expect(warnings.filter((warning) => warning.name === 'TimeoutOverflowWarning')).toEqual([]);
+    },
+  );
+
+  it.each([
+    [
+      429,
+      'a-day-in-seconds',
+      /^Moz answered 429 Too Many Requests with Retry-After 86400 s \(1 day\); linkgap caps the wait at 60 s$/,
+    ],
+    [
+      429,
+      'a-date-years-away',
+      /^Moz answered 429 Too Many Requests with Retry-After \d+ s \(\d+ days\); linkgap caps the wait at 60 s$/,
+    ],
+    [
+      503,
+      'a-day-in-seconds',
+      /^Moz answered HTTP 503 with Retry-After 86400 s \(1 day\); linkgap caps the wait at 60 s$/,
+    ],
+  ] as const)(
+    'HTTP %i with %s: the announced wait says the server asked for more, and the cap',
+    async (status, retryAfter, said) => {
+      const { client, logs } = hostileClient({ kind: 'absurd-retry-after', status, retryAfter });
+      await failureOf(client.intersectPage(query, { limit: 5 }));
+      const waits = logs.map(retryWait).filter((wait) => wait !== undefined);
+      expect(waits).toHaveLength(2);
+      for (const wait of waits) {
+        expect(wait).toMatchObject({ kind: 'wait', waitMs: 60_000, reason: 'retry-after' });
+        expect(wait.kind === 'wait' ? wait.detail : '').toMatch(said);
+      }
     },
   );
 

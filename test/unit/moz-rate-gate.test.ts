@@ -247,3 +247,25 @@ describe('createIntervalRateGate', () => {
     });
   });
 });
+
+describe('an interrupt while waiting for a slot (real clock)', () => {
+  const pendingTimers = () => process.getActiveResourcesInfo().filter((kind) => kind === 'Timeout').length;
+  const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('leaves no timer behind: the gate stops sleeping for a waiter that is gone (the process can exit)', async () => {
+    const gate = createIntervalRateGate({ requests: 1, intervalMs: 60_000 });
+    const first = await reserve(gate);
+    expect(first.write()).toBe(true);
+    await tick();
+    const before = pendingTimers();
+    const interrupt = new AbortController();
+    const waiting = gate.reserve?.(interrupt.signal);
+    await tick();
+    expect(pendingTimers()).toBeGreaterThan(before); // the gate sleeps until the next slot
+    interrupt.abort('SIGINT');
+    await expect(waiting).rejects.toBe('SIGINT');
+    await tick();
+    await tick();
+    expect(pendingTimers()).toBe(before);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { announcingRateGate } from '#moz/announced-waits.ts';
 import type { RateGate } from '#moz/rate-gate.ts';
-import { etaMs, lineProgress, type ProgressEvent, retryWait } from '#pipeline/progress.ts';
+import { answerWait, etaMs, lineProgress, type ProgressEvent, retryWait } from '#pipeline/progress.ts';
 
 const page = (n: number, more = true): ProgressEvent => ({
   kind: 'pages',
@@ -101,6 +101,24 @@ describe('line progress (no TTY)', () => {
   ])('a client retry event %j announces %s', (event, detail) => {
     const wait = retryWait(event);
     expect(wait?.kind === 'wait' ? wait.detail : undefined).toBe(detail);
+  });
+
+  it('a request still awaiting its answer is said every notice, with how long so far and why', () => {
+    const lines: string[] = [];
+    const sink = lineProgress({ write: (line) => lines.push(line), now: () => 0, spacingMs: 10_000 });
+    const notices = [
+      { msg: 'moz answer still awaited', elapsedMs: 5_001, timeoutMs: 30_000 },
+      { msg: 'moz answer still awaited', elapsedMs: 10_002, status: 200, timeoutMs: 30_000 },
+      { msg: 'moz request succeeded', elapsedMs: 10_002 },
+    ];
+    for (const notice of notices) {
+      const wait = answerWait(notice);
+      if (wait) sink(wait);
+    }
+    expect(lines).toEqual([
+      "waiting for Moz's answer: 5 s so far (no answer yet; linkgap gives up at 30 s)",
+      "waiting for Moz's answer: 10 s so far (HTTP 200 came but the body has not finished; linkgap gives up at 30 s)",
+    ]);
   });
 
   it('estimates the time left from the pages the remaining budget buys at the rate limit', () => {
