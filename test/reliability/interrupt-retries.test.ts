@@ -3,8 +3,7 @@
 // server that never answers. The process sends nothing after the signal, ends every wait at once,
 // abandons an unanswered request after a short grace, exits 130 within seconds with the run paused
 // (not FAILED) and its claim released, and a rerun resumes to the clean history paying no row twice.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,19 +15,13 @@ import { INTERRUPT_GRACE_MS } from '#moz/http.ts';
 import { type FaultSpec, type MozSimulator, startSimulator } from '#simulator/server.ts';
 import { tempDir } from '#test/support/cli.ts';
 import { readLake } from '#test/support/reliability-harness.ts';
+import { savedPages, spawnLinkgapRun, waitFor } from '#test/support/run-process.ts';
 import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
 
 const TOKEN = 'interrupt-retries-token-77a1';
 const AS_OF = '2026-03-05';
 const RUN_DATE = '2026-03-01';
 const CAMPAIGN = parseCampaign(demoCampaign);
-const ROOT = join(import.meta.dirname, '..', '..');
-
-interface Finished {
-  code: number | null;
-  stderr: string;
-  exitedAt: number;
-}
 
 /**
  * The simulator behind a front that counts every request as it arrives (the simulator records one
@@ -85,39 +78,18 @@ async function startFront(simulator: MozSimulator): Promise<Front> {
   return front;
 }
 
-function linkgapRun(
-  home: string,
-  simulator: { baseUrl: string },
-): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/bin.ts', 'run', '--campaign', CAMPAIGN.id, '--as-of', AS_OF],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        LINKGAP_HOME: home,
-        MOZ_API_BASE_URL: simulator.baseUrl,
-        MOZ_TOKEN: TOKEN,
-        MOZ_REQUESTS_PER_INTERVAL: '1',
-        MOZ_INTERVAL_MS: '400',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
+function linkgapRun(home: string, simulator: { baseUrl: string }) {
+  const run = spawnLinkgapRun({
+    home,
+    campaignId: CAMPAIGN.id,
+    asOf: AS_OF,
+    mozBaseUrl: simulator.baseUrl,
+    mozToken: TOKEN,
+    intervalMs: 400,
   });
-  child.stdout?.resume();
-  const done = new Promise<Finished>((resolve) => {
-    child.on('exit', (code) => {
-      children.delete(child);
-      resolve({ code, stderr, exitedAt: Date.now() });
-    });
-  });
-  return { child, done };
+  children.add(run.child);
+  void run.done.then(() => children.delete(run.child));
+  return run;
 }
 
 /** Every process still running when a test ends is killed: a failing test leaves none behind. */
@@ -130,20 +102,6 @@ function within<T>(done: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
   });
   return Promise.race([done, late]).finally(() => clearTimeout(timer));
-}
-
-async function savedPages(home: string): Promise<number> {
-  const files = await readdir(join(home, 'lake', 'staging'), { recursive: true }).catch(() => [] as string[]);
-  return files.filter((file) => String(file).includes('pages') && String(file).endsWith('.json')).length;
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 20_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function history(home: string) {

@@ -2,8 +2,6 @@
 // say what was saved in one line and exit 130; SIGKILL stops it dead. Either way, running the same
 // command again at once resumes (the claim names the dead or departed process), spends no Moz row
 // twice, and leaves the same history as a run that was never interrupted.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
@@ -12,63 +10,24 @@ import { parseCampaign } from '#domain/campaign.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
 import { tempDir } from '#test/support/cli.ts';
 import { readLake } from '#test/support/reliability-harness.ts';
+import { savedPages, spawnLinkgapRun, waitFor } from '#test/support/run-process.ts';
 import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
 
 const TOKEN = 'signals-token-5c1e';
 const AS_OF = '2026-03-05';
 const RUN_DATE = '2026-03-01';
 const CAMPAIGN = parseCampaign(demoCampaign);
-const ROOT = join(import.meta.dirname, '..', '..');
-
-interface Finished {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
 
 /** `linkgap run` as a real process, its requests spaced so that a run takes a few seconds. */
-function linkgapRun(home: string, simulator: MozSimulator): { child: ChildProcess; done: Promise<Finished> } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/bin.ts', 'run', '--campaign', CAMPAIGN.id, '--as-of', AS_OF],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        LINKGAP_HOME: home,
-        MOZ_API_BASE_URL: simulator.baseUrl,
-        MOZ_TOKEN: TOKEN,
-        MOZ_REQUESTS_PER_INTERVAL: '1',
-        MOZ_INTERVAL_MS: '150',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
+const linkgapRun = (home: string, simulator: MozSimulator) =>
+  spawnLinkgapRun({
+    home,
+    campaignId: CAMPAIGN.id,
+    asOf: AS_OF,
+    mozBaseUrl: simulator.baseUrl,
+    mozToken: TOKEN,
+    intervalMs: 150,
   });
-  child.stdout?.resume();
-  const done = new Promise<Finished>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr }));
-  });
-  return { child, done };
-}
-
-async function savedPages(home: string): Promise<number> {
-  const staging = join(home, 'lake', 'staging');
-  const files = await readdir(staging, { recursive: true }).catch(() => [] as string[]);
-  return files.filter((file) => String(file).includes('pages') && String(file).endsWith('.json')).length;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The history a reader sees: per run date, the counts, and every (source, status|change) row. */
 async function history(home: string) {

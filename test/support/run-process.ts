@@ -1,0 +1,76 @@
+// `linkgap run` as a real process, for the tests that interrupt one with real signals, and what they
+// wait on: the pages it has checkpointed, a condition polled with a bound.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface FinishedRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  exitedAt: number;
+}
+
+export interface RunProcessOptions {
+  home: string;
+  campaignId: string;
+  asOf: string;
+  mozBaseUrl: string;
+  mozToken: string;
+  /** One request per this many ms, so that a run takes a few seconds. */
+  intervalMs: number;
+}
+
+/** `linkgap run --campaign … --as-of …` from source, its stdout drained and its stderr kept. */
+export function spawnLinkgapRun(options: RunProcessOptions): {
+  child: ChildProcess;
+  done: Promise<FinishedRun>;
+} {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'cli/bin.ts', 'run', '--campaign', options.campaignId, '--as-of', options.asOf],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        LINKGAP_HOME: options.home,
+        MOZ_API_BASE_URL: options.mozBaseUrl,
+        MOZ_TOKEN: options.mozToken,
+        MOZ_REQUESTS_PER_INTERVAL: '1',
+        MOZ_INTERVAL_MS: String(options.intervalMs),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  child.stdout?.resume();
+  const done = new Promise<FinishedRun>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr, exitedAt: Date.now() }));
+  });
+  return { child, done };
+}
+
+/** Intersect pages the run in `home` has checkpointed so far. */
+export async function savedPages(home: string): Promise<number> {
+  const files = await readdir(join(home, 'lake', 'staging'), { recursive: true }).catch(() => [] as string[]);
+  return files.filter((file) => String(file).includes('pages') && String(file).endsWith('.json')).length;
+}
+
+/** Polls `check` every 20 ms until it holds, or fails naming `what` after `timeoutMs`. */
+export async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
