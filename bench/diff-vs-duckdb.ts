@@ -18,6 +18,7 @@ const ENGINES = ['linkgap', 'parquet-wasm', 'duckdb'] as const;
  * one quiet minute), so each engine runs three times and its median run counts; at 1M once.
  */
 const roundsAt = (size: number) => (size <= 100_000 ? 3 : 1);
+const WORKER_LIMITS = { timeoutMs: 240_000, maxOldSpaceMb: 8192 };
 
 type EngineRun = EngineFigures & { maxRssMb: number; wasmPhases?: unknown } & Record<string, unknown>;
 
@@ -81,14 +82,8 @@ export async function run(): Promise<BenchResult> {
     // Engines interleaved round by round, so a busy moment hits them all.
     for (let round = 0; round < roundsAt(size); round++) {
       for (const engine of ENGINES) {
-        runs
-          .get(engine)
-          ?.push(
-            await runWorker<EngineRun>(WORKER, [engine, String(size)], {
-              timeoutMs: 240_000,
-              maxOldSpaceMb: 8192,
-            }),
-          );
+        const run = await runWorker<EngineRun>(WORKER, [engine, String(size)], WORKER_LIMITS);
+        runs.get(engine)?.push(run);
       }
     }
     for (const engine of ENGINES) {
