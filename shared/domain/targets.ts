@@ -22,6 +22,8 @@ export class TargetError extends Error {
 const MAX_TARGET_LENGTH = 2048;
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
+// A scheme written without "//" (javascript:, tel:, data:): a colon not followed by a port number.
+const OPAQUE_SCHEME = /^([a-z][a-z0-9+.-]*:)(?!\d*$)/i;
 // Control characters and any kind of white space are never part of a target.
 const FORBIDDEN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
@@ -50,6 +52,10 @@ export function normalizeTarget(raw: string, scope: TargetScope): string {
   const authority = pathStart === -1 ? withoutScheme : withoutScheme.slice(0, pathStart);
   const rest = pathStart === -1 ? '' : withoutScheme.slice(pathStart);
   if (authority.includes('@')) throw new TargetError('must not contain credentials (user@host)');
+  const opaqueScheme = OPAQUE_SCHEME.exec(authority);
+  if (opaqueScheme) {
+    throw new TargetError(`scheme ${opaqueScheme[1]} is not supported; use a domain or an http(s) URL`);
+  }
   if (authority.includes(':')) throw new TargetError('must not contain a port');
 
   let host = toAsciiHost(authority);

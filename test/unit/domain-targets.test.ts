@@ -19,3 +19,20 @@ describe('normalizeTarget refuses path tricks for the right reason', () => {
     expect(() => normalizeTarget(target, 'root_domain')).toThrow(/IP address/);
   });
 });
+
+describe('normalizeTarget names a scheme without "//" as a scheme, not a port', () => {
+  it.each([
+    ['javascript:alert(1)', 'javascript:'],
+    ['tel:+15551234', 'tel:'],
+    ['data:text/html,hi', 'data:'],
+  ])('%s', (target, scheme) => {
+    expect(() => normalizeTarget(target, 'page')).toThrow(
+      `scheme ${scheme} is not supported; use a domain or an http(s) URL`,
+    );
+  });
+
+  it('a host with a port is still refused as a port', () => {
+    expect(() => normalizeTarget('acme.example:8080/blog', 'page')).toThrow('must not contain a port');
+    expect(() => normalizeTarget('localhost:3000', 'page')).toThrow('must not contain a port');
+  });
+});
