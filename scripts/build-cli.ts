@@ -8,7 +8,12 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile } from 'esbuild';
-import { ESM_REQUIRE_BANNER, ZOD_ENGLISH_ONLY, ZOD_RUNTIME_PARSER_ONLY } from './esbuild-plugins.ts';
+import {
+  ESM_REQUIRE_BANNER,
+  UNDICI_CLIENT_ONLY,
+  ZOD_ENGLISH_ONLY,
+  ZOD_RUNTIME_PARSER_ONLY,
+} from './esbuild-plugins.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -38,7 +43,9 @@ export const CLI_BUILD_OPTIONS = {
   // Licence comments of bundled code go to dist/*.LEGAL.txt; full licence texts to THIRD-PARTY-LICENSES.
   legalComments: 'linked',
   metafile: true,
-  plugins: [ZOD_ENGLISH_ONLY, ZOD_RUNTIME_PARSER_ONLY],
+  // undici as ESM with just what linkgap uses, as in the Lambda bundles: its CommonJS entry, loaded with
+  // import() by the webhook channel, came through as a chunk exporting only `default` (no `request`).
+  plugins: [ZOD_ENGLISH_ONLY, ZOD_RUNTIME_PARSER_ONLY, UNDICI_CLIENT_ONLY],
   logLevel: 'warning',
 } satisfies BuildOptions;
 

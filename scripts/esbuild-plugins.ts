@@ -101,12 +101,12 @@ export const UNDICI_CLIENT_ONLY: Plugin = {
     );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'linkgap-undici-no-h2' }, () => ({
       contents: `module.exports = function connectH2() { throw new Error(${JSON.stringify(
-        "linkgap's Lambda bundle leaves out undici's HTTP/2 client (allowH2 is off; see scripts/esbuild-plugins.ts)",
+        "linkgap's bundles leave out undici's HTTP/2 client (allowH2 is off; see scripts/esbuild-plugins.ts)",
       )}); };`,
       loader: 'js',
     }));
     pluginBuild.onLoad({ filter: /.*/, namespace: 'linkgap-undici-left-out' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`linkgap's Lambda bundle leaves out undici's ${args.path} (see scripts/esbuild-plugins.ts)`)});`,
+      contents: `throw new Error(${JSON.stringify(`linkgap's bundles leave out undici's ${args.path} (see scripts/esbuild-plugins.ts)`)});`,
       loader: 'js',
     }));
   },

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -40,8 +42,15 @@ describe('linkgap installed from its packed tarball', () => {
 
   /** Runs the installed `linkgap` in a folder that holds nothing but what it writes itself. */
   async function installed(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+    return installedWith({}, ...args);
+  }
+
+  async function installedWith(
+    extraEnv: Record<string, string>,
+    ...args: string[]
+  ): Promise<{ stdout: string; stderr: string }> {
     // A clean environment: no LINKGAP_HOME or Moz credentials leak in from the test runner.
-    const env = { PATH: process.env.PATH ?? '', HOME: work.path, CI: 'true' };
+    const env = { PATH: process.env.PATH ?? '', HOME: work.path, CI: 'true', ...extraEnv };
     try {
       return await run$(bin, args, { cwd: userFolder, env, timeout: 60_000 });
     } catch (error) {
@@ -159,5 +168,41 @@ describe('linkgap installed from its packed tarball', () => {
     const lines = csv.trim().split('\r\n');
     expect(lines[0]).toMatch(/source/);
     expect(lines.length).toBeGreaterThan(10);
+  });
+
+  it("5. the installed linkgap sends each run's digest to LINKGAP_DIGEST_WEBHOOK_URL", async () => {
+    // The webhook channel loads its HTTP client on first use: the bundled import must work too.
+    const posts: { contentType: string | undefined; body: string }[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        posts.push({
+          contentType: req.headers['content-type'],
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
+        res.writeHead(200).end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await installedWith(
+        {
+          LINKGAP_HOME: join(work.path, 'webhook-home'),
+          LINKGAP_DIGEST_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+        },
+        'demo',
+        '--as-of',
+        DEMO_AS_OF,
+      );
+      expect(posts).toHaveLength(6);
+      for (const post of posts) {
+        expect(post.contentType).toMatch(/application\/json/);
+        expect((JSON.parse(post.body) as { text: string }).text).toContain(DEMO_CAMPAIGN);
+      }
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
