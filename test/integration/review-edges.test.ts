@@ -80,6 +80,27 @@ describe('review set and import at their edges', () => {
     expect(result.stdout).toContain(`  ${source}: to_review -> contacted (note)`);
   });
 
+  it('imports a ;-separated Windows-1252 file (Excel\'s plain "CSV") without mangling the note', async () => {
+    const source = sources[3] ?? '';
+    const file = join(home.home, 'excel-cp1252.csv');
+    // "Café – contacted Müller" in Windows-1252: é 0xE9, – 0x96, ü 0xFC (not valid UTF-8).
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(`source;state;note\r\n${source};contacted;Caf`),
+        Buffer.from([0xe9, 0x20, 0x96]),
+        Buffer.from(' contacted M'),
+        Buffer.from([0xfc]),
+        Buffer.from('ller\r\n'),
+      ]),
+    );
+    const result = await cli(['review', 'import', '--campaign', DEMO_CAMPAIGN, file]);
+    expect(result.code, result.stderr).toBe(0);
+    const story = await cli(['prospect', '--campaign', DEMO_CAMPAIGN, source]);
+    expect(story.stdout).toContain('Café – contacted Müller');
+    expect(story.stdout).not.toContain('\uFFFD');
+  });
+
   it('refuses an empty file and one over the size cap in one line, before reading it', async () => {
     const empty = join(home.home, 'empty.csv');
     writeFileSync(empty, '');

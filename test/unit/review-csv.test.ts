@@ -110,3 +110,43 @@ describe('decodeQueueFile', () => {
       expect(decodeQueueFile(new Uint8Array(bytes))).toBe(text);
   });
 });
+
+describe('decodeQueueFile on a file that is not UTF-8', () => {
+  it('reads Windows-1252 (Excel\'s plain "CSV" on Windows), the 0x80-0x9F punctuation too', () => {
+    // Café – contacted Müller, “quoted” €5 … as Excel writes it in cp1252, ';'-separated.
+    const bytes = Buffer.concat([
+      Buffer.from('source;state;note\r\nblog.example;contacted;Caf'),
+      Buffer.from([0xe9, 0x20, 0x96]),
+      Buffer.from(' contacted M'),
+      Buffer.from([0xfc]),
+      Buffer.from('ller, '),
+      Buffer.from([0x93]),
+      Buffer.from('quoted'),
+      Buffer.from([0x94, 0x20, 0x80]),
+      Buffer.from('5 '),
+      Buffer.from([0x85, 0x0d, 0x0a]),
+    ]);
+    const text = decodeQueueFile(new Uint8Array(bytes));
+    expect(text).toBe(
+      'source;state;note\r\nblog.example;contacted;Café – contacted Müller, “quoted” €5 …\r\n',
+    );
+    expect(parseQueueCsv('q.csv', text, prospectSource)).toEqual([
+      {
+        source: 'blog.example',
+        edit: { state: 'contacted', note: 'Café – contacted Müller, “quoted” €5 …' },
+      },
+    ]);
+  });
+
+  it('keeps valid UTF-8 as UTF-8: one invalid byte sends the whole file to Windows-1252', () => {
+    expect(decodeQueueFile(new Uint8Array(Buffer.from('note\r\nCafé – Müller\r\n')))).toBe(
+      'note\r\nCafé – Müller\r\n',
+    );
+    // Every byte 0x00-0xFF has a character in Windows-1252 (the five unassigned ones as C1 controls,
+    // as the WHATWG Encoding Standard maps them): no replacement character is ever made.
+    const everyByte = new Uint8Array(256).map((_, index) => index);
+    const decoded = decodeQueueFile(everyByte);
+    expect(decoded).not.toContain('\uFFFD');
+    expect([...decoded]).toHaveLength(256);
+  });
+});
