@@ -46,15 +46,33 @@ export interface QueueRow {
 export function queueCsv(rows: readonly QueueRow[]): string {
   return toCsv(
     QUEUE_COLUMNS,
-    rows.map(({ prospect, review }) => ({
-      ...prospect,
-      url: `https://${prospect.source}`,
-      category: review?.category ?? null,
-      state: review?.state ?? 'to_review',
-      note: review?.note ?? '',
-      version: review?.version ?? 0,
-      updated_at: review?.updatedAt ?? '',
-    })),
+    rows.map(({ prospect, review }) =>
+      guardApostrophes({
+        ...prospect,
+        url: `https://${prospect.source}`,
+        category: review?.category ?? null,
+        state: review?.state ?? 'to_review',
+        note: review?.note ?? '',
+        version: review?.version ?? 0,
+        updated_at: review?.updatedAt ?? '',
+      }),
+    ),
+  );
+}
+
+/**
+ * The queue's half of the guard that toCsv does not do: a text cell that already starts with an
+ * apostrophe gets one more, so that the import can tell "'-) wink" written by a person from the
+ * "-) wink" toCsv guarded as "'-) wink". With it, `unguard` below is the exact inverse of the export
+ * for every text: it strips one apostrophe before a formula start or another apostrophe, and the
+ * export puts one there exactly when the text starts with either.
+ */
+function guardApostrophes(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([name, value]) => [
+      name,
+      typeof value === 'string' && value.startsWith("'") ? `'${value}` : value,
+    ]),
   );
 }
 
@@ -80,9 +98,14 @@ export class QueueImportError extends Error {
   }
 }
 
+// The starts csv.ts guards, an apostrophe (guardApostrophes), and \n: the import reads a guarded
+// leading \r as \n (readRecords makes every line end \n), so "'\n" is a guarded CR.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the same dangerous starts csv.ts guards.
-const GUARDED = /^'[=+\-@\t\r\u0000]/;
-/** The export guards formula-like cells with an apostrophe; a spreadsheet may keep it. Undo that. */
+const GUARDED = /^'[=+\-@\t\r\n\u0000']/;
+/**
+ * The export guards formula-like cells (toCsv) and cells that start with an apostrophe (guardApostrophes)
+ * with an apostrophe; a spreadsheet keeps it. Undo that, and only that.
+ */
 const unguard = (text: string) => (GUARDED.test(text) ? text.slice(1) : text);
 
 interface ParsedRecord {

@@ -3,6 +3,7 @@
  * export guarded comes back unguarded, ambiguous headers and empty files are refused, `;`-separated
  * and UTF-16 "Unicode text" files read like the export, and a source matches with its host in any case.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sourceMatchKey } from '#domain/review.ts';
 import type { ProspectRow } from '#lake/schema.ts';
@@ -148,5 +149,46 @@ describe('decodeQueueFile on a file that is not UTF-8', () => {
     const decoded = decodeQueueFile(everyByte);
     expect(decoded).not.toContain('\uFFFD');
     expect([...decoded]).toHaveLength(256);
+  });
+});
+
+describe('export guard and import unguard', () => {
+  const exportedNote = (note: string) =>
+    queueCsv([
+      {
+        prospect: { source: 'blog.example', title: '' } as unknown as ProspectRow,
+        review: {
+          state: 'contacted',
+          category: null,
+          note,
+          version: 3,
+          updatedAt: '2026-01-01T00:00:00Z',
+        } as never,
+      },
+    ]);
+  const reimported = (note: string) =>
+    parseQueueCsv('q.csv', exportedNote(note), prospectSource)[0]?.edit.note;
+
+  it('gives back a note that starts with an apostrophe and a formula character as it was', () => {
+    for (const note of ["'-) wink", "'@dana mailed", "'+1", "'=A1", "''", "'", "''=x", '-) wink', "'plain"])
+      expect(reimported(note)).toBe(note);
+  });
+
+  it('re-imports every note unchanged (the line ends a spreadsheet may rewrite aside)', () => {
+    // A lone CR is read as a line end, as every spreadsheet does: notes are compared with that applied.
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 60 }),
+          fc
+            .tuple(fc.constantFrom("'", "''", '=', '+', '-', '@', '\t', '\r', '\u0000', "'\t"), fc.string())
+            .map(([start, rest]) => start + rest),
+        ),
+        (note) => {
+          expect(reimported(note)).toBe(note.replace(/\r\n?/g, '\n'));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
