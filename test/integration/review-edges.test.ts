@@ -70,6 +70,19 @@ describe('review set and import at their edges', () => {
     });
   });
 
+  it('prospect finds a source typed with its host in any case, as set and import do', async () => {
+    const source = sources.find((listed) => listed.includes('/')) ?? sources[0] ?? '';
+    const shouted = source.replace(/^[^/]*/, (host) => host.toUpperCase());
+    expect(shouted).not.toBe(source);
+    const story = await cli(['prospect', '--campaign', DEMO_CAMPAIGN, shouted]);
+    expect(story.code, story.stderr).toBe(0);
+    expect(story.stdout.split('\n')[0]).toBe(`${source} in ${DEMO_CAMPAIGN}`);
+    expect(story.stdout).toContain('runs that listed it (1)');
+    // The path's case counts: a different path is a different page, never a prospect here.
+    const otherPath = `${source.replace(/^[^/]*/, '')}`.length > 1 ? `${source}-NOPE` : `${source}/NOPE`;
+    expect((await cli(['prospect', '--campaign', DEMO_CAMPAIGN, otherPath])).code).toBe(2);
+  });
+
   it('imports a UTF-16 tab-separated file, as Excel saves "Unicode text"', async () => {
     const source = sources[2] ?? '';
     const text = `source\tstate\tnote\r\n${source}\tcontacted\tmailed, twice\r\n`;
