@@ -48,7 +48,9 @@ export async function readUserFile(path: string): Promise<string> {
 
 /**
  * Reads a file the user named as bytes (its encoding is the caller's to decide), or a one-line
- * UsageError. A file over `limit.maxBytes` is refused from its size, before it is read.
+ * UsageError. A file over `limit.maxBytes` is refused: a regular file from its size, before it is
+ * read; anything else (a pipe, a FIFO, /dev/stdin, a device such as /dev/zero, whose size says
+ * nothing) as soon as more than the cap has been read, so it never holds more than the cap.
  */
 export async function readUserBytes(
   path: string,
@@ -61,13 +63,21 @@ export async function readUserBytes(
   } catch (error) {
     throw new UsageError(`cannot read ${path}: ${problem(error, FILE_PROBLEMS)}`);
   }
+  const tooLarge = (size: string) =>
+    new UsageError(`${path} is ${size}; ${limit.what} may be at most ${megabytes(limit.maxBytes)}`);
   try {
     const { size } = await file.stat();
-    if (size > limit.maxBytes)
-      throw new UsageError(
-        `${path} is ${size} bytes (${megabytes(size)}); ${limit.what} may be at most ${megabytes(limit.maxBytes)}`,
-      );
-    return await file.readFile();
+    if (size > limit.maxBytes) throw tooLarge(`${size} bytes (${megabytes(size)})`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const { bytesRead, buffer } = await file.read({ buffer: Buffer.alloc(READ_CHUNK_BYTES) });
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      if (total > limit.maxBytes) throw tooLarge(`over ${megabytes(limit.maxBytes)}`);
+      chunks.push(buffer.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
   } catch (error) {
     if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read ${path}: ${problem(error, FILE_PROBLEMS)}`);
@@ -75,6 +85,9 @@ export async function readUserBytes(
     await file.close();
   }
 }
+
+/** One read of readUserBytes: large enough that a 20 MB file is a few hundred reads. */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 const megabytes = (bytes: number) =>
   `${Number.isInteger(bytes / 2 ** 20) ? bytes / 2 ** 20 : (bytes / 2 ** 20).toFixed(1)} MB`;

@@ -46,15 +46,33 @@ export interface QueueRow {
 export function queueCsv(rows: readonly QueueRow[]): string {
   return toCsv(
     QUEUE_COLUMNS,
-    rows.map(({ prospect, review }) => ({
-      ...prospect,
-      url: `https://${prospect.source}`,
-      category: review?.category ?? null,
-      state: review?.state ?? 'to_review',
-      note: review?.note ?? '',
-      version: review?.version ?? 0,
-      updated_at: review?.updatedAt ?? '',
-    })),
+    rows.map(({ prospect, review }) =>
+      guardApostrophes({
+        ...prospect,
+        url: `https://${prospect.source}`,
+        category: review?.category ?? null,
+        state: review?.state ?? 'to_review',
+        note: review?.note ?? '',
+        version: review?.version ?? 0,
+        updated_at: review?.updatedAt ?? '',
+      }),
+    ),
+  );
+}
+
+/**
+ * The queue's half of the guard that toCsv does not do: a text cell that already starts with an
+ * apostrophe gets one more, so that the import can tell "'-) wink" written by a person from the
+ * "-) wink" toCsv guarded as "'-) wink". With it, `unguard` below is the exact inverse of the export
+ * for every text: it strips one apostrophe before a formula start or another apostrophe, and the
+ * export puts one there exactly when the text starts with either.
+ */
+function guardApostrophes(row: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(row).map(([name, value]) => [
+      name,
+      typeof value === 'string' && value.startsWith("'") ? `'${value}` : value,
+    ]),
   );
 }
 
@@ -80,9 +98,14 @@ export class QueueImportError extends Error {
   }
 }
 
+// The starts csv.ts guards, an apostrophe (guardApostrophes), and \n: the import reads a guarded
+// leading \r as \n (readRecords makes every line end \n), so "'\n" is a guarded CR.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the same dangerous starts csv.ts guards.
-const GUARDED = /^'[=+\-@\t\r\u0000]/;
-/** The export guards formula-like cells with an apostrophe; a spreadsheet may keep it. Undo that. */
+const GUARDED = /^'[=+\-@\t\r\n\u0000']/;
+/**
+ * The export guards formula-like cells (toCsv) and cells that start with an apostrophe (guardApostrophes)
+ * with an apostrophe; a spreadsheet keeps it. Undo that, and only that.
+ */
 const unguard = (text: string) => (GUARDED.test(text) ? text.slice(1) : text);
 
 interface ParsedRecord {
@@ -204,7 +227,10 @@ function separatorOf(text: string): string {
 
 /**
  * The text of a queue file's bytes: UTF-16 (little or big endian) by its byte order mark, as Excel's
- * "Unicode text" saves, else UTF-8 (with or without a BOM). The BOM is not part of the text.
+ * "Unicode text" saves; else UTF-8 (with or without a BOM) when every byte is valid UTF-8; else
+ * Windows-1252, what Excel's plain "CSV" (comma or `;`) is on Windows. A file in Windows-1252 is
+ * almost never valid UTF-8 (an accented letter alone is an invalid byte), so the whole file is
+ * read in one encoding, never a replacement character written into a note. The BOM is not text.
  */
 export function decodeQueueFile(bytes: Uint8Array): string {
   if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
@@ -213,7 +239,27 @@ export function decodeQueueFile(bytes: Uint8Array): string {
     const swapped = Buffer.from(bytes.subarray(0, bytes.length - (bytes.length % 2)));
     return new TextDecoder('utf-16le').decode(swapped.swap16());
   }
-  return new TextDecoder('utf-8').decode(bytes);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return decodeWindows1252(bytes);
+  }
+}
+
+/**
+ * Windows-1252 is Latin-1 but for 0x80-0x9F, which hold punctuation (– — “ ” ‘ ’ … €) instead of
+ * C1 controls. Node's TextDecoder('windows-1252') decodes them as Latin-1 in Node 20 (U+0096 for an
+ * en dash), so the table is ours: the WHATWG Encoding Standard's, whose five unassigned bytes (0x81,
+ * 0x8D, 0x8F, 0x90, 0x9D) stay the C1 control of the same number.
+ */
+const WINDOWS_1252_80_9F =
+  '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F' +
+  '\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    .toString('latin1')
+    .replace(/[\u0080-\u009F]/g, (c1) => WINDOWS_1252_80_9F.charAt(c1.charCodeAt(0) - 0x80));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Review } from '#domain/review.ts';
+import { type Review, sourceMatchKey } from '#domain/review.ts';
 import { changesKey, prospectsKey, reviewEventsPrefix } from '#lake/keys.ts';
 import { decodeParquet } from '#lake/parquet.ts';
 import { decodeReviewEvents } from '#lake/review-events.ts';
@@ -25,8 +25,17 @@ export function registerProspectCommand(program: Command, context: CommandContex
     .option('--aws', 'read the deployed stack (DynamoDB table, S3 lake) instead of $LINKGAP_HOME')
     .option(...stackOption('table'))
     .option(...stackOption('bucket'))
-    .action(async (source: string, options: ProspectOptions) => {
+    .action(async (typed: string, options: ProspectOptions) => {
       campaignIdArgument(options.campaign, '--campaign id');
+      // Matched as `review set` and `import` match it: the host in any case, the path as written.
+      const key = sourceMatchKey(typed);
+      // The source as the lake spells it, once a run, change or event names it.
+      let source: string | undefined;
+      const found = (candidate: string) => {
+        if (sourceMatchKey(candidate) !== key) return false;
+        source ??= candidate;
+        return true;
+      };
       const backend = await openBackend(options, context.env);
       try {
         const lake = backend.lake();
@@ -34,8 +43,7 @@ export function registerProspectCommand(program: Command, context: CommandContex
         const changes: Record<string, unknown>[] = [];
         for (const run of await committedRuns(lake, options.campaign)) {
           const prospects = await lake.get(prospectsKey(run.campaignId, run.runDate, run.runId));
-          const row =
-            prospects && (await decodeParquet('prospects', prospects)).find((p) => p.source === source);
+          const row = prospects && (await decodeParquet('prospects', prospects)).find((p) => found(p.source));
           if (row) {
             const { run_date, domain_authority, matched_targets, score, status, review_state, category } =
               row;
@@ -51,7 +59,7 @@ export function registerProspectCommand(program: Command, context: CommandContex
           }
           const changed = await lake.get(changesKey(run.campaignId, run.runDate, run.runId));
           for (const change of changed ? await decodeParquet('changes', changed) : []) {
-            if (change.source !== source) continue;
+            if (!found(change.source)) continue;
             changes.push({
               run_date: change.run_date,
               change: change.change,
@@ -64,7 +72,7 @@ export function registerProspectCommand(program: Command, context: CommandContex
         for (const key of await lake.list(reviewEventsPrefix(options.campaign))) {
           const bytes = await lake.get(key);
           for (const event of bytes ? decodeReviewEvents(bytes) : []) {
-            if (event.source !== source) continue;
+            if (!found(event.source)) continue;
             const { changed_at, changed_by, origin, from_state, to_state, to_category, outcome, note } =
               event;
             events.push({
@@ -79,13 +87,13 @@ export function registerProspectCommand(program: Command, context: CommandContex
             });
           }
         }
-        const review = await backend.reviews().get(options.campaign, source);
+        const review = await backend.reviews().get(options.campaign, source ?? typed);
         if (listed.length === 0 && changes.length === 0 && events.length === 0 && !review)
           throw new UsageError(
-            `${source} was never a prospect of campaign "${options.campaign}" in ${backend.lakeWhere()}`,
+            `${typed} was never a prospect of campaign "${options.campaign}" in ${backend.lakeWhere()}`,
           );
         const out = humanOutput(context.output).out;
-        out(`${source} in ${options.campaign}`);
+        out(`${source ?? typed} in ${options.campaign}`);
         out(review ? reviewLine(review) : 'review: to_review (nobody reviewed it yet)');
         out(`\nruns that listed it (${listed.length}):\n${formatTable(listed)}`);
         out(`\nchanges (${changes.length}):\n${formatTable(changes)}`);

@@ -70,6 +70,19 @@ describe('review set and import at their edges', () => {
     });
   });
 
+  it('prospect finds a source typed with its host in any case, as set and import do', async () => {
+    const source = sources.find((listed) => listed.includes('/')) ?? sources[0] ?? '';
+    const shouted = source.replace(/^[^/]*/, (host) => host.toUpperCase());
+    expect(shouted).not.toBe(source);
+    const story = await cli(['prospect', '--campaign', DEMO_CAMPAIGN, shouted]);
+    expect(story.code, story.stderr).toBe(0);
+    expect(story.stdout.split('\n')[0]).toBe(`${source} in ${DEMO_CAMPAIGN}`);
+    expect(story.stdout).toContain('runs that listed it (1)');
+    // The path's case counts: a different path is a different page, never a prospect here.
+    const otherPath = `${source.replace(/^[^/]*/, '')}`.length > 1 ? `${source}-NOPE` : `${source}/NOPE`;
+    expect((await cli(['prospect', '--campaign', DEMO_CAMPAIGN, otherPath])).code).toBe(2);
+  });
+
   it('imports a UTF-16 tab-separated file, as Excel saves "Unicode text"', async () => {
     const source = sources[2] ?? '';
     const text = `source\tstate\tnote\r\n${source}\tcontacted\tmailed, twice\r\n`;
@@ -78,6 +91,27 @@ describe('review set and import at their edges', () => {
     const result = await cli(['review', 'import', '--campaign', DEMO_CAMPAIGN, file]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`  ${source}: to_review -> contacted (note)`);
+  });
+
+  it('imports a ;-separated Windows-1252 file (Excel\'s plain "CSV") without mangling the note', async () => {
+    const source = sources[3] ?? '';
+    const file = join(home.home, 'excel-cp1252.csv');
+    // "Café – contacted Müller" in Windows-1252: é 0xE9, – 0x96, ü 0xFC (not valid UTF-8).
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from(`source;state;note\r\n${source};contacted;Caf`),
+        Buffer.from([0xe9, 0x20, 0x96]),
+        Buffer.from(' contacted M'),
+        Buffer.from([0xfc]),
+        Buffer.from('ller\r\n'),
+      ]),
+    );
+    const result = await cli(['review', 'import', '--campaign', DEMO_CAMPAIGN, file]);
+    expect(result.code, result.stderr).toBe(0);
+    const story = await cli(['prospect', '--campaign', DEMO_CAMPAIGN, source]);
+    expect(story.stdout).toContain('Café – contacted Müller');
+    expect(story.stdout).not.toContain('\uFFFD');
   });
 
   it('refuses an empty file and one over the size cap in one line, before reading it', async () => {

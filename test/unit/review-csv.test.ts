@@ -3,6 +3,7 @@
  * export guarded comes back unguarded, ambiguous headers and empty files are refused, `;`-separated
  * and UTF-16 "Unicode text" files read like the export, and a source matches with its host in any case.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sourceMatchKey } from '#domain/review.ts';
 import type { ProspectRow } from '#lake/schema.ts';
@@ -108,5 +109,86 @@ describe('decodeQueueFile', () => {
     utf16be.swap16();
     for (const bytes of [Buffer.from(text), Buffer.from(`\uFEFF${text}`), utf16le, utf16be])
       expect(decodeQueueFile(new Uint8Array(bytes))).toBe(text);
+  });
+});
+
+describe('decodeQueueFile on a file that is not UTF-8', () => {
+  it('reads Windows-1252 (Excel\'s plain "CSV" on Windows), the 0x80-0x9F punctuation too', () => {
+    // Café – contacted Müller, “quoted” €5 … as Excel writes it in cp1252, ';'-separated.
+    const bytes = Buffer.concat([
+      Buffer.from('source;state;note\r\nblog.example;contacted;Caf'),
+      Buffer.from([0xe9, 0x20, 0x96]),
+      Buffer.from(' contacted M'),
+      Buffer.from([0xfc]),
+      Buffer.from('ller, '),
+      Buffer.from([0x93]),
+      Buffer.from('quoted'),
+      Buffer.from([0x94, 0x20, 0x80]),
+      Buffer.from('5 '),
+      Buffer.from([0x85, 0x0d, 0x0a]),
+    ]);
+    const text = decodeQueueFile(new Uint8Array(bytes));
+    expect(text).toBe(
+      'source;state;note\r\nblog.example;contacted;Café – contacted Müller, “quoted” €5 …\r\n',
+    );
+    expect(parseQueueCsv('q.csv', text, prospectSource)).toEqual([
+      {
+        source: 'blog.example',
+        edit: { state: 'contacted', note: 'Café – contacted Müller, “quoted” €5 …' },
+      },
+    ]);
+  });
+
+  it('keeps valid UTF-8 as UTF-8: one invalid byte sends the whole file to Windows-1252', () => {
+    expect(decodeQueueFile(new Uint8Array(Buffer.from('note\r\nCafé – Müller\r\n')))).toBe(
+      'note\r\nCafé – Müller\r\n',
+    );
+    // Every byte 0x00-0xFF has a character in Windows-1252 (the five unassigned ones as C1 controls,
+    // as the WHATWG Encoding Standard maps them): no replacement character is ever made.
+    const everyByte = new Uint8Array(256).map((_, index) => index);
+    const decoded = decodeQueueFile(everyByte);
+    expect(decoded).not.toContain('\uFFFD');
+    expect([...decoded]).toHaveLength(256);
+  });
+});
+
+describe('export guard and import unguard', () => {
+  const exportedNote = (note: string) =>
+    queueCsv([
+      {
+        prospect: { source: 'blog.example', title: '' } as unknown as ProspectRow,
+        review: {
+          state: 'contacted',
+          category: null,
+          note,
+          version: 3,
+          updatedAt: '2026-01-01T00:00:00Z',
+        } as never,
+      },
+    ]);
+  const reimported = (note: string) =>
+    parseQueueCsv('q.csv', exportedNote(note), prospectSource)[0]?.edit.note;
+
+  it('gives back a note that starts with an apostrophe and a formula character as it was', () => {
+    for (const note of ["'-) wink", "'@dana mailed", "'+1", "'=A1", "''", "'", "''=x", '-) wink', "'plain"])
+      expect(reimported(note)).toBe(note);
+  });
+
+  it('re-imports every note unchanged (the line ends a spreadsheet may rewrite aside)', () => {
+    // A lone CR is read as a line end, as every spreadsheet does: notes are compared with that applied.
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 60 }),
+          fc
+            .tuple(fc.constantFrom("'", "''", '=', '+', '-', '@', '\t', '\r', '\u0000', "'\t"), fc.string())
+            .map(([start, rest]) => start + rest),
+        ),
+        (note) => {
+          expect(reimported(note)).toBe(note.replace(/\r\n?/g, '\n'));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
