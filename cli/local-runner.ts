@@ -101,22 +101,39 @@ export function holderOf(record: RunRecord): string {
   return `${who} until ${new Date(record.leaseUntil).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }
 
-/** The one line a run that did not finish ends with, and its exit code; undefined when all is done. */
+const FINISHED_BEFORE_INTERRUPT = 'interrupted after every run had finished; nothing needs resuming';
+
+/**
+ * The one line a run that did not finish ends with, and its exit code; undefined when all is done.
+ * `expected` is how many runs were asked for (after a signal the rest are not started). A signal that
+ * came after every run had finished (committed, failed, busy) paused nothing: the line says nothing
+ * needs resuming and the exit code is what the results warrant (0, with that line as a note, when all
+ * committed). 130 is kept for a run that was paused or not started.
+ */
 export function unfinishedLine(
   results: readonly LocalRunResult[],
-  interrupted: boolean,
+  { interrupted, expected }: { interrupted: boolean; expected: number },
 ): { line: string; exitCode: number } | undefined {
   const paused = results.find((result) => result.outcome.outcome === 'paused');
-  if (interrupted) {
+  const notStarted = expected - results.length;
+  if (interrupted && (paused !== undefined || notStarted > 0)) {
     const saved =
       paused?.outcome.outcome === 'paused'
         ? `saved ${paused.outcome.pages} page(s) (${paused.outcome.rowsConsumed} Moz rows) of ${paused.message.campaignId} ${paused.outcome.runDate}`
-        : 'nothing was in progress';
+        : `${notStarted} run(s) not started`;
     return {
       line: `interrupted: ${saved}; run the same command again to resume`,
       exitCode: INTERRUPTED_EXIT_CODE,
     };
   }
+  const problem = resultProblem(results);
+  if (!interrupted) return problem;
+  if (problem === undefined) return { line: FINISHED_BEFORE_INTERRUPT, exitCode: 0 };
+  return { line: `${problem.line} (${FINISHED_BEFORE_INTERRUPT})`, exitCode: problem.exitCode };
+}
+
+/** A busy claim, or runs that failed or were refused, as one line and exit code 1. */
+function resultProblem(results: readonly LocalRunResult[]): { line: string; exitCode: number } | undefined {
   const busy = results.find((result) => result.outcome.outcome === 'busy');
   if (busy?.outcome.outcome === 'busy') {
     const { runDate, holder } = busy.outcome;

@@ -12,7 +12,7 @@ export interface Output {
  */
 const UNPRINTABLE =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
 /** The same, plus new line and tab: a table cell must stay on its line and in its column. */
 const UNPRINTABLE_IN_A_CELL = new RegExp(`${UNPRINTABLE.source.slice(0, -1)}\\t\\n]`, 'g');
 

@@ -3,9 +3,11 @@
  * --max-spam, --min-score, --min-matches. Each bad value is a one-line UsageError naming the option.
  */
 import type { Command } from 'commander';
+import { MAX_TARGETS } from '#domain/campaign.ts';
 import { parseReviewState, type ReviewState } from '#domain/review.ts';
 import type { ProspectRow } from '#lake/schema.ts';
 import { UsageError } from './errors.ts';
+import { parseWholeNumberOption } from './options.ts';
 
 export interface ProspectFilterOptions {
   state?: string;
@@ -29,19 +31,19 @@ export function addProspectFilterOptions(command: Command): Command {
     .option('--min-matches <n>', 'linking to at least n competitors');
 }
 
-function numberOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed))
-    throw new UsageError(`${name} must be a number, got ${JSON.stringify(value.slice(0, 40))}`);
-  return parsed;
-}
-
-/** Domain Authority, Spam Score and the prospect score are all on Moz's 0-100 scale. */
+/**
+ * Domain Authority, Spam Score and the prospect score are all on Moz's 0-100 scale, written as plain
+ * decimals (40, 12.5): Number() alone would read 0x10 as 16 and 1e1 as 10. A leading minus is read so
+ * that -5 gets the range message.
+ */
 function percentOption(value: string | undefined, name: string): number | undefined {
-  const parsed = numberOption(value, name);
-  if (parsed !== undefined && (parsed < 0 || parsed > 100))
-    throw new UsageError(`${name} must be between 0 and 100, got ${value?.trim()}`);
+  if (value === undefined) return undefined;
+  if (!/^-?\d{1,10}(\.\d{1,10})?$/.test(value))
+    throw new UsageError(
+      `${name} must be a decimal number from 0 to 100 (like 40 or 12.5), got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  const parsed = Number(value);
+  if (parsed < 0 || parsed > 100) throw new UsageError(`${name} must be between 0 and 100, got ${value}`);
   return parsed;
 }
 
@@ -96,7 +98,11 @@ function parseFilters(options: ProspectFilterOptions) {
   const minDa = percentOption(options.minDa, '--min-da');
   const maxSpam = percentOption(options.maxSpam, '--max-spam');
   const minScore = percentOption(options.minScore, '--min-score');
-  const minMatches = numberOption(options.minMatches, '--min-matches');
+  // A count of competitors: a campaign has at most MAX_TARGETS targets, so no row matches more.
+  const minMatches =
+    options.minMatches === undefined
+      ? undefined
+      : parseWholeNumberOption(options.minMatches, '--min-matches', { min: 0, max: MAX_TARGETS });
   return { states, statuses, minDa, maxSpam, minScore, minMatches };
 }
 

@@ -118,7 +118,7 @@ async function queryLocal(
   const { openLake, toPlain } = await import('#lake/duckdb.ts');
   const lake = await openLake(lakeRoot, { confineToLake: true });
   try {
-    await refuseSeveralStatements(lake, sql);
+    refuseSeveralStatements(sql);
     await refuseWrites(lake, sql);
     const missing = missingTables(lake, sql);
     if (options.cookbook !== undefined && options.campaign !== undefined) {
@@ -143,13 +143,85 @@ async function queryLocal(
   }
 }
 
+/**
+ * How many statements the text holds, as the person wrote them: split at semicolons outside
+ * strings ('…', E'…'), quoted names ("…"), dollar quotes ($tag$…$tag$) and comments (--, nested
+ * /* *\/), not counting empty ones. DuckDB's own count cannot serve: it expands one PIVOT into
+ * CREATE TYPE statements plus the SELECT.
+ */
+export function countSqlStatements(sql: string): number {
+  let count = 0;
+  let pending = false; // the current statement has something besides white space and comments
+  let index = 0;
+  while (index < sql.length) {
+    const skipped = skipQuotedOrComment(sql, index);
+    if (skipped.end > index) {
+      pending ||= skipped.counts;
+      index = skipped.end;
+      continue;
+    }
+    const character = sql[index] ?? '';
+    if (character === ';') {
+      if (pending) count += 1;
+      pending = false;
+    } else if (!/\s/.test(character)) pending = true;
+    index += 1;
+  }
+  return pending ? count + 1 : count;
+}
+
+/** The end of the string, quoted name, dollar quote or comment starting at `start` (else `start`). */
+function skipQuotedOrComment(sql: string, start: number): { end: number; counts: boolean } {
+  const rest = sql.slice(start);
+  if (rest.startsWith('--')) {
+    const newline = sql.indexOf('\n', start);
+    return { end: newline === -1 ? sql.length : newline + 1, counts: false };
+  }
+  if (rest.startsWith('/*')) return { end: blockCommentEnd(sql, start), counts: false };
+  const dollar = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(rest);
+  if (dollar && !/[A-Za-z0-9_]/.test(sql[start - 1] ?? '')) {
+    const close = sql.indexOf(dollar[0], start + dollar[0].length);
+    return { end: close === -1 ? sql.length : close + dollar[0].length, counts: true };
+  }
+  const quote = sql[start];
+  if (quote === "'" || quote === '"') {
+    // E'…' strings take backslash escapes; elsewhere a doubled quote is the only escape.
+    const backslashes = quote === "'" && /(^|[^A-Za-z0-9_])[eE]$/.test(sql.slice(0, start));
+    let index = start + 1;
+    while (index < sql.length) {
+      const character = sql[index];
+      if (backslashes && character === '\\') index += 2;
+      else if (character === quote && sql[index + 1] === quote) index += 2;
+      else if (character === quote) return { end: index + 1, counts: true };
+      else index += 1;
+    }
+    return { end: sql.length, counts: true };
+  }
+  return { end: start, counts: false };
+}
+
+function blockCommentEnd(sql: string, start: number): number {
+  let depth = 0;
+  let index = start;
+  while (index < sql.length) {
+    if (sql.startsWith('/*', index)) {
+      depth += 1;
+      index += 2;
+    } else if (sql.startsWith('*/', index)) {
+      depth -= 1;
+      index += 2;
+      if (depth === 0) return index;
+    } else index += 1;
+  }
+  return sql.length;
+}
+
 /** DuckDB runs every statement but returns only the last answer: say so instead of hiding the others. */
-async function refuseSeveralStatements(lake: Lake, sql: string): Promise<void> {
-  const statements = await lake.connection.extractStatements(sql).catch(() => undefined);
-  // A statement DuckDB cannot parse is reported by the query itself, with DuckDB's own message.
-  if (statements !== undefined && statements.count > 1) {
+function refuseSeveralStatements(sql: string): void {
+  const count = countSqlStatements(sql);
+  if (count > 1) {
     throw new UsageError(
-      `query runs one SQL statement at a time; this has ${statements.count} (run each with its own linkgap query)`,
+      `query runs one SQL statement at a time; this has ${count} (run each with its own linkgap query)`,
     );
   }
 }
@@ -157,22 +229,71 @@ async function refuseSeveralStatements(lake: Lake, sql: string): Promise<void> {
 /**
  * Only SELECT statements run (SHOW, DESCRIBE, SUMMARIZE and PRAGMA queries are SELECTs to DuckDB):
  * the lake is confined to its folder, and this keeps a COPY, ATTACH or CREATE from writing into it.
+ * DuckDB expands one PIVOT without IN (…) into CREATE TYPE statements (an in-memory enum of the
+ * pivoted values) before the statement itself (within BEGIN/COMMIT when the PIVOT is part of a
+ * bigger statement), and the statement cannot be prepared until those types exist. So: a first look
+ * names each statement's type; the last that is not BEGIN/COMMIT is the one classified, and any
+ * before it must be CREATEs, run (from a second extraction: an extracted statement prepares once)
+ * and checked to have made exactly one pivot enum each.
  */
 async function refuseWrites(lake: Lake, sql: string): Promise<void> {
-  const statements = await lake.connection.extractStatements(sql).catch(() => undefined);
-  if (statements === undefined || statements.count !== 1) return; // reported by the query itself
+  const extract = () => lake.connection.extractStatements(sql).catch(() => undefined);
+  const statements = await extract();
+  if (statements === undefined || statements.count === 0) return; // reported by the query itself
   const { StatementType } = await import('@duckdb/node-api');
-  const prepared = await statements.prepare(0).catch((error: unknown) => {
-    throw new UsageError(
-      `query failed: ${duckdbErrorLine(error instanceof Error ? error.message : String(error))}`,
-    );
-  });
-  if (prepared.statementType !== StatementType.SELECT) {
-    const kind = StatementType[prepared.statementType] ?? 'non-SELECT';
-    throw new UsageError(
-      `query runs only SELECT statements (read-only over the lake); this is a ${kind} statement`,
+  const looks: { type?: number; error?: unknown }[] = [];
+  for (let index = 0; index < statements.count; index += 1) {
+    looks.push(
+      await statements.prepare(index).then(
+        (prepared) => ({ type: prepared.statementType }),
+        (error: unknown) => ({ error }),
+      ),
     );
   }
+  const indexes = looks.map((_, index) => index);
+  const notTransaction = indexes.filter((index) => looks[index]?.type !== StatementType.TRANSACTION);
+  const main = notTransaction.at(-1) ?? 0;
+  const preludes = notTransaction.slice(0, -1);
+  for (const index of preludes) {
+    const type = looks[index]?.type;
+    if (type !== StatementType.CREATE)
+      throw type === undefined ? queryFailed(looks[index]?.error) : refusal(StatementType[type]);
+  }
+  if (preludes.length === 0) {
+    const type = looks[main]?.type;
+    if (type === undefined) throw queryFailed(looks[main]?.error);
+    if (type !== StatementType.SELECT) throw refusal(StatementType[type]);
+    return;
+  }
+  const again = await extract();
+  if (again?.count !== statements.count) throw refusal(StatementType[StatementType.CREATE]);
+  for (const index of preludes) {
+    const prelude = await again.prepare(index).catch((error: unknown) => Promise.reject(queryFailed(error)));
+    const before = await pivotEnumCount(lake);
+    await prelude.run().catch((error: unknown) => Promise.reject(queryFailed(error)));
+    if ((await pivotEnumCount(lake)) !== before + 1) throw refusal(StatementType[StatementType.CREATE]);
+  }
+  const statement = await again.prepare(main).catch((error: unknown) => Promise.reject(queryFailed(error)));
+  if (statement.statementType !== StatementType.SELECT) throw refusal(StatementType[statement.statementType]);
+}
+
+function queryFailed(error: unknown): UsageError {
+  return new UsageError(
+    `query failed: ${duckdbErrorLine(error instanceof Error ? error.message : String(error))}`,
+  );
+}
+
+function refusal(kind = 'non-SELECT'): UsageError {
+  return new UsageError(
+    `query runs only SELECT statements (read-only over the lake); this is a ${kind} statement`,
+  );
+}
+
+async function pivotEnumCount(lake: Lake): Promise<number> {
+  const rows = await lake.query(
+    "SELECT count(*) AS n FROM duckdb_types() WHERE starts_with(type_name, '__pivot_enum_')",
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 /**

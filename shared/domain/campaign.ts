@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { BIDI_CONTROL, CONTROL_CHARACTER } from './printable.ts';
+import { BIDI_CONTROL, CONTROL_CHARACTER, LINE_SEPARATOR } from './printable.ts';
 import { normalizeTarget, rootDomainOf, SourceScope, TargetError, TargetScope } from './targets.ts';
 
 /** Moz allows at most 6 targets in positive_targets and negative_targets combined. */
@@ -82,9 +82,10 @@ export const CampaignSchema = z
       .max(200, 'must be at most 200 characters')
       // The name is shown in terminals, the report and the digest: an ESC or BEL could drive a
       // terminal, a bidi override (U+202E) reverses what the reader sees.
+      // U+2028/U+2029 break lines too, and an Arabic letter mark (U+061C) is a bidi control.
       .refine(
-        (name) => !CONTROL_CHARACTER.test(name) && !BIDI_CONTROL.test(name),
-        'must not contain control characters (ESC, BEL, line breaks) or bidi controls (U+202A-U+202E, U+2066-U+2069)',
+        (name) => !CONTROL_CHARACTER.test(name) && !LINE_SEPARATOR.test(name) && !BIDI_CONTROL.test(name),
+        'must not contain control characters (ESC, BEL, line breaks, U+2028, U+2029) or bidi controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)',
       )
       .optional(),
     site: z.array(NormalizedTarget).min(1, 'needs at least one target (your own site)'),

@@ -8,8 +8,10 @@
 const OSC_SEQUENCE = /\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\|$)/g;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching escape sequences is the point.
 const CSI_SEQUENCE = /\u001b\[[0-?]*[ -/]*[@-~]?/g;
-/** The bidirectional marks, embeddings, overrides and isolates. */
-export const BIDI_CONTROL = /[\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** The bidirectional marks (U+061C, U+200E, U+200F), embeddings, overrides and isolates. */
+export const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+/** Unicode's line and paragraph separators: line breaks that are not control characters. */
+export const LINE_SEPARATOR = /[\u2028\u2029]/;
 /** C0 and C1 controls and DEL. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 export const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
@@ -20,6 +22,6 @@ export function withoutControlCharacters(text: string): string {
   return text
     .replace(OSC_SEQUENCE, '')
     .replace(CSI_SEQUENCE, '')
-    .replace(/[\t\n\r]/g, ' ')
+    .replace(/[\t\n\r\u2028\u2029]/g, ' ')
     .replace(CONTROL_OR_BIDI, '');
 }

@@ -24,6 +24,9 @@ const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i;
 // A scheme written without "//" (javascript:, tel:, data:): a colon not followed by a port number.
 const OPAQUE_SCHEME = /^([a-z][a-z0-9+.-]*:)(?!\d*$)/i;
+// `word:digits` reads as host:port, except after these registered non-web schemes (tel:123, sms:123),
+// whose prefix is never a host name anyone means to target.
+const NON_WEB_SCHEME = /^((?:tel|sms|mailto|fax|callto|geo|urn|news):)/i;
 // Control characters and any kind of white space are never part of a target.
 const FORBIDDEN =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
@@ -52,7 +55,7 @@ export function normalizeTarget(raw: string, scope: TargetScope): string {
   const authority = pathStart === -1 ? withoutScheme : withoutScheme.slice(0, pathStart);
   const rest = pathStart === -1 ? '' : withoutScheme.slice(pathStart);
   if (authority.includes('@')) throw new TargetError('must not contain credentials (user@host)');
-  const opaqueScheme = OPAQUE_SCHEME.exec(authority);
+  const opaqueScheme = NON_WEB_SCHEME.exec(authority) ?? OPAQUE_SCHEME.exec(authority);
   if (opaqueScheme) {
     throw new TargetError(`scheme ${opaqueScheme[1]} is not supported; use a domain or an http(s) URL`);
   }

@@ -148,10 +148,12 @@ export async function openLake(lakeRoot: string, options: { confineToLake?: bool
     throw error;
   }
   let empty: LakeTableName[] = [];
+  let scratch: string | undefined;
   const close = () => {
     connection.closeSync();
     instance.closeSync();
     dispose();
+    if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   };
 
   async function refresh(): Promise<void> {
@@ -172,6 +174,10 @@ export async function openLake(lakeRoot: string, options: { confineToLake?: bool
     if (options.confineToLake) {
       // DuckDB checks a glob by its text, so the escaped root (`brackets [[]1]`) is allowed too.
       const allowed = [...new Set([`${folder}/`, `${root}/`])].map(sqlString).join(', ');
+      // DuckDB allows its temp folder too, by default `<cwd>/.tmp`: the SQL could then read whatever
+      // sits there. A private folder of this process's own, removed on close, holds only DuckDB's spill.
+      scratch = await mkdtemp(join(tmpdir(), 'linkgap-duckdb-'));
+      await connection.run(`SET temp_directory = ${sqlString(scratch)}`);
       await connection.run(`SET allowed_directories = [${allowed}]`);
       await connection.run('SET enable_external_access = false');
       await connection.run('SET lock_configuration = true');

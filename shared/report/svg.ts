@@ -41,12 +41,21 @@ const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
 const defaultFormat = (value: number) => Math.round(value).toLocaleString('en-US');
 const round = (value: number) => Math.round(value * 10) / 10;
 
-/** A round axis maximum and step, about five gridlines. */
-export function niceScale(max: number): { max: number; step: number } {
-  if (!(max > 0)) return { max: 1, step: 0.2 };
+/**
+ * A round axis maximum and step, about five gridlines. With `wholeNumbers` (counts, printed as
+ * integers) the step is at least 1: 0.2 steps would print as `0, 0, 0, 1, 1, 1` for an all-zero run.
+ */
+export function niceScale(
+  max: number,
+  options: { wholeNumbers?: boolean } = {},
+): { max: number; step: number } {
+  if (!(max > 0)) return options.wholeNumbers ? { max: 1, step: 1 } : { max: 1, step: 0.2 };
   const rough = max / 5;
   const magnitude = 10 ** Math.floor(Math.log10(rough));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((candidate) => candidate >= rough) ?? rough;
+  const candidates = [1, 2, 2.5, 5, 10]
+    .map((m) => m * magnitude)
+    .filter((candidate) => !options.wholeNumbers || Number.isInteger(candidate));
+  const step = candidates.find((candidate) => candidate >= rough) ?? (options.wholeNumbers ? 1 : rough);
   return { max: Math.ceil(max / step - 1e-9) * step, step };
 }
 
@@ -100,7 +109,11 @@ function scaleOf(input: ChartInput): { yMax: number; step: number; y: (value: nu
     0,
     ...input.series.flatMap((series) => series.values.filter((v): v is number => v !== null)),
   );
-  const scale = input.yMax !== undefined ? { max: input.yMax, step: input.yMax / 5 } : niceScale(dataMax);
+  // The default format prints integers, so its ticks must be whole numbers to stay distinct.
+  const scale =
+    input.yMax !== undefined
+      ? { max: input.yMax, step: input.yMax / 5 }
+      : niceScale(dataMax, { wholeNumbers: input.format === undefined });
   return {
     yMax: scale.max,
     step: scale.step,

@@ -1,10 +1,10 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AthenaClient, GetQueryResultsCommandOutput } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_CAMPAIGN, demoHome, linkgap, tempDir } from '#test/support/cli.ts';
 import { AthenaQueryError, rowsFromResultPages, runAthenaQuery } from '../../cli/athena.ts';
-import { duckdbErrorLine, formatRows } from '../../cli/commands/query.ts';
+import { countSqlStatements, duckdbErrorLine, formatRows } from '../../cli/commands/query.ts';
 
 describe('linkgap query (DuckDB)', () => {
   let demo: Awaited<ReturnType<typeof demoHome>>;
@@ -157,6 +157,70 @@ describe('linkgap query (DuckDB)', () => {
     }
   });
 
+  it.each([
+    ['PIVOT runs ON status USING count(*)', /^run_id\s/],
+    ['PIVOT (SELECT status FROM runs) ON status USING count(*)', /^SUCCEEDED$/],
+    ["PIVOT (SELECT status FROM runs) ON status IN ('committed') USING count(*)", /^committed$/],
+    ['UNPIVOT (SELECT 1 AS a, 2 AS b) ON a, b INTO NAME k VALUE v', /^k\s+v$/],
+    ['FROM runs SELECT count(*) AS n;', /^n$/],
+    ["WITH x AS (SELECT ';' AS s) SELECT s FROM x -- a comment; not a statement", /^s$/],
+    ['/* two; statements? */ SUMMARIZE runs', /^column_name\s/],
+    ['DESCRIBE prospects', /^column_name\s/],
+  ])('runs the one read-only statement %s', async (statement, header) => {
+    const result = await linkgap(['query', statement], demo.env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toMatch(header);
+  });
+
+  it.each([
+    ['SELECT 1; SELECT 2', 'this has 2'],
+    ['PIVOT runs ON status USING count(*); SELECT 1', 'this has 2'],
+    ["SELECT ';'; SELECT 2; SELECT 3", 'this has 3'],
+  ])('refuses several statements: %s', async (statement, count) => {
+    const result = await linkgap(['query', statement], demo.env);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `linkgap: query runs one SQL statement at a time; ${count} (run each with its own linkgap query)`,
+    );
+  });
+
+  it.each([
+    ['CREATE TABLE t AS PIVOT runs ON status USING count(*)', 'CREATE'],
+    ['COPY (PIVOT runs ON status USING count(*)) TO <lake>/pivot.csv', 'COPY'],
+    ["CREATE TYPE mood AS ENUM ('a')", 'CREATE'],
+  ])('refuses a write even when DuckDB expands the PIVOT in it: %s', async (statement, kind) => {
+    // Inside the lake folder DuckDB itself would write: only the statement check stands in the way.
+    const inLake = join(demo.home, 'lake', 'pivot.csv');
+    const result = await linkgap(['query', statement.replace('<lake>/pivot.csv', `'${inLake}'`)], demo.env);
+    expect(existsSync(inLake)).toBe(false);
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      `linkgap: query runs only SELECT statements (read-only over the lake); this is a ${kind} statement`,
+    );
+  });
+
+  it("cannot read files in the working directory's .tmp (DuckDB's default temp folder)", async () => {
+    const scratch = join(process.cwd(), '.tmp');
+    const made = !existsSync(scratch);
+    mkdirSync(scratch, { recursive: true });
+    const secret = join(scratch, `linkgap-query-secret-${process.pid}.txt`);
+    writeFileSync(secret, 'not for the query');
+    try {
+      const read = await linkgap(['query', `SELECT content FROM read_text('${secret}')`], demo.env);
+      expect(read.code).toBe(2);
+      expect(read.stdout).not.toContain('not for the query');
+      const allowed = await linkgap(
+        ['query', "SELECT current_setting('allowed_directories') AS a", '--format', 'json'],
+        demo.env,
+      );
+      expect(allowed.code).toBe(0);
+      expect(allowed.stdout).not.toContain(scratch);
+    } finally {
+      rmSync(made ? scratch : secret, { recursive: true, force: true });
+    }
+  });
+
   it('says where the lake is missing', async () => {
     const empty = tempDir('nolake');
     try {
@@ -176,6 +240,25 @@ describe('linkgap query (DuckDB)', () => {
     expect(duckdbErrorLine('Parser Error: syntax error at or near "x"\n\nLINE 1: x\n        ^')).toBe(
       'Parser Error: syntax error at or near "x"',
     );
+  });
+});
+
+describe('countSqlStatements', () => {
+  it.each([
+    ['SELECT 1', 1],
+    ['SELECT 1;', 1],
+    [' ; ;SELECT 1;; ', 1],
+    ['-- only a comment; really', 0],
+    ["SELECT 'a;b', \"c;d\", 'it''s; fine'", 1],
+    ["SELECT E'\\'; still the string'", 1],
+    ['SELECT $$a;b$$, $tag$c;$$;d$tag$', 1],
+    ['/* outer /* inner; */ still; comment */ SELECT 1', 1],
+    ['SELECT 1; -- trailing', 1],
+    ['SELECT 1; SELECT 2', 2],
+    ["SELECT ';'; SELECT $$;$$; /* ; */ SELECT 3", 3],
+    ['SELECT 1 /* ; */; SELECT 2 -- ;\n; SELECT 3', 3],
+  ])('%j has %i', (sql, count) => {
+    expect(countSqlStatements(sql)).toBe(count);
   });
 });
 

@@ -3,7 +3,7 @@ import { formatTable, printable } from '../../cli/output.ts';
 
 /** Anything a terminal would act on: C0 controls but newline, DEL, C1 controls, bidi overrides. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const TERMINAL_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const TERMINAL_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u202a-\u202e\u2066-\u2069]/;
 
 describe('printable', () => {
   it.each([
@@ -20,6 +20,7 @@ describe('printable', () => {
     ['carriage return overwriting the line', 'safe\rEVIL', 'safe\\x0dEVIL'],
     ['bidi override (Trojan Source)', 'user\u202eexe.txt', 'user\\u202eexe.txt'],
     ['bidi isolate', 'a\u2066b\u2069', 'a\\u2066b\\u2069'],
+    ['Arabic letter mark (a bidi control)', 'a\u061cb', 'a\\u061cb'],
     ['byte order mark', '\uFEFF{', '\\ufeff{'],
   ])('escapes %s', (_name, input, expected) => {
     const text = printable(input);

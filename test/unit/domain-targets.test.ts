@@ -25,6 +25,15 @@ describe('normalizeTarget names a scheme without "//" as a scheme, not a port', 
     ['javascript:alert(1)', 'javascript:'],
     ['tel:+15551234', 'tel:'],
     ['data:text/html,hi', 'data:'],
+    ['tel:123', 'tel:'],
+    ['sms:123', 'sms:'],
+    ['SMS:5551234', 'SMS:'],
+    ['fax:123', 'fax:'],
+    ['callto:123', 'callto:'],
+    ['urn:123', 'urn:'],
+    ['mailto:1', 'mailto:'],
+    ['geo:1', 'geo:'],
+    ['news:1', 'news:'],
   ])('%s', (target, scheme) => {
     expect(() => normalizeTarget(target, 'page')).toThrow(
       `scheme ${scheme} is not supported; use a domain or an http(s) URL`,
@@ -34,5 +43,7 @@ describe('normalizeTarget names a scheme without "//" as a scheme, not a port', 
   it('a host with a port is still refused as a port', () => {
     expect(() => normalizeTarget('acme.example:8080/blog', 'page')).toThrow('must not contain a port');
     expect(() => normalizeTarget('localhost:3000', 'page')).toThrow('must not contain a port');
+    expect(() => normalizeTarget('acme.example:8080', 'root_domain')).toThrow('must not contain a port');
+    expect(() => normalizeTarget('telco.example:443', 'page')).toThrow('must not contain a port');
   });
 });
