@@ -6,12 +6,12 @@ import { scheduledDateOnOrBefore } from '#domain/schedule.ts';
 import { dispatchDue } from '#pipeline/dispatch.ts';
 import { parseStoredCampaign } from '#pipeline/stored-campaign.ts';
 import { createJsonLog, silentLog } from '#shared/observability.ts';
-import type { RunMessage, RunStore } from '#shared/ports.ts';
+import type { Log, RunMessage, RunStore } from '#shared/ports.ts';
 import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import type { CommandContext } from '../context.ts';
 import { ExitCodeError, UsageError } from '../errors.ts';
 import { trapInterrupts } from '../interrupts.ts';
-import { createLocalContext } from '../local-context.ts';
+import { createLocalContext, type LocalContext } from '../local-context.ts';
 import { holderOf, type LocalRunResult, runLocally, unfinishedLine } from '../local-runner.ts';
 import { parseDateOption, todayUtc } from '../options.ts';
 import { formatTable, humanOutput, type Output, processOutput } from '../output.ts';
@@ -74,6 +74,41 @@ async function announceForce(runs: RunStore, messages: readonly RunMessage[], hu
   }
 }
 
+/**
+ * The runs the command does: the campaign asked for, at its latest scheduled date, or every campaign
+ * due on `asOf`; and the stored campaigns that could not be read (each fails alone, exit code 1).
+ */
+async function runsToDo(
+  local: LocalContext,
+  campaignId: string | undefined,
+  asOf: string,
+  log: Log,
+  human: Output,
+): Promise<{ messages: RunMessage[]; broken: { campaignId: string; message: string }[] }> {
+  if (campaignId === undefined) {
+    const queue = createMemoryQueue();
+    const dispatched = await dispatchDue(
+      { today: asOf },
+      { campaigns: local.campaigns, runs: local.runs, queue, log },
+    );
+    for (const invalid of dispatched.invalid)
+      human.err(`campaign ${invalid.campaignId} failed, not run: ${invalid.message}`);
+    return { messages: queue.drain(), broken: dispatched.invalid };
+  }
+  const raw = await local.campaigns.get(campaignId);
+  if (raw === undefined) throw new UsageError(`no campaign "${campaignId}" (linkgap campaign list)`);
+  try {
+    const campaign = parseStoredCampaign(campaignId, raw);
+    return {
+      messages: [{ campaignId: campaign.id, runDate: scheduledDateOnOrBefore(campaign.schedule, asOf) }],
+      broken: [],
+    };
+  } catch (error) {
+    if (!(error instanceof CampaignValidationError)) throw error;
+    throw new ExitCodeError(`campaign ${campaignId} failed: ${error.message}`, 1);
+  }
+}
+
 export function registerRunCommand(program: Command, context: CommandContext): void {
   exitTwoOnUsageErrors(program.command('run'))
     .description('run the campaigns that are due (or one campaign) against Moz or the embedded simulator')
@@ -105,33 +140,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
         spacingMs: local.spacingMs,
       });
       try {
-        let messages: RunMessage[];
-        /** Campaigns that could not be read: each fails alone and makes the exit code 1. */
-        const broken: { campaignId: string; message: string }[] = [];
-        if (options.campaign) {
-          const raw = await local.campaigns.get(options.campaign);
-          if (raw === undefined)
-            throw new UsageError(`no campaign "${options.campaign}" (linkgap campaign list)`);
-          try {
-            const campaign = parseStoredCampaign(options.campaign, raw);
-            messages = [
-              { campaignId: campaign.id, runDate: scheduledDateOnOrBefore(campaign.schedule, asOf) },
-            ];
-          } catch (error) {
-            if (!(error instanceof CampaignValidationError)) throw error;
-            throw new ExitCodeError(`campaign ${options.campaign} failed: ${error.message}`, 1);
-          }
-        } else {
-          const queue = createMemoryQueue();
-          const dispatched = await dispatchDue(
-            { today: asOf },
-            { campaigns: local.campaigns, runs: local.runs, queue, log },
-          );
-          broken.push(...dispatched.invalid);
-          for (const invalid of broken)
-            human.err(`campaign ${invalid.campaignId} failed, not run: ${invalid.message}`);
-          messages = queue.drain();
-        }
+        const { messages, broken } = await runsToDo(local, options.campaign, asOf, log, human);
         if (messages.length === 0) {
           human.out(`nothing is due on ${asOf}`);
         } else {
