@@ -104,6 +104,21 @@ export function holderOf(record: RunRecord): string {
 const FINISHED_BEFORE_INTERRUPT = 'interrupted after every run had finished; nothing needs resuming';
 
 /**
+ * A line for each committed run whose digest a channel (the webhook) could not take after its
+ * retries: without --verbose the failure would otherwise be silent, and a mistyped URL never noticed.
+ */
+export function undeliveredDigestLines(results: readonly LocalRunResult[]): string[] {
+  return results.flatMap(({ message, outcome }) =>
+    outcome.outcome === 'committed' && outcome.undeliveredDigests.length > 0
+      ? [
+          `${message.campaignId} ${message.runDate}: the digest could not be delivered to ` +
+            `${outcome.undeliveredDigests.join(', ')} (the next run tries again; run --verbose says why)`,
+        ]
+      : [],
+  );
+}
+
+/**
  * The one line a run that did not finish ends with, and its exit code; undefined when all is done.
  * `expected` is how many runs were asked for (after a signal the rest are not started). A signal that
  * came after every run had finished (committed, failed, busy) paused nothing: the line says nothing

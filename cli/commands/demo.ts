@@ -13,7 +13,7 @@ import type { CommandContext } from '../context.ts';
 import { ExitCodeError } from '../errors.ts';
 import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext, type LocalContext } from '../local-context.ts';
-import { runLocally, unfinishedLine } from '../local-runner.ts';
+import { runLocally, undeliveredDigestLines, unfinishedLine } from '../local-runner.ts';
 import { parseDateOption, parseWholeNumberOption, todayUtc } from '../options.ts';
 import { formatTable, printable } from '../output.ts';
 
@@ -110,6 +110,7 @@ async function runDemo(local: LocalContext, context: CommandContext, runDates: s
     });
   }
   output.out(formatTable(rows));
+  for (const line of undeliveredDigestLines(results)) output.err(line);
   const failed = results.filter((result) => result.outcome.outcome === 'failed');
   if (failed.length > 0) {
     throw new ExitCodeError(

@@ -12,7 +12,13 @@ import type { CommandContext } from '../context.ts';
 import { ExitCodeError, UsageError } from '../errors.ts';
 import { trapInterrupts } from '../interrupts.ts';
 import { createLocalContext, type LocalContext } from '../local-context.ts';
-import { holderOf, type LocalRunResult, runLocally, unfinishedLine } from '../local-runner.ts';
+import {
+  holderOf,
+  type LocalRunResult,
+  runLocally,
+  undeliveredDigestLines,
+  unfinishedLine,
+} from '../local-runner.ts';
 import { parseDateOption, todayUtc } from '../options.ts';
 import { formatTable, humanOutput, type Output, processOutput } from '../output.ts';
 import { type RunProgress, runProgress } from '../progress.ts';
@@ -160,6 +166,7 @@ export function registerRunCommand(program: Command, context: CommandContext): v
           });
           human.out(formatTable(results.map(outcomeRow)));
           for (const line of droppedRowsLines(results)) human.err(line);
+          for (const line of undeliveredDigestLines(results)) human.err(line);
           // The digest each committed run publishes (SNS / webhook in AWS), as the team would read it.
           for (const digest of digests) human.out(`\n${digest.text}`);
           const unfinished = unfinishedLine(results, {

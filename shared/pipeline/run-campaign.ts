@@ -46,6 +46,8 @@ export type RunOutcome =
       manifestKey: string;
       /** Rows Moz returned outside the lake contract, dropped at the boundary (not in the manifest). */
       droppedRows: number;
+      /** Digest channels whose delivery failed after its retries (each is tried again by a later run). */
+      undeliveredDigests: string[];
     }
   | { outcome: 'already-done'; runDate: string; runId: string }
   /** Another worker holds the claim of `runDate` (this date, or an earlier one that must finish first). */
@@ -364,21 +366,33 @@ async function commit(
       droppedRows,
     });
   }
-  await publish(run, deps);
-  return { outcome: 'committed', runDate: run.runDate, manifest, manifestKey: keys.manifest, droppedRows };
+  const undeliveredDigests = await publish(run, deps);
+  return {
+    outcome: 'committed',
+    runDate: run.runDate,
+    manifest,
+    manifestKey: keys.manifest,
+    droppedRows,
+    undeliveredDigests,
+  };
 }
 
-/** Delivery after the commit: never fails or repeats the run (publish.ts). */
-async function publish(run: RunRef, deps: RunDeps): Promise<void> {
+/**
+ * Delivery after the commit: never fails or repeats the run (publish.ts). Returns the digest
+ * channels that failed, so a person at a terminal hears of it without --verbose.
+ */
+async function publish(run: RunRef, deps: RunDeps): Promise<string[]> {
   const ports = deps.publish;
-  if (!ports) return;
+  if (!ports) return [];
   const log = withFields(deps.log, { ...run });
   // The report renderer, the digest and the Parquet reader load after a commit, not at every cold start.
-  await import('./publish.ts')
+  return import('./publish.ts')
     .then(({ publishRun }) => publishRun(run, { ...deps, log }, ports))
-    .catch((error) =>
-      log.error('publishing failed', { error: error instanceof Error ? error.message : String(error) }),
-    );
+    .then(({ digests }) => Object.keys(digests).filter((channel) => digests[channel] === 'failed'))
+    .catch((error) => {
+      log.error('publishing failed', { error: error instanceof Error ? error.message : String(error) });
+      return [];
+    });
 }
 
 const refOf = (record: RunRecord): RunRef => ({

@@ -4,6 +4,8 @@
  * writes the missing ones.
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_AS_OF, DEMO_CAMPAIGN, linkgap, tempDir } from '#test/support/cli.ts';
@@ -90,5 +92,35 @@ describe('delivery on a laptop', () => {
     );
     const again = await linkgap(['report', '--publish', '--campaign', DEMO_CAMPAIGN], env);
     expect(again.stdout).toContain('0 missing report(s)');
+  });
+});
+
+describe('a webhook that refuses the digest', () => {
+  it('is said on stderr without --verbose, and the run still succeeds', async () => {
+    const home = tempDir('delivery-webhook');
+    let posts = 0;
+    const server = createServer((req, res) => {
+      posts += 1;
+      req.resume();
+      req.on('end', () => res.writeHead(500).end('down'));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await linkgap(['demo', '--months', '1', '--as-of', DEMO_AS_OF], {
+        LINKGAP_HOME: home.path,
+        LINKGAP_DIGEST_WEBHOOK_URL: `http://127.0.0.1:${port}/hook`,
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(posts).toBeGreaterThan(0);
+      expect(result.stderr).toMatch(
+        new RegExp(`${DEMO_CAMPAIGN} 2026-07-01: the digest could not be delivered to webhook`),
+      );
+      // The URL itself (it may hold a token) is never printed.
+      expect(result.stderr).not.toContain(`127.0.0.1:${port}`);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      home.remove();
+    }
   });
 });
