@@ -166,7 +166,7 @@ export function applyReviewEdit(
   const after = {
     state: edit.state ?? before.state,
     category: edit.category === undefined ? before.category : edit.category,
-    note: edit.note ?? before.note,
+    note: edit.note === undefined ? before.note : noteAfter(edit.note, before.note),
   };
   if (after.state === before.state && after.category === before.category && after.note === before.note)
     return undefined;
@@ -183,6 +183,16 @@ export function applyReviewEdit(
     version,
     lastEvent: eventOf(campaignId, source, before, after, context, version, 'applied'),
   });
+}
+
+/**
+ * A note's line ends as a CSV round trip gives them back (CR LF and CR become LF, as the import reads
+ * a spreadsheet's file), so `review set` and `review import` store the same note, and a note stored
+ * before with CRs is not changed by re-importing its own export.
+ */
+function noteAfter(edited: string, before: string): string {
+  const lines = (text: string) => text.replace(/\r\n?/g, '\n');
+  return lines(edited) === lines(before) ? before : lines(edited);
 }
 
 /**

@@ -40,6 +40,14 @@ describe('review values from spreadsheets', () => {
 });
 
 describe('applyReviewEdit', () => {
+  it('stores a note with its line ends as an import reads them, and a re-import of an old CR note changes nothing', () => {
+    const typed = applyReviewEdit('c', 'a.example', undefined, { note: '\rCR start\r\nmid\rdle' }, person);
+    expect(typed?.note).toBe('\nCR start\nmid\ndle');
+    // A note stored with CRs before this rule: its export comes back with LFs, which is no change.
+    const stored = { ...(typed as NonNullable<typeof typed>), note: 'old\r\nnote' };
+    expect(applyReviewEdit('c', 'a.example', stored, { note: 'old\nnote' }, person)).toBeUndefined();
+  });
+
   it('a first change starts at version 1 from to_review, with its event', () => {
     const review = applyReviewEdit(
       'c',
