@@ -237,6 +237,10 @@ function refuseSeveralStatements(sql: string): void {
  * and checked to have made exactly one pivot enum each.
  */
 async function refuseWrites(lake: Lake, sql: string): Promise<void> {
+  // Before DuckDB sees a statement that could write: preparing one already has effects (EXPORT
+  // DATABASE makes its folder). The type check below still decides for what passes this.
+  const opener = firstKeyword(sql);
+  if (opener !== undefined && OTHER_STATEMENTS.has(opener)) throw refusal(opener);
   const extract = () => lake.connection.extractStatements(sql).catch(() => undefined);
   const statements = await extract();
   if (statements === undefined || statements.count === 0) return; // reported by the query itself
@@ -284,9 +288,62 @@ function queryFailed(error: unknown): UsageError {
 }
 
 function refusal(kind = 'non-SELECT'): UsageError {
+  const article = /^[AEIOU]/i.test(kind) ? 'an' : 'a';
   return new UsageError(
-    `query runs only SELECT statements (read-only over the lake); this is a ${kind} statement`,
+    `query runs only SELECT statements (read-only over the lake); this is ${article} ${kind} statement`,
   );
+}
+
+/**
+ * The words DuckDB's other statements begin with (a typo is left to DuckDB's parser, which names it;
+ * the read-only SELECT forms and PRAGMA go on to the type check).
+ */
+const OTHER_STATEMENTS = new Set([
+  'ALTER',
+  'ANALYZE',
+  'ATTACH',
+  'BEGIN',
+  'CALL',
+  'CHECKPOINT',
+  'COMMENT',
+  'COMMIT',
+  'COPY',
+  'CREATE',
+  'DEALLOCATE',
+  'DELETE',
+  'DETACH',
+  'DROP',
+  'EXECUTE',
+  'EXPLAIN',
+  'EXPORT',
+  'FORCE',
+  'IMPORT',
+  'INSERT',
+  'INSTALL',
+  'LOAD',
+  'MERGE',
+  'PREPARE',
+  'RESET',
+  'ROLLBACK',
+  'SET',
+  'START',
+  'TRUNCATE',
+  'UPDATE',
+  'UPSERT',
+  'USE',
+  'VACUUM',
+]);
+
+/** The statement's first word, upper-cased, after white space, comments and opening parentheses. */
+function firstKeyword(sql: string): string | undefined {
+  let index = 0;
+  while (index < sql.length) {
+    const skipped = skipQuotedOrComment(sql, index);
+    if (skipped.end > index && !skipped.counts) index = skipped.end;
+    else if (/[\s(]/.test(sql[index] ?? '')) index += 1;
+    else break;
+  }
+  return /^[A-Za-z_]+/.exec(sql.slice(index))?.[0].toUpperCase();
 }
 
 async function pivotEnumCount(lake: Lake): Promise<number> {

@@ -129,10 +129,18 @@ describe('linkgap query (DuckDB)', () => {
       const target = join(outside.path, 'x.csv');
       const copy = await linkgap(['query', `COPY (SELECT 1) TO '${target}'`], demo.env);
       expect(copy.code).toBe(2);
-      expect(copy.stderr.trim()).toMatch(
-        /^linkgap: query failed: Permission Error: .*disabled by configuration$/,
+      expect(copy.stderr.trim()).toBe(
+        'linkgap: query runs only SELECT statements (read-only over the lake); this is a COPY statement',
       );
       expect(existsSync(target)).toBe(false);
+      // Refused before DuckDB prepares it: preparing EXPORT DATABASE already makes its folder.
+      const exported = join(demo.home, 'lake', 'exported');
+      const exportDb = await linkgap(['query', `/* x */ EXPORT DATABASE '${exported}'`], demo.env);
+      expect(exportDb.code).toBe(2);
+      expect(exportDb.stderr.trim()).toBe(
+        'linkgap: query runs only SELECT statements (read-only over the lake); this is an EXPORT statement',
+      );
+      expect(existsSync(exported)).toBe(false);
       // Inside the lake folder DuckDB could write: the statement is refused first.
       const inLake = join(demo.home, 'lake', 'x.csv');
       const copyIn = await linkgap(['query', `COPY (SELECT 1) TO '${inLake}'`], demo.env);
