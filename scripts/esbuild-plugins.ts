@@ -63,7 +63,7 @@ export const compileFn = leftOut;`,
  * of a missing dispatcher (`makeDispatcher` in undici/index.js). Importing anything else from
  * `undici` fails the build ("No matching export"), so a new use cannot slip through half-bundled.
  *
- * Two parts the client path requires only on demand are left out as well, each replaced by a module
+ * Three parts the client path requires only on demand are left out as well, each replaced by a module
  * that throws a clear error if it is ever reached:
  * - the FormData/Blob body encoder (`web/fetch/body.js`, which pulls in most of fetch and WebIDL):
  *   the Moz client only sends a JSON string;

@@ -16,6 +16,7 @@ import {
   type RateGate,
   type RatePermit,
   RateSlotMissedError,
+  realSleep,
   reserveSlot,
   type SlotPreparation,
   unlimitedRateGate,
@@ -73,18 +74,6 @@ export interface Caller {
   readonly settings: CallerSettings;
   totals: MozClientStats;
 }
-
-/** Ends early when `signal` aborts, clearing its timer (a pending one would keep the process alive). */
-const realSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 export function createCaller(config: MozClientConfig): Caller {
   // Node timers overflow (and fire at once, with a warning) past 2^31 - 1 ms.

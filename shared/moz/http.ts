@@ -220,8 +220,8 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
 
-export async function attempt(req: AttemptRequest): Promise<AttemptOutcome | NotSent> {
-  const secrets = secretsOf(req.credentials);
+/** One HTTP attempt. Its error messages may still quote a secret: callers go through {@link redactedAttempt}. */
+async function attempt(req: AttemptRequest, secrets: readonly string[]): Promise<AttemptOutcome | NotSent> {
   const controller = new AbortController();
   const onWrite = req.onWrite;
   let refused = false;
@@ -404,9 +404,10 @@ export async function ensureConnection(
 
 /** Attempt outcomes never quote a secret, whatever the server or the network put in the text. */
 export async function redactedAttempt(req: AttemptRequest): Promise<AttemptOutcome | NotSent> {
-  const outcome = await attempt(req);
+  const secrets = secretsOf(req.credentials);
+  const outcome = await attempt(req, secrets);
   if (outcome === NOT_SENT) return outcome;
-  if (!outcome.ok) outcome.error.message = redact(outcome.error.message, secretsOf(req.credentials));
+  if (!outcome.ok) outcome.error.message = redact(outcome.error.message, secrets);
   return outcome;
 }
 

@@ -196,8 +196,11 @@ export function gateClock(options: {
   };
 }
 
-/** Ends early when `wake` aborts, clearing its timer: a pending timer keeps the process alive. */
-function realSleep(ms: number, wake?: AbortSignal): Promise<void> {
+/**
+ * Ends early when `wake` aborts, clearing its timer: a pending timer keeps the process alive. The
+ * gates' and the Moz client's default sleep.
+ */
+export function realSleep(ms: number, wake?: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
