@@ -62,11 +62,12 @@ export function etaMs(
   return pagesLeft * spacingMs;
 }
 
-/** A long span in the largest unit that reads well: "1 day", "36 h", "90 min". */
+/** A long span in the largest unit that reads well: "3 days", "1 day", "36 h", "1 h 30 min". */
 function span(ms: number): string {
   const hours = ms / 3_600_000;
   if (hours >= 48) return `${Math.round(hours / 24)} days`;
-  if (hours >= 24) return '1 day';
+  // Between one and two days, whole days would hide up to 23 hours: only a day's worth says "1 day".
+  if (Math.round(hours) === 24) return '1 day';
   return hours >= 2 ? `${Math.round(hours)} h` : duration(ms);
 }
 

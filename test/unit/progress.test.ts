@@ -103,6 +103,24 @@ describe('line progress (no TTY)', () => {
     expect(wait?.kind === 'wait' ? wait.detail : undefined).toBe(detail);
   });
 
+  it.each([
+    [86_400_000, 'Retry-After 86400 s (1 day)'],
+    [129_600_000, 'Retry-After 129600 s (36 h)'],
+    [172_800_000, 'Retry-After 172800 s (2 days)'],
+    [5_400_000, 'Retry-After 5400 s (1 h 30 min)'],
+  ])('an asked Retry-After of %i ms over the cap is said in a unit that reads well', (askedMs, said) => {
+    const wait = retryWait({
+      msg: 'moz request failed; retrying',
+      delayMs: 60_000,
+      retryAfterMs: 60_000,
+      retryAfterAskedMs: askedMs,
+      status: 429,
+    });
+    expect(wait?.kind === 'wait' ? wait.detail : undefined).toBe(
+      `Moz answered 429 Too Many Requests with ${said}; linkgap caps the wait at 60 s`,
+    );
+  });
+
   it('a request still awaiting its answer is said every notice, with how long so far and why', () => {
     const lines: string[] = [];
     const sink = lineProgress({ write: (line) => lines.push(line), now: () => 0, spacingMs: 10_000 });
