@@ -154,6 +154,7 @@ export function lineProgress(options: {
   let last = { at: options.now(), page: 0 };
   let batches = '';
   let spacingSaid = false;
+  let run = '';
   return (event) => {
     if (event.kind === 'wait') {
       if (event.reason !== 'plan-spacing' || !spacingSaid) options.write(waitLine(event));
@@ -161,6 +162,13 @@ export function lineProgress(options: {
       return;
     }
     const who = `${event.campaignId} ${event.runDate}`;
+    if (who !== run) {
+      // The next run (a CLI's next campaign, a warm Lambda's next message) starts afresh, even when the
+      // last one paused or failed and so never said 'done'.
+      run = who;
+      last = { at: options.now(), page: 0 };
+      batches = '';
+    }
     if (event.kind === 'done') {
       spacingSaid = false;
       return;

@@ -3,9 +3,9 @@ import { announcingRateGate } from '#moz/announced-waits.ts';
 import type { RateGate } from '#moz/rate-gate.ts';
 import { answerWait, etaMs, lineProgress, type ProgressEvent, retryWait } from '#pipeline/progress.ts';
 
-const page = (n: number, more = true): ProgressEvent => ({
+const page = (n: number, more = true, campaignId = 'c'): ProgressEvent => ({
   kind: 'pages',
-  campaignId: 'c',
+  campaignId,
   runDate: '2026-05-01',
   page: n,
   rowsSpent: n * 250,
@@ -67,6 +67,31 @@ describe('line progress (no TTY)', () => {
     expect(lines).toEqual([
       'c 2026-05-01: 3 page(s), 750 of 25,000 Moz rows, at most 16 min left at the rate limit',
       'c 2026-05-01: 3 page(s), 1,000 of 25,000 Moz rows, link_status batch 3/3',
+    ]);
+  });
+
+  it('starts each run afresh: the next campaign neither inherits the batches nor the page count of the last', () => {
+    const lines: string[] = [];
+    const time = clock();
+    const sink = lineProgress({ write: (line) => lines.push(line), now: time.now, spacingMs: 10_000 });
+    for (let n = 0; n <= 30; n++) sink(page(n));
+    sink({
+      kind: 'verify',
+      campaignId: 'c',
+      runDate: '2026-05-01',
+      batch: 2,
+      batches: 2,
+      rowsSpent: 8_000,
+      budget: 25_000,
+    });
+    // The run stops there (paused or failed: no 'done'), and the process runs the next campaign.
+    lines.length = 0;
+    for (let n = 0; n <= 10; n++) sink(page(n, true, 'd'));
+    time.advance(30_000);
+    sink(page(11, true, 'd'));
+    expect(lines).toEqual([
+      'd 2026-05-01: 10 page(s), 2,500 of 25,000 Moz rows, at most 15 min left at the rate limit',
+      'd 2026-05-01: 11 page(s), 2,750 of 25,000 Moz rows, at most 15 min left at the rate limit',
     ]);
   });
 
