@@ -62,11 +62,12 @@ export function etaMs(
   return pagesLeft * spacingMs;
 }
 
-/** A long span in the largest unit that reads well: "1 day", "36 h", "90 min". */
+/** A long span in the largest unit that reads well: "3 days", "1 day", "36 h", "1 h 30 min". */
 function span(ms: number): string {
   const hours = ms / 3_600_000;
   if (hours >= 48) return `${Math.round(hours / 24)} days`;
-  if (hours >= 24) return '1 day';
+  // Between one and two days, whole days would hide up to 23 hours: only a day's worth says "1 day".
+  if (Math.round(hours) === 24) return '1 day';
   return hours >= 2 ? `${Math.round(hours)} h` : duration(ms);
 }
 
@@ -153,6 +154,7 @@ export function lineProgress(options: {
   let last = { at: options.now(), page: 0 };
   let batches = '';
   let spacingSaid = false;
+  let run = '';
   return (event) => {
     if (event.kind === 'wait') {
       if (event.reason !== 'plan-spacing' || !spacingSaid) options.write(waitLine(event));
@@ -160,6 +162,13 @@ export function lineProgress(options: {
       return;
     }
     const who = `${event.campaignId} ${event.runDate}`;
+    if (who !== run) {
+      // The next run (a CLI's next campaign, a warm Lambda's next message) starts afresh, even when the
+      // last one paused or failed and so never said 'done'.
+      run = who;
+      last = { at: options.now(), page: 0 };
+      batches = '';
+    }
     if (event.kind === 'done') {
       spacingSaid = false;
       return;

@@ -6,7 +6,7 @@ import {
   manifestKey,
   parseLakeKey,
   prospectsKey,
-  reportsPrefix,
+  reportKey,
   tablePrefix,
 } from '#lake/keys.ts';
 import { encodeLedgerStream } from '#lake/ledger-file.ts';
@@ -170,9 +170,11 @@ export async function removeSupersededRuns(lake: ObjectStore, run: RunRef): Prom
   const ledgers = [...new Set([...manifests, ...data].map((key) => parseLakeKey(key)?.runId))]
     .filter((runId): runId is string => runId !== undefined)
     .map((runId) => ledgerKey(run.campaignId, runId));
-  // The superseded runs' HTML reports go too (README: the old run's files are removed).
-  const reports = (await lake.list(`${reportsPrefix(run.campaignId)}run_date=${run.runDate}/`)).filter(
-    (key) => key.endsWith('.html') && !key.endsWith(`/${run.runId}.html`),
+  // The superseded runs' HTML reports go too (README: the old run's files are removed): every report
+  // in the folder of this run's own report, but that one.
+  const ownReport = reportKey(run.campaignId, run.runDate, run.runId);
+  const reports = (await lake.list(ownReport.slice(0, ownReport.lastIndexOf('/') + 1))).filter(
+    (key) => key.endsWith('.html') && key !== ownReport,
   );
   if (manifests.length > 0) await lake.delete(manifests);
   if (data.length > 0) await lake.delete([...data, ...ledgers]);

@@ -3,9 +3,9 @@ import { announcingRateGate } from '#moz/announced-waits.ts';
 import type { RateGate } from '#moz/rate-gate.ts';
 import { answerWait, etaMs, lineProgress, type ProgressEvent, retryWait } from '#pipeline/progress.ts';
 
-const page = (n: number, more = true): ProgressEvent => ({
+const page = (n: number, more = true, campaignId = 'c'): ProgressEvent => ({
   kind: 'pages',
-  campaignId: 'c',
+  campaignId,
   runDate: '2026-05-01',
   page: n,
   rowsSpent: n * 250,
@@ -70,6 +70,31 @@ describe('line progress (no TTY)', () => {
     ]);
   });
 
+  it('starts each run afresh: the next campaign neither inherits the batches nor the page count of the last', () => {
+    const lines: string[] = [];
+    const time = clock();
+    const sink = lineProgress({ write: (line) => lines.push(line), now: time.now, spacingMs: 10_000 });
+    for (let n = 0; n <= 30; n++) sink(page(n));
+    sink({
+      kind: 'verify',
+      campaignId: 'c',
+      runDate: '2026-05-01',
+      batch: 2,
+      batches: 2,
+      rowsSpent: 8_000,
+      budget: 25_000,
+    });
+    // The run stops there (paused or failed: no 'done'), and the process runs the next campaign.
+    lines.length = 0;
+    for (let n = 0; n <= 10; n++) sink(page(n, true, 'd'));
+    time.advance(30_000);
+    sink(page(11, true, 'd'));
+    expect(lines).toEqual([
+      'd 2026-05-01: 10 page(s), 2,500 of 25,000 Moz rows, at most 15 min left at the rate limit',
+      'd 2026-05-01: 11 page(s), 2,750 of 25,000 Moz rows, at most 15 min left at the rate limit',
+    ]);
+  });
+
   it("says the plan's spacing once per run, and every 429 wait with its Retry-After", () => {
     const lines: string[] = [];
     const sink = lineProgress({ write: (line) => lines.push(line), now: () => 0, spacingMs: 10_000 });
@@ -101,6 +126,24 @@ describe('line progress (no TTY)', () => {
   ])('a client retry event %j announces %s', (event, detail) => {
     const wait = retryWait(event);
     expect(wait?.kind === 'wait' ? wait.detail : undefined).toBe(detail);
+  });
+
+  it.each([
+    [86_400_000, 'Retry-After 86400 s (1 day)'],
+    [129_600_000, 'Retry-After 129600 s (36 h)'],
+    [172_800_000, 'Retry-After 172800 s (2 days)'],
+    [5_400_000, 'Retry-After 5400 s (1 h 30 min)'],
+  ])('an asked Retry-After of %i ms over the cap is said in a unit that reads well', (askedMs, said) => {
+    const wait = retryWait({
+      msg: 'moz request failed; retrying',
+      delayMs: 60_000,
+      retryAfterMs: 60_000,
+      retryAfterAskedMs: askedMs,
+      status: 429,
+    });
+    expect(wait?.kind === 'wait' ? wait.detail : undefined).toBe(
+      `Moz answered 429 Too Many Requests with ${said}; linkgap caps the wait at 60 s`,
+    );
   });
 
   it('a request still awaiting its answer is said every notice, with how long so far and why', () => {
