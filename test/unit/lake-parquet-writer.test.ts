@@ -22,6 +22,8 @@ import {
   parquetSchemaOf,
 } from '#lake/parquet.ts';
 import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from '#lake/schema.ts';
+// mulberry32, seeded: a failing case can be replayed.
+import { prng } from '#simulator/hash.ts';
 
 const CHANGE_COLUMNS = LAKE_TABLES.changes.columns;
 
@@ -119,20 +121,9 @@ function writtenByHyparquet<T extends 'prospects' | 'changes'>(
   return writer.getBytes();
 }
 
-/** A deterministic pseudo-random sequence (mulberry32), so a failing case can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Prospect rows that exercise every path of the encoder: repeats, nulls, zeros, long and non-ASCII strings. */
 function someProspects(count: number, seed: number, text: (random: () => number, index: number) => string) {
-  const random = seeded(seed);
+  const random = prng(seed);
   const pick = <V>(choices: readonly V[]): V => choices[Math.floor(random() * choices.length)] as V;
   return Array.from(
     { length: count },
@@ -219,7 +210,7 @@ describe('string columns of distinct values, written as PLAIN pages from their b
     parquet.finish();
     return writer.getBytes();
   };
-  const random = seeded(7);
+  const random = prng(7);
   const lone = ['\uD800', '\uDC00x', 'a\uDBFF'];
   const rowsOf = (count: number, text: (index: number) => string) =>
     Array.from({ length: count }, (_, index) => ({
@@ -278,7 +269,7 @@ describe("list columns, levelled by the encoder (not the writer's Dremel walk)",
       { name: 'id', type: 'int', comment: 'test' },
       { name: 'tags', type: 'array<string>', nullable, comment: 'test' },
     ];
-    const random = seeded(11);
+    const random = prng(11);
     const tags = Array.from({ length: 5000 }, () => {
       const pick = Math.floor(random() * (lists.length + 1));
       return pick === lists.length ? (nullable ? null : []) : lists[pick];
