@@ -73,7 +73,8 @@ export function parquetSchema(table: ParquetTableName): SchemaElement[] {
   return schemaOfColumns(LAKE_TABLES[table].columns);
 }
 
-function schemaOfColumns(columns: readonly Column[]): SchemaElement[] {
+/** The file schema of any contract-style column list (parquetSchema's engine; also used by tests). */
+export function schemaOfColumns(columns: readonly Column[]): SchemaElement[] {
   return [{ name: 'schema', num_children: columns.length }, ...columns.flatMap(parquetSchemaOf)];
 }
 
