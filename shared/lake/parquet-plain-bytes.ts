@@ -275,11 +275,26 @@ export function utf8StringStatistics(strings: Utf8Strings): ChunkStatistics {
 function compareRanges(bytes: Uint8Array, strings: Utf8Strings, a: number, b: number): number {
   const aStart = startOf(strings, a);
   const bStart = startOf(strings, b);
-  const aLength = (strings.ends[a] as number) - aStart;
-  const bLength = (strings.ends[b] as number) - bStart;
+  return compareBytes(
+    bytes,
+    aStart,
+    (strings.ends[a] as number) - aStart,
+    bStart,
+    (strings.ends[b] as number) - bStart,
+  );
+}
+
+/** Unsigned byte order of two ranges of one buffer (the order of Parquet byte-array statistics). */
+export function compareBytes(
+  bytes: Uint8Array,
+  a: number,
+  aLength: number,
+  b: number,
+  bLength: number,
+): number {
   const common = Math.min(aLength, bLength);
   for (let offset = 0; offset < common; offset++) {
-    const difference = (bytes[aStart + offset] as number) - (bytes[bStart + offset] as number);
+    const difference = (bytes[a + offset] as number) - (bytes[b + offset] as number);
     if (difference !== 0) return difference;
   }
   return aLength - bLength;
