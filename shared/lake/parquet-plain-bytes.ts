@@ -35,8 +35,8 @@ export interface Utf8Strings {
 const nullAt = (strings: Utf8Strings, index: number) =>
   strings.values !== undefined && isNull(strings.values[index]);
 
-/** hyparquet-writer's defaults that shape pages: `pageSize` of ParquetWriter.write. */
-const PAGE_SIZE = 1_048_576;
+/** hyparquet-writer's defaults that shape pages: `pageSize` of ParquetWriter.write (bytes of values per page, estimated). */
+export const PAGE_SIZE = 1_048_576;
 /** useDictionary's sample: at most this many values, spread over the column. */
 const DICTIONARY_SAMPLE = 1000;
 /** useDictionary refuses a column whose sampled distinct bytes exceed this share of its sampled bytes. */
