@@ -309,12 +309,10 @@ const fromUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The column's values as JS strings (null where null). */
 export function stringsOf(strings: Utf8Strings): (string | null)[] {
-  return Array.from(strings.ends, (end, index) =>
-    nullAt(strings, index) ? null : fromUtf8.decode(strings.bytes.subarray(startOf(strings, index), end)),
-  );
+  return Array.from(strings.ends, (_, index) => stringAt(strings, index));
 }
 
-/** A sample of the column's values as JS strings: `at(i)` for i below `ends.length`. */
+/** Value `index` of the column as a JS string (null where null). */
 export function stringAt(strings: Utf8Strings, index: number): string | null {
   return nullAt(strings, index)
     ? null
