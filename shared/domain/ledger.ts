@@ -136,7 +136,8 @@ export interface LedgerColumns {
   matchedCount: Uint32Array;
 }
 
-type Header = Pick<Ledger, 'configHash' | 'runId' | 'runDate'>;
+/** What a ledger says about itself, ahead of its entries (the first line of its file). */
+export type LedgerHeader = Pick<Ledger, 'configHash' | 'runId' | 'runDate'>;
 
 export class LedgerDatesError extends Error {
   override name = 'LedgerDatesError';
@@ -178,7 +179,7 @@ export class LedgerColumnsBuilder {
   private readonly dates: string[] = [];
   private readonly dateCodes = new Map<string, number>();
 
-  constructor(private readonly header: Header) {}
+  constructor(private readonly header: LedgerHeader) {}
 
   /** True when `value` is a date an entry already used (checked once, then known). */
   knowsDate(value: string): boolean {
@@ -229,7 +230,7 @@ export class LedgerColumnsBuilder {
   }
 }
 
-export function emptyLedgerColumns(header: Header): LedgerColumns {
+export function emptyLedgerColumns(header: LedgerHeader): LedgerColumns {
   return new LedgerColumnsBuilder(header).columns();
 }
 
