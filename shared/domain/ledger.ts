@@ -46,9 +46,14 @@ const MAX_COUNT = 0xffffffff;
 const IsoDate = lazySchema(() => z.string().refine(isIsoDate, 'must be a YYYY-MM-DD date'));
 
 /** The statuses in code order: a stored ledger's status column holds indexes into this list. */
-const STATUS_ORDER = ['open', 'closed', 'lost', 'unverified'] as const satisfies readonly LedgerStatus[];
+export const LEDGER_STATUSES = [
+  'open',
+  'closed',
+  'lost',
+  'unverified',
+] as const satisfies readonly LedgerStatus[];
 
-export const LedgerStatusSchema = lazySchema(() => z.enum(STATUS_ORDER));
+export const LedgerStatusSchema = lazySchema(() => z.enum(LEDGER_STATUSES));
 
 export const LedgerEntrySchema = lazySchema(
   () =>
@@ -101,7 +106,6 @@ export function compareSources(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export const LEDGER_STATUSES: readonly LedgerStatus[] = STATUS_ORDER;
 /** LEDGER_STATUSES' index of `open`, the status the merge asks about most. */
 export const OPEN = LEDGER_STATUSES.indexOf('open');
 /** The most distinct dates one ledger holds: a date code is 16 bits (179 years of daily runs). */
@@ -132,7 +136,8 @@ export interface LedgerColumns {
   matchedCount: Uint32Array;
 }
 
-type Header = Pick<Ledger, 'configHash' | 'runId' | 'runDate'>;
+/** What a ledger says about itself, ahead of its entries (the first line of its file). */
+export type LedgerHeader = Pick<Ledger, 'configHash' | 'runId' | 'runDate'>;
 
 export class LedgerDatesError extends Error {
   override name = 'LedgerDatesError';
@@ -174,7 +179,7 @@ export class LedgerColumnsBuilder {
   private readonly dates: string[] = [];
   private readonly dateCodes = new Map<string, number>();
 
-  constructor(private readonly header: Header) {}
+  constructor(private readonly header: LedgerHeader) {}
 
   /** True when `value` is a date an entry already used (checked once, then known). */
   knowsDate(value: string): boolean {
@@ -225,7 +230,7 @@ export class LedgerColumnsBuilder {
   }
 }
 
-export function emptyLedgerColumns(header: Header): LedgerColumns {
+export function emptyLedgerColumns(header: LedgerHeader): LedgerColumns {
   return new LedgerColumnsBuilder(header).columns();
 }
 
@@ -287,7 +292,7 @@ export function ledgerEntryAt(columns: LedgerColumns, index: number): LedgerEntr
   };
 }
 
-const STATUSES: ReadonlySet<string> = new Set(STATUS_ORDER);
+const STATUSES: ReadonlySet<string> = new Set(LEDGER_STATUSES);
 
 /**
  * What is wrong with a stored ledger entry that follows `previousSource`, or undefined when it is sound:

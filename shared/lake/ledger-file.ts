@@ -20,6 +20,7 @@ import {
   LedgerColumnsBuilder,
   LedgerDatesError,
   type LedgerEntry,
+  type LedgerHeader,
   LedgerSchema,
   ledgerColumnsOf,
   ledgerEntryProblem,
@@ -32,9 +33,7 @@ const FORMAT_PREFIX = `{"format":"${LEDGER_FORMAT}"`;
 /** Lines are handed to gzip in batches of about this many characters. */
 const BATCH_CHARS = 256 * 1024;
 
-type Header = Pick<Ledger, 'configHash' | 'runId' | 'runDate'>;
-
-function* ledgerText(header: Header, entries: Iterable<LedgerEntry>): Generator<string> {
+function* ledgerText(header: LedgerHeader, entries: Iterable<LedgerEntry>): Generator<string> {
   const { configHash, runId, runDate } = header;
   let batch = `${JSON.stringify({ format: LEDGER_FORMAT, configHash, runId, runDate })}\n`;
   for (const e of entries) {
@@ -49,7 +48,7 @@ function* ledgerText(header: Header, entries: Iterable<LedgerEntry>): Generator<
 
 /** The ledger file's bytes, chunk by chunk, from entries in source order. */
 export function encodeLedgerStream(
-  header: Header,
+  header: LedgerHeader,
   entries: Iterable<LedgerEntry>,
 ): AsyncIterable<Uint8Array> {
   return Readable.from(ledgerText(header, entries), { objectMode: false }).pipe(createGzip());
@@ -140,7 +139,7 @@ async function readLines(
   return builder?.columns();
 }
 
-function headerOf(line: string): Header {
+function headerOf(line: string): LedgerHeader {
   const header = JSON.parse(line) as Record<string, unknown>;
   const { configHash, runId, runDate } = header;
   if (

@@ -7,6 +7,7 @@
  */
 import type { ChunkStatistics } from 'hyparquet-writer/src/types.js';
 import {
+  compareBytes,
   dictionarySampleRefuses,
   isUtf8Strings,
   stringAt,
@@ -176,16 +177,6 @@ function asciiViews(values: readonly unknown[], joined: string): ColumnData {
     nan_count: undefined,
   };
   return { data: views, statistics };
-}
-
-/** Unsigned byte order of two ranges of one buffer (the order of Parquet byte-array statistics). */
-function compareBytes(bytes: Uint8Array, a: number, aLength: number, b: number, bLength: number): number {
-  const common = Math.min(aLength, bLength);
-  for (let offset = 0; offset < common; offset++) {
-    const difference = (bytes[a + offset] as number) - (bytes[b + offset] as number);
-    if (difference !== 0) return difference;
-  }
-  return aLength - bLength;
 }
 
 /**

@@ -35,8 +35,8 @@ export interface Utf8Strings {
 const nullAt = (strings: Utf8Strings, index: number) =>
   strings.values !== undefined && isNull(strings.values[index]);
 
-/** hyparquet-writer's defaults that shape pages: `pageSize` of ParquetWriter.write. */
-const PAGE_SIZE = 1_048_576;
+/** hyparquet-writer's defaults that shape pages: `pageSize` of ParquetWriter.write (bytes of values per page, estimated). */
+export const PAGE_SIZE = 1_048_576;
 /** useDictionary's sample: at most this many values, spread over the column. */
 const DICTIONARY_SAMPLE = 1000;
 /** useDictionary refuses a column whose sampled distinct bytes exceed this share of its sampled bytes. */
@@ -275,11 +275,26 @@ export function utf8StringStatistics(strings: Utf8Strings): ChunkStatistics {
 function compareRanges(bytes: Uint8Array, strings: Utf8Strings, a: number, b: number): number {
   const aStart = startOf(strings, a);
   const bStart = startOf(strings, b);
-  const aLength = (strings.ends[a] as number) - aStart;
-  const bLength = (strings.ends[b] as number) - bStart;
+  return compareBytes(
+    bytes,
+    aStart,
+    (strings.ends[a] as number) - aStart,
+    bStart,
+    (strings.ends[b] as number) - bStart,
+  );
+}
+
+/** Unsigned byte order of two ranges of one buffer (the order of Parquet byte-array statistics). */
+export function compareBytes(
+  bytes: Uint8Array,
+  a: number,
+  aLength: number,
+  b: number,
+  bLength: number,
+): number {
   const common = Math.min(aLength, bLength);
   for (let offset = 0; offset < common; offset++) {
-    const difference = (bytes[aStart + offset] as number) - (bytes[bStart + offset] as number);
+    const difference = (bytes[a + offset] as number) - (bytes[b + offset] as number);
     if (difference !== 0) return difference;
   }
   return aLength - bLength;
@@ -294,12 +309,10 @@ const fromUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The column's values as JS strings (null where null). */
 export function stringsOf(strings: Utf8Strings): (string | null)[] {
-  return Array.from(strings.ends, (end, index) =>
-    nullAt(strings, index) ? null : fromUtf8.decode(strings.bytes.subarray(startOf(strings, index), end)),
-  );
+  return Array.from(strings.ends, (_, index) => stringAt(strings, index));
 }
 
-/** A sample of the column's values as JS strings: `at(i)` for i below `ends.length`. */
+/** Value `index` of the column as a JS string (null where null). */
 export function stringAt(strings: Utf8Strings, index: number): string | null {
   return nullAt(strings, index)
     ? null

@@ -11,11 +11,13 @@ import type { ByteWriter, ParquetWriter, SchemaElement } from 'hyparquet-writer'
 import { writeColumn } from 'hyparquet-writer/src/column.js';
 import type { PageData, PageIndexes } from 'hyparquet-writer/src/types.js';
 import type { ColumnData } from './parquet-column-data.ts';
-import { copyPlainStringChunk, type Utf8Strings, writePlainStringChunk } from './parquet-plain-bytes.ts';
+import {
+  copyPlainStringChunk,
+  PAGE_SIZE,
+  type Utf8Strings,
+  writePlainStringChunk,
+} from './parquet-plain-bytes.ts';
 import { snappyCompress } from './snappy.ts';
-
-/** ParquetWriter.write's default page size (bytes of values per page, estimated). */
-const PAGE_SIZE = 1_048_576;
 
 /** A column of the file: its schema elements from the root to its leaf (the root, then parquetSchemaOf's). */
 export interface LeafColumn {

@@ -73,7 +73,8 @@ export function parquetSchema(table: ParquetTableName): SchemaElement[] {
   return schemaOfColumns(LAKE_TABLES[table].columns);
 }
 
-function schemaOfColumns(columns: readonly Column[]): SchemaElement[] {
+/** The file schema of any contract-style column list (parquetSchema's engine; also used by tests). */
+export function schemaOfColumns(columns: readonly Column[]): SchemaElement[] {
   return [{ name: 'schema', num_children: columns.length }, ...columns.flatMap(parquetSchemaOf)];
 }
 
@@ -160,15 +161,16 @@ function* writeGroups<G>(
   valuesOf: (columns: readonly Column[], group: G, label: string, offset: number) => GivenColumn[],
 ): Generator<Uint8Array> {
   const writer = new ByteWriter();
+  const schema = schemaOfColumns(columns);
   const parquet = new ParquetWriter({
     writer,
-    schema: schemaOfColumns(columns),
+    schema,
     codec: 'SNAPPY',
     // The writer's own algorithm and bytes, written faster (snappy.ts).
     compressors: { SNAPPY: snappyCompress },
     createdBy: PARQUET_CREATED_BY,
   });
-  const root = schemaOfColumns(columns)[0] as SchemaElement;
+  const root = schema[0] as SchemaElement;
   const leaves = columns.map((column) => ({
     name: column.name,
     schemaPath: [root, ...parquetSchemaOf(column)],

@@ -4,7 +4,7 @@
  * an empty file. Bytes must not depend on which path wrote them, and must be those hyparquet-writer
  * writes left to itself (write-once puts compare them when a run resumes).
  */
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter, type ColumnSource, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import { readParquet } from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
 import { dateToEpochDays } from '#lake/columns.ts';
@@ -19,9 +19,11 @@ import {
   PARQUET_CREATED_BY,
   type ParquetRowOf,
   parquetSchema,
-  parquetSchemaOf,
+  schemaOfColumns,
 } from '#lake/parquet.ts';
 import { type ChangeRow, type Column, LAKE_TABLES, type ProspectRow } from '#lake/schema.ts';
+// mulberry32, seeded: a failing case can be replayed.
+import { prng } from '#simulator/hash.ts';
 
 const CHANGE_COLUMNS = LAKE_TABLES.changes.columns;
 
@@ -98,41 +100,35 @@ function writtenByHyparquet<T extends 'prospects' | 'changes'>(
   values: readonly ParquetRowOf<T>[],
   groupSize: number,
 ): Uint8Array {
-  const writer = new ByteWriter();
-  const parquet = new ParquetWriter({
-    writer,
-    schema: parquetSchema(table),
-    codec: 'SNAPPY',
-    createdBy: PARQUET_CREATED_BY,
-  });
-  parquet.write({
-    columnData: LAKE_TABLES[table].columns.map((column) => ({
+  return writtenByTheWriter(
+    parquetSchema(table),
+    LAKE_TABLES[table].columns.map((column) => ({
       name: column.name,
       data: values.map((row) => {
         const value = (row as Record<string, unknown>)[column.name];
         return column.type === 'date' && typeof value === 'string' ? dateToEpochDays(value) : value;
       }),
     })),
-    rowGroupSize: groupSize,
-  });
+    groupSize,
+  );
+}
+
+/** The file hyparquet-writer writes by itself from `columnData`, with the lake's codec and created-by. */
+function writtenByTheWriter(
+  schema: SchemaElement[],
+  columnData: ColumnSource[],
+  rowGroupSize: number,
+): Uint8Array {
+  const writer = new ByteWriter();
+  const parquet = new ParquetWriter({ writer, schema, codec: 'SNAPPY', createdBy: PARQUET_CREATED_BY });
+  parquet.write({ columnData, rowGroupSize });
   parquet.finish();
   return writer.getBytes();
 }
 
-/** A deterministic pseudo-random sequence (mulberry32), so a failing case can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Prospect rows that exercise every path of the encoder: repeats, nulls, zeros, long and non-ASCII strings. */
 function someProspects(count: number, seed: number, text: (random: () => number, index: number) => string) {
-  const random = seeded(seed);
+  const random = prng(seed);
   const pick = <V>(choices: readonly V[]): V => choices[Math.floor(random() * choices.length)] as V;
   return Array.from(
     { length: count },
@@ -204,22 +200,13 @@ describe('string columns of distinct values, written as PLAIN pages from their b
       );
     return concat(encodeParquetColumnGroups(columns, groups));
   };
-  const byTheWriter = (rows: readonly Record<string, unknown>[], groupSize: number) => {
-    const writer = new ByteWriter();
-    const parquet = new ParquetWriter({
-      writer,
-      schema: [{ name: 'schema', num_children: columns.length }, ...columns.flatMap(parquetSchemaOf)],
-      codec: 'SNAPPY',
-      createdBy: PARQUET_CREATED_BY,
-    });
-    parquet.write({
-      columnData: columns.map((column) => ({ name: column.name, data: rows.map((row) => row[column.name]) })),
-      rowGroupSize: groupSize,
-    });
-    parquet.finish();
-    return writer.getBytes();
-  };
-  const random = seeded(7);
+  const byTheWriter = (rows: readonly Record<string, unknown>[], groupSize: number) =>
+    writtenByTheWriter(
+      schemaOfColumns(columns),
+      columns.map((column) => ({ name: column.name, data: rows.map((row) => row[column.name]) })),
+      groupSize,
+    );
+  const random = prng(7);
   const lone = ['\uD800', '\uDC00x', 'a\uDBFF'];
   const rowsOf = (count: number, text: (index: number) => string) =>
     Array.from({ length: count }, (_, index) => ({
@@ -278,7 +265,7 @@ describe("list columns, levelled by the encoder (not the writer's Dremel walk)",
       { name: 'id', type: 'int', comment: 'test' },
       { name: 'tags', type: 'array<string>', nullable, comment: 'test' },
     ];
-    const random = seeded(11);
+    const random = prng(11);
     const tags = Array.from({ length: 5000 }, () => {
       const pick = Math.floor(random() * (lists.length + 1));
       return pick === lists.length ? (nullable ? null : []) : lists[pick];
@@ -293,22 +280,15 @@ describe("list columns, levelled by the encoder (not the writer's Dremel walk)",
         })),
       ),
     );
-    const writer = new ByteWriter();
-    const parquet = new ParquetWriter({
-      writer,
-      schema: [{ name: 'schema', num_children: columns.length }, ...columns.flatMap(parquetSchemaOf)],
-      codec: 'SNAPPY',
-      createdBy: PARQUET_CREATED_BY,
-    });
-    parquet.write({
-      columnData: [
+    const theirs = writtenByTheWriter(
+      schemaOfColumns(columns),
+      [
         { name: 'id', data: rows.map((row) => row.id) },
         { name: 'tags', data: rows.map((row) => row.tags) },
       ],
-      rowGroupSize: 3000,
-    });
-    parquet.finish();
-    expect(Buffer.from(ours).equals(Buffer.from(writer.getBytes()))).toBe(true);
+      3000,
+    );
+    expect(Buffer.from(ours).equals(Buffer.from(theirs))).toBe(true);
   });
 });
 

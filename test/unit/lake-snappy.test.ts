@@ -5,19 +5,10 @@
 import { snappyCompress as writersOwn } from 'hyparquet-writer/src/snappy.js';
 import { describe, expect, it } from 'vitest';
 import { snappyCompress } from '#lake/snappy.ts';
+// mulberry32, seeded: a failing case can be replayed.
+import { prng } from '#simulator/hash.ts';
 
-/** A deterministic pseudo-random sequence (mulberry32). */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = seeded(14);
+const random = prng(14);
 const bytesOf = (length: number, byte: (index: number) => number) =>
   Uint8Array.from({ length }, (_, index) => byte(index));
 const plainStrings = (count: number) =>
