@@ -3,6 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createFileCampaignStore } from '#adapters/local/file-stores.ts';
+import type { Campaign } from '#domain/campaign.ts';
+import { tempDir } from './cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -21,6 +24,25 @@ export interface RunProcessOptions {
   mozToken: string;
   /** One request per this many ms, so that a run takes a few seconds. */
   intervalMs: number;
+}
+
+/** Fresh temp LINKGAP_HOMEs, each holding `campaign`; `removeAll` deletes every one made. */
+export function campaignHomes(
+  prefix: string,
+  campaign: Campaign,
+): { newHome(): Promise<string>; removeAll(): void } {
+  const homes: { remove(): void }[] = [];
+  return {
+    async newHome() {
+      const dir = tempDir(prefix);
+      homes.push(dir);
+      await createFileCampaignStore(dir.path).put(campaign);
+      return dir.path;
+    },
+    removeAll: () => {
+      for (const home of homes) home.remove();
+    },
+  };
 }
 
 /** `linkgap run --campaign … --as-of …` from source, its stdout drained and its stderr kept. */
