@@ -36,6 +36,15 @@ const problem = (error: unknown, problems: Record<string, string>): string => {
   return problems[code] ?? (code || (error as Error).message);
 };
 
+/** Making a folder: ENOENT there means no folder can be made at that place (as under /proc). */
+const FOLDER_PROBLEMS: Record<string, string> = {
+  ...WRITE_PROBLEMS,
+  ENOENT: 'folders cannot be made there',
+};
+
+/** Why a folder could not be made or written into, in words. */
+export const folderProblem = (error: unknown): string => problem(error, FOLDER_PROBLEMS);
+
 /** Reads a text file the user named, or a one-line UsageError that says why it could not be read. */
 export async function readUserFile(path: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');

@@ -12,7 +12,7 @@ import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { type CommittedRun, committedRuns, copyKeys, tableKeyOf } from '../committed-runs.ts';
 import type { CommandContext } from '../context.ts';
-import { makeFolders, NotAFolderError, UsageError } from '../errors.ts';
+import { folderProblem, makeFolders, NotAFolderError, UsageError } from '../errors.ts';
 import { parseDateOption, stackOption } from '../options.ts';
 import { humanOutput, processOutput } from '../output.ts';
 import {
@@ -136,16 +136,6 @@ async function reportKeysOf(
     .filter((key) => present.has(key));
 }
 
-/** Why the system refused to make a folder, in words. */
-function refusal(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'the file system is read-only';
-  if (code === 'ENOSPC') return 'no space left on the device';
-  if (code === 'ENOENT') return 'folders cannot be made there';
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
-
 /** The --out folder, created if missing (errors.ts makeFolders), or a one-line UsageError naming what is in the way. */
 async function writableFolder(out: string): Promise<string> {
   const folder = resolve(out);
@@ -153,11 +143,11 @@ async function writableFolder(out: string): Promise<string> {
     if (error instanceof NotAFolderError)
       throw new UsageError(`cannot write to --out ${out}: ${error.message}`);
     if (error.syscall === 'mkdir')
-      throw new UsageError(`cannot create --out ${out}: ${refusal(error)} (${error.path})`);
-    throw new UsageError(`cannot write to --out ${out}: ${error.path}: ${refusal(error)}`);
+      throw new UsageError(`cannot create --out ${out}: ${folderProblem(error)} (${error.path})`);
+    throw new UsageError(`cannot write to --out ${out}: ${error.path}: ${folderProblem(error)}`);
   });
   await access(folder, constants.W_OK).catch((error: unknown) => {
-    throw new UsageError(`cannot write to --out ${out}: ${refusal(error)}`);
+    throw new UsageError(`cannot write to --out ${out}: ${folderProblem(error)}`);
   });
   return folder;
 }
