@@ -13,6 +13,7 @@ export interface FinishedRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
+  stdout: string;
   exitedAt: number;
 }
 
@@ -22,8 +23,10 @@ export interface RunProcessOptions {
   asOf: string;
   mozBaseUrl: string;
   mozToken: string;
-  /** One request per this many ms, so that a run takes a few seconds. */
-  intervalMs: number;
+  /** One request per this many ms, so that a run takes a few seconds (unset: the CLI's own rate). */
+  intervalMs?: number;
+  /** More environment for the run (MOZ_TIMEOUT_MS, MOZ_MAX_ATTEMPTS, ...). */
+  env?: Record<string, string>;
 }
 
 /** Fresh temp LINKGAP_HOMEs, each holding `campaign`; `removeAll` deletes every one made. */
@@ -45,7 +48,7 @@ export function campaignHomes(
   };
 }
 
-/** `linkgap run --campaign … --as-of …` from source, its stdout drained and its stderr kept. */
+/** `linkgap run --campaign … --as-of …` from source, its stdout and stderr kept. */
 export function spawnLinkgapRun(options: RunProcessOptions): {
   child: ChildProcess;
   done: Promise<FinishedRun>;
@@ -60,8 +63,10 @@ export function spawnLinkgapRun(options: RunProcessOptions): {
         LINKGAP_HOME: options.home,
         MOZ_API_BASE_URL: options.mozBaseUrl,
         MOZ_TOKEN: options.mozToken,
-        MOZ_REQUESTS_PER_INTERVAL: '1',
-        MOZ_INTERVAL_MS: String(options.intervalMs),
+        ...(options.intervalMs === undefined
+          ? {}
+          : { MOZ_REQUESTS_PER_INTERVAL: '1', MOZ_INTERVAL_MS: String(options.intervalMs) }),
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -70,9 +75,12 @@ export function spawnLinkgapRun(options: RunProcessOptions): {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  child.stdout?.resume();
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
   const done = new Promise<FinishedRun>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr, exitedAt: Date.now() }));
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout, exitedAt: Date.now() }));
   });
   return { child, done };
 }
