@@ -127,9 +127,7 @@ async function queryLocal(
     const warning = missingTablesWarning(lake, missing, lakeRoot, options.cookbook !== undefined);
     if (warning) context.output.err(printable(warning));
     const reader = await lake.connection.runAndReadAll(sql).catch((error: unknown) => {
-      throw new UsageError(
-        `query failed: ${duckdbErrorLine(error instanceof Error ? error.message : String(error))}`,
-      );
+      throw queryFailed(error);
     });
     const columns = reader.columnNames();
     const rows = reader
