@@ -115,10 +115,11 @@ async function queryLocal(
         : `no local lake at ${lakeRoot} yet (linkgap demo, or linkgap run, writes one; or pass --lake <dir>)`,
     );
   }
+  // Read from the text alone: refused before DuckDB loads and opens the lake.
+  refuseSeveralStatements(sql);
   const { openLake, toPlain } = await import('#lake/duckdb.ts');
   const lake = await openLake(lakeRoot, { confineToLake: true });
   try {
-    refuseSeveralStatements(sql);
     await refuseWrites(lake, sql);
     const missing = missingTables(lake, sql);
     if (options.cookbook !== undefined && options.campaign !== undefined) {
