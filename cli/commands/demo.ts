@@ -87,7 +87,8 @@ async function runDemo(local: LocalContext, context: CommandContext, runDates: s
     interrupted: interrupts.signal.aborted,
     expected: runDates.length - older.length,
   });
-  // A failed or busy month ends the demo here (exit 1), before the table: every row below ran.
+  // A failed or busy month ends the demo here (exit 1), before the table: the rows below are all
+  // committed or already done.
   if (unfinished?.exitCode === 0) output.err(`linkgap: ${unfinished.line}`);
   else if (unfinished) throw new ExitCodeError(unfinished.line, unfinished.exitCode);
   const rows: Record<string, unknown>[] = [];
