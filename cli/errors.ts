@@ -36,6 +36,15 @@ const problem = (error: unknown, problems: Record<string, string>): string => {
   return problems[code] ?? (code || (error as Error).message);
 };
 
+/** Making a folder: ENOENT there means no folder can be made at that place (as under /proc). */
+const FOLDER_PROBLEMS: Record<string, string> = {
+  ...WRITE_PROBLEMS,
+  ENOENT: 'folders cannot be made there',
+};
+
+/** Why a folder could not be made or written into, in words. */
+export const folderProblem = (error: unknown): string => problem(error, FOLDER_PROBLEMS);
+
 /** Reads a text file the user named, or a one-line UsageError that says why it could not be read. */
 export async function readUserFile(path: string): Promise<string> {
   const { readFile } = await import('node:fs/promises');
@@ -101,12 +110,49 @@ export async function writeUserFile(
   contents: string | Uint8Array,
   options: { makeFolder?: boolean } = {},
 ): Promise<void> {
-  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { writeFile } = await import('node:fs/promises');
   const { dirname } = await import('node:path');
   try {
-    if (options.makeFolder) await mkdir(dirname(path), { recursive: true });
+    if (options.makeFolder) await makeFolders(dirname(path));
     await writeFile(path, contents);
   } catch (error) {
     throw new UsageError(`cannot write ${path}: ${problem(error, WRITE_PROBLEMS)}`);
+  }
+}
+
+/** A file where a folder of the path should be: `path` names it. */
+export class NotAFolderError extends Error {
+  override name = 'NotAFolderError';
+  readonly code = 'ENOTDIR';
+  constructor(readonly path: string) {
+    super(`${path} is a file, not a folder`);
+  }
+}
+
+/**
+ * Makes `folder` and its missing parents one level at a time below the nearest existing folder:
+ * mkdir's recursive mode never returns on some paths (under /proc). A file in the way is a
+ * NotAFolderError; any other failure is Node's own error, whose `syscall` and `path` say which
+ * step and level. A level made meanwhile by someone else is fine.
+ */
+export async function makeFolders(folder: string): Promise<void> {
+  const { mkdir, stat } = await import('node:fs/promises');
+  const { dirname } = await import('node:path');
+  const missing: string[] = [];
+  // Walks up one level per step: at most as many steps as the path has parts.
+  for (let current = folder; ; current = dirname(current)) {
+    const info = await stat(current).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+      throw error;
+    });
+    if (info?.isDirectory()) break;
+    if (info) throw new NotAFolderError(current);
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const level of missing) {
+    await mkdir(level).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    });
   }
 }

@@ -11,7 +11,7 @@ import {
   type RunOutcome,
   runCampaign,
 } from '#pipeline/run-campaign.ts';
-import type { Log, Metrics, RunMessage, RunRecord } from '#shared/ports.ts';
+import type { Log, RunMessage, RunRecord } from '#shared/ports.ts';
 import { INTERRUPTED_EXIT_CODE } from './interrupts.ts';
 import type { LocalContext } from './local-context.ts';
 
@@ -28,10 +28,9 @@ export interface LocalRunResult {
  * The local composition of a run: the embedded stores, this process as the claims' owner. With
  * `onDigest`, each committed run writes its report into the local lake and hands its digest over.
  */
-export function localRunDeps(
+function localRunDeps(
   context: LocalContext,
   log: Log,
-  metrics?: Metrics,
   onDigest?: (digest: Digest) => void,
   env: Record<string, string | undefined> = {},
 ): RunDeps {
@@ -46,7 +45,6 @@ export function localRunDeps(
     lake: context.lake,
     moz: context.moz,
     log,
-    metrics,
     provenance: { softwareVersion: context.softwareVersion, mozBaseUrl: context.mozBaseUrl },
     owner: thisProcess(),
     // The embedded simulator's link graph follows the month being run (replays see that month).
@@ -65,7 +63,6 @@ export async function runLocally(
   options: {
     force?: boolean;
     log: Log;
-    metrics?: Metrics;
     signal?: AbortSignal;
     /** Publish each committed run (report into the lake, digest to this callback; see localRunDeps). */
     onDigest?: (digest: Digest) => void;
@@ -74,7 +71,7 @@ export async function runLocally(
   },
 ): Promise<LocalRunResult[]> {
   const deps = {
-    ...localRunDeps(context, options.log, options.metrics, options.onDigest, options.env),
+    ...localRunDeps(context, options.log, options.onDigest, options.env),
     ...(options.progress ? { progress: options.progress } : {}),
   };
   const results: LocalRunResult[] = [];

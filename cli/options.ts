@@ -3,6 +3,7 @@
  * `--aws` commands find the deployed stack here too: every name comes from a flag or an environment
  * variable, and the error for a missing one says which stack output holds it.
  */
+import { DEFAULT_STACK_NAME } from '../infra/names.ts';
 import { UsageError } from './errors.ts';
 
 /** Today's date in UTC, YYYY-MM-DD: the default run date. */
@@ -41,7 +42,7 @@ export function parseWholeNumberOption(
 }
 
 /** The stack outputs (`aws cloudformation describe-stacks`) and the variables that carry them. */
-export const AWS_SETTINGS = {
+const AWS_SETTINGS = {
   table: { flag: '--table', variable: 'LINKGAP_TABLE', output: 'TableName', what: 'DynamoDB table' },
   bucket: { flag: '--bucket', variable: 'LINKGAP_BUCKET', output: 'LakeBucketName', what: 'S3 lake bucket' },
   workgroup: {
@@ -59,9 +60,9 @@ export const AWS_SETTINGS = {
 } as const;
 export type AwsSetting = keyof typeof AWS_SETTINGS;
 
-/** The `aws` command that prints one stack output, for error messages and docs. */
-export function describeStacksHint(output: string, stackName = 'Linkgap'): string {
-  return `aws cloudformation describe-stacks --stack-name ${stackName} --query "Stacks[0].Outputs[?OutputKey=='${output}'].OutputValue" --output text`;
+/** The `aws` command that prints one stack output, for the error of a missing setting. */
+function describeStacksHint(output: string): string {
+  return `aws cloudformation describe-stacks --stack-name ${DEFAULT_STACK_NAME} --query "Stacks[0].Outputs[?OutputKey=='${output}'].OutputValue" --output text`;
 }
 
 /** The flag value, else the environment variable, else a UsageError naming both and the stack output. */

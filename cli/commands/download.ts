@@ -1,5 +1,5 @@
-import { access, constants, mkdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { access, constants, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { toCsv, toJsonLines } from '#lake/csv.ts';
@@ -12,7 +12,7 @@ import { campaignIdArgument, exitTwoOnUsageErrors } from '../arguments.ts';
 import { type AwsOptions, type Backend, openBackend } from '../backend.ts';
 import { type CommittedRun, committedRuns, copyKeys, tableKeyOf } from '../committed-runs.ts';
 import type { CommandContext } from '../context.ts';
-import { UsageError } from '../errors.ts';
+import { folderProblem, makeFolders, NotAFolderError, UsageError } from '../errors.ts';
 import { parseDateOption, stackOption } from '../options.ts';
 import { humanOutput, processOutput } from '../output.ts';
 import {
@@ -136,43 +136,18 @@ async function reportKeysOf(
     .filter((key) => present.has(key));
 }
 
-/** Why the system refused to make a folder, in words. */
-function refusal(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'the file system is read-only';
-  if (code === 'ENOSPC') return 'no space left on the device';
-  if (code === 'ENOENT') return 'folders cannot be made there';
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
-
-/**
- * The --out folder, created if missing. Made one level at a time below the nearest existing folder
- * (mkdir's recursive mode never returns on some paths, e.g. under /proc), so every failure is one
- * line that names what is in the way.
- */
+/** The --out folder, created if missing (errors.ts makeFolders), or a one-line UsageError naming what is in the way. */
 async function writableFolder(out: string): Promise<string> {
   const folder = resolve(out);
-  const missing: string[] = [];
-  // Walks up one level per step: at most as many steps as the path has parts.
-  for (let current = folder; ; current = dirname(current)) {
-    const info = await stat(current).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-      throw new UsageError(`cannot write to --out ${out}: ${current}: ${refusal(error)}`);
-    });
-    if (info?.isDirectory()) break;
-    if (info) throw new UsageError(`cannot write to --out ${out}: ${current} is a file, not a folder`);
-    missing.unshift(current);
-    if (dirname(current) === current) break;
-  }
-  for (const level of missing) {
-    await mkdir(level).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'EEXIST') return; // made meanwhile by someone else: fine
-      throw new UsageError(`cannot create --out ${out}: ${refusal(error)} (${level})`);
-    });
-  }
+  await makeFolders(folder).catch((error: NodeJS.ErrnoException) => {
+    if (error instanceof NotAFolderError)
+      throw new UsageError(`cannot write to --out ${out}: ${error.message}`);
+    if (error.syscall === 'mkdir')
+      throw new UsageError(`cannot create --out ${out}: ${folderProblem(error)} (${error.path})`);
+    throw new UsageError(`cannot write to --out ${out}: ${error.path}: ${folderProblem(error)}`);
+  });
   await access(folder, constants.W_OK).catch((error: unknown) => {
-    throw new UsageError(`cannot write to --out ${out}: ${refusal(error)}`);
+    throw new UsageError(`cannot write to --out ${out}: ${folderProblem(error)}`);
   });
   return folder;
 }

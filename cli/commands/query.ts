@@ -115,10 +115,11 @@ async function queryLocal(
         : `no local lake at ${lakeRoot} yet (linkgap demo, or linkgap run, writes one; or pass --lake <dir>)`,
     );
   }
+  // Read from the text alone: refused before DuckDB loads and opens the lake.
+  refuseSeveralStatements(sql);
   const { openLake, toPlain } = await import('#lake/duckdb.ts');
   const lake = await openLake(lakeRoot, { confineToLake: true });
   try {
-    refuseSeveralStatements(sql);
     await refuseWrites(lake, sql);
     const missing = missingTables(lake, sql);
     if (options.cookbook !== undefined && options.campaign !== undefined) {
@@ -127,9 +128,7 @@ async function queryLocal(
     const warning = missingTablesWarning(lake, missing, lakeRoot, options.cookbook !== undefined);
     if (warning) context.output.err(printable(warning));
     const reader = await lake.connection.runAndReadAll(sql).catch((error: unknown) => {
-      throw new UsageError(
-        `query failed: ${duckdbErrorLine(error instanceof Error ? error.message : String(error))}`,
-      );
+      throw queryFailed(error);
     });
     const columns = reader.columnNames();
     const rows = reader

@@ -398,6 +398,17 @@ describe('lake edits: downloads, folder names, --out', () => {
     expect(result.stderr).toMatch(/^linkgap: cannot create --out \/proc\/x: .+$/);
   });
 
+  it('report --out somewhere no folder can be made fails fast with one line too', async () => {
+    const started = Date.now();
+    const result = await linkgap(
+      ['report', '--campaign', DEMO_CAMPAIGN, '--out', '/proc/x/report.html'],
+      demo.env,
+    );
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^linkgap: cannot write \/proc\/x\/report.html: .+$/);
+  }, 15_000);
+
   it('query --format table escapes control characters; csv and json keep them', async () => {
     const sql = "SELECT chr(27) || ']52;c;aGk=' || chr(7) || chr(155) || '2J' || chr(8238) AS title";
     const table = await linkgap(['query', sql], demo.env);

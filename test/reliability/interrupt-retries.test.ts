@@ -8,14 +8,13 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
+import { createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { parseCampaign } from '#domain/campaign.ts';
 import { INTERRUPT_GRACE_MS } from '#moz/http.ts';
 import { type FaultSpec, type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { tempDir } from '#test/support/cli.ts';
 import { readLake } from '#test/support/reliability-harness.ts';
-import { savedPages, spawnLinkgapRun, waitFor } from '#test/support/run-process.ts';
+import { campaignHomes, savedPages, spawnLinkgapRun, waitFor } from '#test/support/run-process.ts';
 import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
 
 const TOKEN = 'interrupt-retries-token-77a1';
@@ -123,14 +122,8 @@ let simulator: MozSimulator;
 let front: Front;
 let clean: Awaited<ReturnType<typeof history>>;
 let cleanRows: number;
-const homes: { remove(): void }[] = [];
-
-async function newHome(): Promise<string> {
-  const dir = tempDir('interrupt-retries');
-  homes.push(dir);
-  await createFileCampaignStore(dir.path).put(CAMPAIGN);
-  return dir.path;
-}
+const homes = campaignHomes('interrupt-retries', CAMPAIGN);
+const newHome = homes.newHome;
 
 beforeAll(async () => {
   simulator = await startSimulator({ token: TOKEN, seed: 'interrupt-retries', month: RUN_DATE.slice(0, 7) });
@@ -153,7 +146,7 @@ afterEach(() => {
 afterAll(async () => {
   await front?.close();
   await simulator?.close();
-  for (const home of homes) home.remove();
+  homes.removeAll();
 });
 
 const RETRY_AFTER_A_DAY: FaultSpec = { burst429: { count: 1_000, retryAfterSeconds: 86_400 } };

@@ -4,13 +4,12 @@
 // twice, and leaves the same history as a run that was never interrupted.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFileCampaignStore, createFileRunStore } from '#adapters/local/file-stores.ts';
+import { createFileRunStore } from '#adapters/local/file-stores.ts';
 import { createFsObjectStore } from '#adapters/local/fs-object-store.ts';
 import { parseCampaign } from '#domain/campaign.ts';
 import { type MozSimulator, startSimulator } from '#simulator/server.ts';
-import { tempDir } from '#test/support/cli.ts';
 import { readLake } from '#test/support/reliability-harness.ts';
-import { savedPages, spawnLinkgapRun, waitFor } from '#test/support/run-process.ts';
+import { campaignHomes, savedPages, spawnLinkgapRun, waitFor } from '#test/support/run-process.ts';
 import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
 
 const TOKEN = 'signals-token-5c1e';
@@ -52,14 +51,8 @@ async function history(home: string) {
 let simulator: MozSimulator;
 let clean: Awaited<ReturnType<typeof history>>;
 let cleanRows: number;
-const homes: { remove(): void }[] = [];
-
-async function newHome(): Promise<string> {
-  const dir = tempDir('signals');
-  homes.push(dir);
-  await createFileCampaignStore(dir.path).put(CAMPAIGN);
-  return dir.path;
-}
+const homes = campaignHomes('signals', CAMPAIGN);
+const newHome = homes.newHome;
 
 beforeAll(async () => {
   simulator = await startSimulator({ token: TOKEN, seed: 'signals', month: RUN_DATE.slice(0, 7) });
@@ -74,7 +67,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await simulator?.close();
-  for (const home of homes) home.remove();
+  homes.removeAll();
 });
 
 describe('interrupting a real linkgap run', () => {

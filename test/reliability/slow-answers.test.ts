@@ -1,18 +1,15 @@
 // A real `linkgap run` against a server that does not answer, or starts an answer and never finishes
 // it: while the request is in flight the command says so (how long so far, and why), through the
 // same progress lines as the rate and retry waits, and the failure says which of the two happened.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFileCampaignStore } from '#adapters/local/file-stores.ts';
 import { parseCampaign } from '#domain/campaign.ts';
-import { tempDir } from '#test/support/cli.ts';
+import { campaignHomes, type FinishedRun, spawnLinkgapRun } from '#test/support/run-process.ts';
 import demoCampaign from '../../examples/acme-trail-shoes.json' with { type: 'json' };
 
 const CAMPAIGN = parseCampaign(demoCampaign);
-const ROOT = join(import.meta.dirname, '..', '..');
 /** Long enough for one "so far" notice (5 s), short enough for a quick test. */
 const TIMEOUT_MS = 7_000;
 
@@ -22,7 +19,7 @@ let server: Server;
 let baseUrl: string;
 const open = new Set<ServerResponse>();
 const children = new Set<ChildProcess>();
-const homes: { remove(): void }[] = [];
+const homes = campaignHomes('slow-answers', CAMPAIGN);
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -51,45 +48,21 @@ afterAll(async () => {
     server.close(() => resolve());
     server.closeAllConnections();
   });
-  for (const home of homes) home.remove();
+  homes.removeAll();
 });
 
 /** The exit code, stderr (progress, the last line) and stdout (the outcome table, with the error). */
-async function linkgapRun(): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const home = tempDir('slow-answers');
-  homes.push(home);
-  await createFileCampaignStore(home.path).put(CAMPAIGN);
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'cli/bin.ts', 'run', '--campaign', CAMPAIGN.id, '--as-of', '2026-03-05'],
-    {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        LINKGAP_HOME: home.path,
-        MOZ_API_BASE_URL: baseUrl,
-        MOZ_TOKEN: 'slow-answers-token-1f3e',
-        MOZ_TIMEOUT_MS: String(TIMEOUT_MS),
-        MOZ_MAX_ATTEMPTS: '1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.add(child);
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
+async function linkgapRun(): Promise<FinishedRun> {
+  const run = spawnLinkgapRun({
+    home: await homes.newHome(),
+    campaignId: CAMPAIGN.id,
+    asOf: '2026-03-05',
+    mozBaseUrl: baseUrl,
+    mozToken: 'slow-answers-token-1f3e',
+    env: { MOZ_TIMEOUT_MS: String(TIMEOUT_MS), MOZ_MAX_ATTEMPTS: '1' },
   });
-  let stdout = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString('utf8');
-  });
-  return new Promise((resolve) => {
-    child.on('exit', (code) => {
-      children.delete(child);
-      resolve({ code, stderr, stdout });
-    });
-  });
+  children.add(run.child);
+  return run.done.finally(() => children.delete(run.child));
 }
 
 describe('a request in flight longer than the announce threshold', () => {

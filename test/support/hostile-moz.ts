@@ -31,16 +31,8 @@ export type HostileMode =
   /** Every endpoint answers `status` (default 400) echoing the x-moz-token / Authorization header back. */
   | { kind: 'echo-credentials'; encoding: EchoEncoding; status?: number };
 
-export type EchoEncoding =
-  | 'verbatim'
-  | 'base64'
-  | 'base64url'
-  | 'percent'
-  | 'json'
-  | 'text'
-  | 'html'
-  | 'html-character-references';
-export const ECHO_ENCODINGS: readonly EchoEncoding[] = [
+/** Every way the echo-credentials mode spells the secret back (the test runs each). */
+export const ECHO_ENCODINGS = [
   'verbatim',
   'base64',
   'base64url',
@@ -49,7 +41,8 @@ export const ECHO_ENCODINGS: readonly EchoEncoding[] = [
   'text',
   'html',
   'html-character-references',
-];
+] as const;
+export type EchoEncoding = (typeof ECHO_ENCODINGS)[number];
 
 export interface HostileRequest {
   path: string;

@@ -3,6 +3,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createFileCampaignStore } from '#adapters/local/file-stores.ts';
+import type { Campaign } from '#domain/campaign.ts';
+import { tempDir } from './cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -10,6 +13,7 @@ export interface FinishedRun {
   code: number | null;
   signal: NodeJS.Signals | null;
   stderr: string;
+  stdout: string;
   exitedAt: number;
 }
 
@@ -19,11 +23,32 @@ export interface RunProcessOptions {
   asOf: string;
   mozBaseUrl: string;
   mozToken: string;
-  /** One request per this many ms, so that a run takes a few seconds. */
-  intervalMs: number;
+  /** One request per this many ms, so that a run takes a few seconds (unset: the CLI's own rate). */
+  intervalMs?: number;
+  /** More environment for the run (MOZ_TIMEOUT_MS, MOZ_MAX_ATTEMPTS, ...). */
+  env?: Record<string, string>;
 }
 
-/** `linkgap run --campaign … --as-of …` from source, its stdout drained and its stderr kept. */
+/** Fresh temp LINKGAP_HOMEs, each holding `campaign`; `removeAll` deletes every one made. */
+export function campaignHomes(
+  prefix: string,
+  campaign: Campaign,
+): { newHome(): Promise<string>; removeAll(): void } {
+  const homes: { remove(): void }[] = [];
+  return {
+    async newHome() {
+      const dir = tempDir(prefix);
+      homes.push(dir);
+      await createFileCampaignStore(dir.path).put(campaign);
+      return dir.path;
+    },
+    removeAll: () => {
+      for (const home of homes) home.remove();
+    },
+  };
+}
+
+/** `linkgap run --campaign … --as-of …` from source, its stdout and stderr kept. */
 export function spawnLinkgapRun(options: RunProcessOptions): {
   child: ChildProcess;
   done: Promise<FinishedRun>;
@@ -38,8 +63,10 @@ export function spawnLinkgapRun(options: RunProcessOptions): {
         LINKGAP_HOME: options.home,
         MOZ_API_BASE_URL: options.mozBaseUrl,
         MOZ_TOKEN: options.mozToken,
-        MOZ_REQUESTS_PER_INTERVAL: '1',
-        MOZ_INTERVAL_MS: String(options.intervalMs),
+        ...(options.intervalMs === undefined
+          ? {}
+          : { MOZ_REQUESTS_PER_INTERVAL: '1', MOZ_INTERVAL_MS: String(options.intervalMs) }),
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -48,9 +75,12 @@ export function spawnLinkgapRun(options: RunProcessOptions): {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  child.stdout?.resume();
+  let stdout = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
+  });
   const done = new Promise<FinishedRun>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, stderr, exitedAt: Date.now() }));
+    child.on('exit', (code, signal) => resolve({ code, signal, stderr, stdout, exitedAt: Date.now() }));
   });
   return { child, done };
 }
